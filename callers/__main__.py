@@ -1,0 +1,3 @@
+from callers.cli import main
+
+raise SystemExit(main())

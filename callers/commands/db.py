@@ -1,0 +1,52 @@
+"""`callers where` and `callers db init|upgrade|check`."""
+
+from __future__ import annotations
+
+from callers.cli import add_command, db_url
+from callers.errors import CallersError
+
+ORDER = 90
+
+
+def run_where(args) -> int:
+    from models.db import describe
+
+    print(describe(db_url(args)))
+    return 0
+
+
+def run_db(args) -> int:
+    from models import connect
+    from models import schema
+
+    url = db_url(args)
+    connect(url)
+    action = args.action
+    if action in ("init", "upgrade"):
+        applied = schema.upgrade()
+        state = schema.status()
+        if applied:
+            print(f"applied {', '.join(applied)}; schema version {state.database_version}")
+        else:
+            print(f"schema version {state.database_version}: up to date")
+        return 0
+    state = schema.status()
+    schema.check_not_newer(state)
+    if state.pending:
+        raise CallersError(
+            f"schema version {state.database_version}, callers needs {state.code_version}: "
+            f"run `callers db upgrade` ({len(state.pending)} pending)"
+        )
+    drift = schema.drift()
+    if drift:
+        raise CallersError("the schema differs from what callers expects: " + "; ".join(drift))
+    print(f"schema version {state.database_version}: up to date and as expected")
+    return 0
+
+
+def register(sub, common) -> None:
+    add_command(sub, common, "where", run_where, "print which database callers would use")
+    p = add_command(sub, common, "db", run_db, "create, upgrade or check a (shared) database")
+    p.add_argument("action", choices=["init", "upgrade", "check"],
+                   help="init: create the schema; upgrade: apply pending migrations; "
+                   "check: verify version and schema")

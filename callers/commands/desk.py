@@ -1,0 +1,20 @@
+"""`callers` and `callers desk`: open the caller's desk."""
+
+from __future__ import annotations
+
+from callers.cli import add_command, current_user, open_db
+
+ORDER = 10
+
+
+def run_desk(args) -> int:
+    open_db(args)
+    from callers.app import CallersApp
+
+    CallersApp(caller=getattr(args, "caller", None) or current_user()).run()
+    return 0
+
+
+def register(sub, common) -> None:
+    p = add_command(sub, common, "desk", run_desk, "open the caller's desk (the default)")
+    p.add_argument("--as", dest="caller", metavar="NAME", help="who is calling (default: the OS user name)")

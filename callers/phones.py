@@ -1,0 +1,139 @@
+"""Every phone number goes through here, and through phonenumbers.
+
+Parse with a region (the row's country, or a default), validate, store as
+E.164, keep an extension apart, and know the number's time zone(s) for the
+calling-hours rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, geocoder, timezone as pn_timezone
+
+# Zones are stored on a contact as one string; several zones joined by this.
+ZONE_SEPARATOR = "|"
+UNKNOWN_ZONE = "Etc/Unknown"
+
+_EXTENSION = re.compile(
+    r"\s*(?:,|;|\(|\b)?\s*(?:ext\.?|extension|x|#|durchwahl|dw\.?|poste)\s*[:.]?\s*(\d{1,10})\)?\s*$",
+    re.IGNORECASE,
+)
+
+
+class PhoneError(ValueError):
+    """A number that cannot be used, with the reason as its message."""
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    extension: str | None
+    region: str | None  # ISO country code of the number
+    zones: tuple[str, ...]
+
+    @property
+    def timezone(self) -> str:
+        return zone_key(self.zones)
+
+
+def split_extension(raw: str) -> tuple[str, str | None]:
+    """'+1 415 555 0100 ext. 23' -> ('+1 415 555 0100', '23')."""
+    match = _EXTENSION.search(raw)
+    if match and match.start() > 0:
+        return raw[: match.start()].rstrip(" ,;(-"), match.group(1)
+    return raw, None
+
+
+def zone_key(zones) -> str:
+    zones = sorted({z for z in zones if z and z != UNKNOWN_ZONE})
+    return ZONE_SEPARATOR.join(zones)
+
+
+def zones_of(key: str | None) -> tuple[str, ...]:
+    if not key:
+        return ()
+    return tuple(z for z in key.split(ZONE_SEPARATOR) if z)
+
+
+def parse(raw: str | None, region: str | None = None) -> Phone:
+    """Parse and validate one number. Raises PhoneError with the reason."""
+    if raw is None or not str(raw).strip():
+        raise PhoneError("no phone number")
+    text = str(raw).strip()
+    body, extension = split_extension(text)
+    region = (region or "").upper() or None
+    if body.startswith("00"):
+        body = "+" + body[2:]
+    try:
+        number = phonenumbers.parse(body, region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            if region is None:
+                raise PhoneError(
+                    f"phone {text!r} has no country code and the row has no country"
+                ) from None
+            raise PhoneError(f"phone {text!r}: unknown country code") from None
+        raise PhoneError(f"phone {text!r} is not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        raise PhoneError(f"phone {text!r} has the wrong number of digits")
+    if not phonenumbers.is_valid_number(number):
+        where = f" for {region}" if region and not text.lstrip().startswith(("+", "00")) else ""
+        raise PhoneError(f"phone {text!r} is not a valid number{where}")
+    if number.extension and not extension:
+        extension = number.extension
+    number.extension = None
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return Phone(
+        e164=e164,
+        extension=extension,
+        region=phonenumbers.region_code_for_number(number),
+        zones=zones_for_e164(e164),
+    )
+
+
+@lru_cache(maxsize=65536)
+def zones_for_e164(e164: str) -> tuple[str, ...]:
+    number = phonenumbers.parse(e164, None)
+    zones = pn_timezone.time_zones_for_number(number)
+    return tuple(sorted(z for z in zones if z != UNKNOWN_ZONE))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(e164: str) -> phonenumbers.PhoneNumber:
+    return phonenumbers.parse(e164, None)
+
+
+def international(e164: str | None, extension: str | None = None) -> str:
+    """'+44 20 7946 0958 ext. 23': the form a caller reads out."""
+    if not e164:
+        return ""
+    try:
+        text = phonenumbers.format_number(_parsed(e164), PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        text = e164
+    return f"{text} ext. {extension}" if extension else text
+
+
+def national(e164: str | None, extension: str | None = None) -> str:
+    """'020 7946 0958': the form dialled from inside the country."""
+    if not e164:
+        return ""
+    try:
+        text = phonenumbers.format_number(_parsed(e164), PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:
+        text = e164
+    return f"{text} ext. {extension}" if extension else text
+
+
+def place(e164: str | None) -> str:
+    """Where the number is, in English ('London', 'Switzerland')."""
+    if not e164:
+        return ""
+    try:
+        return geocoder.description_for_number(_parsed(e164), "en")
+    except phonenumbers.NumberParseException:
+        return ""

@@ -1,0 +1,50 @@
+"""Settings stored in the database (calling hours, cycle, retry delays...).
+
+Every caller on a shared database works to the same rules, so the rules live
+with the data. `get()` returns the stored value or the default below.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from models.db import connection
+from models.tables import Setting
+
+DEFAULTS: dict[str, Any] = {
+    "cycle_days": 90,
+    "max_attempts": 6,
+    "calling_days": [0, 1, 2, 3, 4],  # Monday..Friday (datetime.weekday())
+    "calling_start": "09:00",
+    "calling_end": "17:00",
+    "retry_no_answer_minutes": 240,
+    "retry_busy_minutes": 30,
+    "claim_minutes": 15,
+    "target_seconds": 180,
+    "reference_cap": 2,
+    "reference_window_days": 90,
+}
+
+
+def get(key: str) -> Any:
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}")
+    with connection():
+        row = Setting.get_or_none(Setting.key == key)
+    return DEFAULTS[key] if row is None else json.loads(row.value)
+
+
+def get_all() -> dict[str, Any]:
+    with connection():
+        stored = {row.key: json.loads(row.value) for row in Setting.select()}
+    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+
+
+def put(key: str, value: Any) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}")
+    with connection():
+        (Setting.insert(key=key, value=json.dumps(value))
+         .on_conflict(conflict_target=[Setting.key], update={Setting.value: json.dumps(value)})
+         .execute())

@@ -1,0 +1,190 @@
+"""The one database seam: a peewee `DatabaseProxy` and everything that differs
+between SQLite and PostgreSQL. Nothing outside `models/` asks which engine runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlparse
+
+import peewee
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -32000,
+}
+
+
+class DatabaseURLError(ValueError):
+    """The --db / CALLERS_DB value cannot be understood."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be opened or reached."""
+
+
+def describe(url: str) -> str:
+    """A URL fit for messages: the password, if any, hidden."""
+    parsed = urlparse(url)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return parsed._replace(netloc=netloc).geturl()
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL or plain path, or None for PostgreSQL."""
+    if "://" not in url:
+        return Path(url).expanduser()
+    parsed = urlparse(url)
+    if parsed.scheme in ("sqlite", "sqlite3"):
+        # Everything after "sqlite://" is the path: sqlite:///tmp/x.db is
+        # /tmp/x.db, sqlite://x.db is x.db in the current folder.
+        path = unquote(url.split("://", 1)[1].split("?", 1)[0])
+        while path.startswith("//"):
+            path = path[1:]
+        if not path:
+            raise DatabaseURLError(f"no file named in {url!r}")
+        return Path(path).expanduser()
+    return None
+
+
+def make_database(url: str) -> peewee.Database:
+    """Build (but do not open) the database a URL names."""
+    if not url or not url.strip():
+        raise DatabaseURLError("the database URL is empty")
+    url = url.strip()
+    path = sqlite_path(url) if ("://" not in url or url.startswith("sqlite")) else None
+    if path is not None:
+        return SqliteDatabase(
+            str(path), pragmas=SQLITE_PRAGMAS, timeout=10, check_same_thread=False
+        )
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql", "postgresql+psycopg2", "psql"):
+        name = unquote(parsed.path.lstrip("/"))
+        if not name:
+            raise DatabaseURLError(f"no database name in {describe(url)!r}")
+        kwargs: dict = {"connect_timeout": 5, "application_name": "callers"}
+        if parsed.hostname:
+            kwargs["host"] = parsed.hostname
+        if parsed.port:
+            kwargs["port"] = parsed.port
+        if parsed.username:
+            kwargs["user"] = unquote(parsed.username)
+        if parsed.password:
+            kwargs["password"] = unquote(parsed.password)
+        for key, value in parse_qsl(parsed.query):
+            kwargs[key] = value
+        return PostgresqlDatabase(name, autoconnect=True, **kwargs)
+    raise DatabaseURLError(
+        f"cannot use database URL {describe(url)!r}: give a file path, "
+        "sqlite:///path/to/file.db or postgresql://user@host:5432/name"
+    )
+
+
+def connect(url: str) -> peewee.Database:
+    """Point the proxy at the database a URL names and open it."""
+    db = make_database(url)
+    if isinstance(db, SqliteDatabase):
+        path = Path(db.database)
+        if path.exists() and path.is_dir():
+            raise DatabaseUnavailable(f"{path} is a directory, not a database file")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"cannot create {path.parent}: {exc.strerror}") from None
+        if path.exists() and path.stat().st_size > 0:
+            with open(path, "rb") as fh:
+                if fh.read(16) != b"SQLite format 3\x00":
+                    raise DatabaseUnavailable(f"{path} is not a SQLite database")
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        raise DatabaseUnavailable(
+            f"cannot open {describe(url)}: {first_line(exc)}"
+        ) from None
+    return db
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0]
+
+
+def is_postgres(db: peewee.Database | None = None) -> bool:
+    db = db or database.obj
+    return isinstance(db, PostgresqlDatabase)
+
+
+def engine_name(db: peewee.Database | None = None) -> str:
+    return "postgresql" if is_postgres(db) else "sqlite"
+
+
+def write_transaction():
+    """A write transaction that takes its lock up front.
+
+    SQLite: BEGIN IMMEDIATE, so two processes never both read-then-write and
+    deadlock. PostgreSQL: an ordinary transaction (row locks do the work).
+    """
+    db = database.obj
+    if isinstance(db, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def lock_rows(query: peewee.SelectQuery) -> peewee.SelectQuery:
+    """Rows another caller must not take at the same time.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED (a row someone else is claiming is
+    passed over, not waited for). SQLite: nothing to add; the surrounding
+    `write_transaction()` already holds the only write lock.
+    """
+    if is_postgres():
+        return query.for_update(skip_locked=True)
+    return query
+
+
+def max_variables() -> int:
+    """How many bound parameters one statement may carry."""
+    return 30000 if is_postgres() else 32000
+
+
+def batch_size(columns: int) -> int:
+    """Rows per bulk INSERT for a table of so many columns."""
+    return max(1, min(1000, max_variables() // max(1, columns)))
+
+
+@contextlib.contextmanager
+def connection():
+    """An open connection for the current thread (workers, CLI commands)."""
+    db = database.obj
+    if db is None:
+        raise DatabaseUnavailable("no database is open")
+    if db.is_closed():
+        with db.connection_context():
+            yield db
+    else:
+        yield db
+
+
+def default_data_dir() -> Path:
+    """Where callers keeps its files when nobody says otherwise."""
+    override = os.environ.get("CALLERS_HOME")
+    if override:
+        return Path(override).expanduser()
+    if os.name == "nt":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif os.uname().sysname == "Darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "callers"

@@ -1,0 +1,339 @@
+"""The peewee models. All times are naive UTC (see `callers.clock.to_db`).
+
+Freshness is first-class: every profile fact carries the time it was last
+confirmed on a call (`*_confirmed_at`), so "fresh" (confirmed within the cycle)
+is one indexed comparison away.
+
+The due-queue columns on `Customer` are denormalised on purpose: finding the
+next customer to call must be an index seek, not a join over contacts. They are
+kept right by the domain code in `callers/` whenever a call ends or a contact
+changes.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from models.db import database
+
+# Vocabulary shared by the domain code and the database.
+ROLES = ("buyer", "user", "other")
+IMPLEMENTATION_STATES = ("not_started", "in_progress", "live", "stalled")
+REFERENCE_KINDS = ("prospect_call", "case_study", "press", "analyst", "site_visit")
+REFERENCE_ANSWERS = ("yes", "no", "not_now")
+OUTCOMES = (
+    "completed",
+    "no_answer",
+    "voicemail",
+    "busy",
+    "callback",
+    "wrong_number",
+    "do_not_call",
+)
+FORWARD_STATUSES = ("open", "acknowledged", "done", "returned", "withdrawn")
+# Why a customer is due, in the order the desk serves them.
+DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE = 0, 1, 2
+DUE_REASONS = {DUE_CALLBACK: "callback", DUE_NEVER_REACHED: "never reached", DUE_OVERDUE: "overdue"}
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Customer(BaseModel):
+    id = AutoField()
+    external_id = CharField(null=True, unique=True, max_length=200)
+    name = CharField(max_length=500)
+    # Lower-cased, accents and punctuation and legal suffixes removed: for
+    # grouping import rows and matching billing accounts.
+    name_key = CharField(max_length=500, index=True)
+    industry = CharField(null=True, max_length=200)
+    employees = IntegerField(null=True)
+    country = CharField(null=True, max_length=2)  # ISO 3166-1 alpha-2
+    account_manager = CharField(null=True, max_length=200)
+    do_not_call = BooleanField(default=False)
+    purchased_at = DateTimeField(null=True)
+    source = CharField(null=True, max_length=50)  # which export it came from
+    # e.g. "public body: no gifts" (shown with every thank-you); added in 0002
+    gift_restriction = TextField(null=True)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+    # Profile facts, each with the time it was last confirmed on a call.
+    implementation_state = CharField(null=True, max_length=20)
+    implementation_changed_at = DateTimeField(null=True)
+    implementation_confirmed_at = DateTimeField(null=True)
+    ref_prospect_call = CharField(null=True, max_length=10)  # yes / no / not_now
+    ref_case_study = CharField(null=True, max_length=10)
+    ref_press = CharField(null=True, max_length=10)
+    ref_analyst = CharField(null=True, max_length=10)
+    ref_site_visit = CharField(null=True, max_length=10)
+    ref_condition = TextField(null=True)
+    referenceability_confirmed_at = DateTimeField(null=True)
+    features_confirmed_at = DateTimeField(null=True)
+    contacts_confirmed_at = DateTimeField(null=True)
+
+    # The due queue.
+    next_due_at = DateTimeField(null=True)  # NULL: not in the queue at all
+    due_rank = IntegerField(default=DUE_NEVER_REACHED)  # DUE_* above
+    callback_at = DateTimeField(null=True)
+    call_contact = IntegerField(null=True)  # Contact.id to dial (no FK: cycle)
+    call_tz = CharField(null=True, max_length=200)  # that contact's zone key
+    attempts = IntegerField(default=0)  # attempts this cycle
+    cycle_started_at = DateTimeField(null=True)
+    last_call_at = DateTimeField(null=True)
+    last_reached_at = DateTimeField(null=True)  # last completed call
+    needs_number = BooleanField(default=False)
+    unreachable = BooleanField(default=False)  # too many attempts this cycle
+
+    # Team claims: a lease on the customer for one caller.
+    claim_holder = CharField(null=True, max_length=200)
+    claim_expires_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("call_tz", "due_rank", "next_due_at"), False),
+            (("due_rank", "next_due_at"), False),
+            (("claim_holder", "claim_expires_at"), False),
+            (("implementation_state",), False),
+        )
+
+
+class Contact(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="contacts", on_delete="CASCADE")
+    name = CharField(max_length=500)
+    role = CharField(default="user", max_length=10)  # buyer / user / other
+    title = CharField(null=True, max_length=300)
+    phone = CharField(null=True, max_length=20)  # E.164
+    extension = CharField(null=True, max_length=20)
+    alt_phone = CharField(null=True, max_length=20)  # E.164, e.g. mobile
+    alt_extension = CharField(null=True, max_length=20)
+    email = CharField(null=True, max_length=320)
+    # IANA zone(s) phonenumbers gives for the number; several joined by "|".
+    timezone = CharField(null=True, max_length=200)
+    external_id = CharField(null=True, max_length=200)  # id in the source desk
+    do_not_call = BooleanField(default=False)
+    active = BooleanField(default=True)  # False: gone from the company
+    unreachable = BooleanField(default=False)  # wrong number
+    confirmed_at = DateTimeField(null=True)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        indexes = (
+            (("customer", "phone"), False),
+            (("customer", "email"), False),
+            (("external_id",), False),
+        )
+
+
+class Feature(BaseModel):
+    id = AutoField()
+    name = CharField(unique=True, max_length=200)
+    description = TextField(null=True)
+    position = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+
+class CustomerFeature(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="features", on_delete="CASCADE")
+    feature = ForeignKeyField(Feature, backref="customers", on_delete="CASCADE")
+    in_production = BooleanField(default=True)
+    confirmed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("customer", "feature"), True),
+            (("feature", "in_production"), False),
+        )
+
+
+class Call(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="calls", on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, null=True, backref="calls", on_delete="SET NULL")
+    caller = CharField(max_length=200)
+    shown_at = DateTimeField(null=True)  # when the desk showed the customer
+    started_at = DateTimeField(null=True)  # someone answered; NULL if never
+    ended_at = DateTimeField(null=True)
+    outcome = CharField(null=True, max_length=20)  # NULL while in progress
+    callback_at = DateTimeField(null=True)
+    note = TextField(null=True)  # "in their words"
+    skip_reason = TextField(null=True)
+
+    class Meta:
+        indexes = (
+            (("started_at",), False),
+            (("ended_at",), False),
+            (("customer", "started_at"), False),
+            (("caller", "outcome"), False),
+        )
+
+
+class CallAnswer(BaseModel):
+    """Each answer given on a call, as given: the call's own journal.
+
+    The profile columns hold the current truth; these rows are how a call is
+    restored after a crash and how decay is measured.
+    """
+
+    id = AutoField()
+    call = ForeignKeyField(Call, backref="answers", on_delete="CASCADE")
+    step = CharField(max_length=30)  # contacts / referenceability / implementation / features / comment
+    key = CharField(max_length=200)  # what was answered, e.g. "contact:12:gone"
+    value = TextField(null=True)
+    answered_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("step", "answered_at"), False),)
+
+
+class Department(BaseModel):
+    id = AutoField()
+    name = CharField(unique=True, max_length=100)
+    # billing / support / account_manager / other: account_manager forwards
+    # are assigned to the customer's account manager.
+    kind = CharField(default="other", max_length=30)
+    key = CharField(null=True, max_length=20)  # desk key, e.g. "f5"
+    position = IntegerField(default=0)
+
+
+class Forward(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="forwards", on_delete="CASCADE")
+    call = ForeignKeyField(Call, null=True, backref="forwards", on_delete="SET NULL")
+    contact = ForeignKeyField(Contact, null=True, backref="forwards", on_delete="SET NULL")
+    caller = CharField(max_length=200)
+    department = ForeignKeyField(Department, backref="forwards", on_delete="RESTRICT")
+    assignee = CharField(null=True, max_length=200)
+    note = TextField(null=True)
+    status = CharField(default="open", max_length=20)
+    created_at = DateTimeField()
+    acknowledged_at = DateTimeField(null=True)
+    acknowledged_by = CharField(null=True, max_length=200)
+    resolved_at = DateTimeField(null=True)  # done, returned or withdrawn
+    resolved_by = CharField(null=True, max_length=200)
+    resolution = TextField(null=True)  # resolution note or "not ours" reason
+
+    class Meta:
+        indexes = (
+            (("department", "status", "created_at"), False),
+            (("customer", "status"), False),
+            (("created_at",), False),
+            (("status", "resolved_at"), False),
+        )
+
+
+class ForwardEvent(BaseModel):
+    """Every status change of a forward, time-stamped with who made it."""
+
+    id = AutoField()
+    forward = ForeignKeyField(Forward, backref="events", on_delete="CASCADE")
+    status = CharField(max_length=20)
+    at = DateTimeField()
+    by = CharField(max_length=200)
+    note = TextField(null=True)
+
+
+class Setting(BaseModel):
+    """Calling hours, cycle length, retry delays...: JSON values by key."""
+
+    key = CharField(primary_key=True, max_length=100)
+    value = TextField()
+
+
+# Models created by migration 0001_initial.
+SCHEMA_1 = [
+    Customer,
+    Contact,
+    Feature,
+    CustomerFeature,
+    Call,
+    CallAnswer,
+    Department,
+    Forward,
+    ForwardEvent,
+    Setting,
+]
+
+
+# ---- Added by migration 0002 -------------------------------------------------
+
+
+class ReferenceRequest(BaseModel):
+    """One request point: every ask for a reference, whoever made it."""
+
+    id = AutoField()
+    requested_at = DateTimeField()
+    requested_by = CharField(max_length=200)
+    ref_type = CharField(max_length=20)
+    prospect = CharField(null=True, max_length=300)
+    criteria = TextField(null=True)  # JSON of the filters used
+    customer = ForeignKeyField(Customer, null=True, backref="reference_requests", on_delete="SET NULL")
+    outcome = CharField(null=True, max_length=30)  # proposed / used / declined / none found
+
+
+class ReferenceUse(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="reference_uses", on_delete="CASCADE")
+    request = ForeignKeyField(ReferenceRequest, null=True, backref="uses", on_delete="SET NULL")
+    ref_type = CharField(max_length=20)
+    prospect = CharField(null=True, max_length=300)
+    requested_by = CharField(max_length=200)
+    used_at = DateTimeField()
+    override_reason = TextField(null=True)  # set when used while resting
+
+    class Meta:
+        indexes = ((("customer", "used_at"), False),)
+
+
+class ThankYou(BaseModel):
+    id = AutoField()
+    use = ForeignKeyField(ReferenceUse, backref="thanks", on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, backref="thanks", on_delete="CASCADE")
+    owed_since = DateTimeField()
+    sent_at = DateTimeField(null=True)
+    sent_by = CharField(null=True, max_length=200)
+
+    class Meta:
+        indexes = ((("sent_at", "owed_since"), False),)
+
+
+class User(BaseModel):
+    """A person and the part of callers they may use."""
+
+    id = AutoField()
+    name = CharField(unique=True, max_length=200)
+    role = CharField(max_length=30)  # caller / department / supervisor / requester
+    department = ForeignKeyField(Department, null=True, backref="members", on_delete="SET NULL")
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "app_user"  # "user" is reserved in PostgreSQL
+
+
+class BillingLink(BaseModel):
+    """A billing-system account matched to a customer (`reconcile --link`)."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="billing_links", on_delete="CASCADE")
+    billing_id = CharField(max_length=200, unique=True)
+    linked_at = DateTimeField()
+
+
+SCHEMA_2 = [ReferenceRequest, ReferenceUse, ThankYou, User, BillingLink]
+
+ALL_MODELS = SCHEMA_1 + SCHEMA_2

@@ -1,0 +1,180 @@
+"""The foundation: clock, database URLs, schema versions, CLI errors."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+
+from callers import clock
+from callers.cli import main
+from callers.errors import CallersError
+from models import schema
+from models.db import DatabaseURLError, make_database, sqlite_path
+
+DATA = Path(__file__).parent / "data"
+
+
+# ---- the clock ---------------------------------------------------------------
+
+
+def test_callers_now_overrides_the_clock(monkeypatch):
+    monkeypatch.setenv("CALLERS_NOW", "2026-11-24T15:30:00+01:00")
+    value = clock.now()
+    assert value.tzinfo == timezone.utc
+    assert value.isoformat() == "2026-11-24T14:30:00+00:00"
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "2026-11-24T15:30:00"])
+def test_callers_now_must_be_iso_with_offset(monkeypatch, bad):
+    monkeypatch.setenv("CALLERS_NOW", bad)
+    with pytest.raises(CallersError, match="CALLERS_NOW"):
+        clock.now()
+
+
+def test_database_times_round_trip_as_utc(monkeypatch):
+    monkeypatch.setenv("CALLERS_NOW", "2026-11-24T15:30:00-05:00")
+    stored = clock.db_now()
+    assert stored.tzinfo is None and stored.hour == 20
+    assert clock.from_db(stored) == clock.now()
+
+
+# ---- database URLs -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, path",
+    [
+        ("sqlite:///tmp/x.db", "/tmp/x.db"),
+        ("sqlite:////tmp/x.db", "/tmp/x.db"),
+        ("sqlite://x.db", "x.db"),
+        ("/var/lib/callers.db", "/var/lib/callers.db"),
+        ("calls.db", "calls.db"),
+    ],
+)
+def test_sqlite_urls_and_plain_paths(url, path):
+    assert sqlite_path(url) == Path(path)
+
+
+def test_postgresql_url_is_parsed():
+    db = make_database("postgresql://alice:s3cret@db.example:6543/callers?sslmode=require")
+    assert db.database == "callers"
+    assert db.connect_params["host"] == "db.example"
+    assert db.connect_params["port"] == 6543
+    assert db.connect_params["user"] == "alice"
+    assert db.connect_params["sslmode"] == "require"
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "", "postgresql://host/"])
+def test_bad_urls_are_refused(url):
+    with pytest.raises(DatabaseURLError):
+        make_database(url)
+
+
+def test_sqlite_opens_with_wal_foreign_keys_and_busy_timeout(tmp_path):
+    from models import open_database
+
+    db = open_database(str(tmp_path / "c.db"))
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    db.close()
+
+
+# ---- schema versions ---------------------------------------------------------
+
+
+def test_fresh_database_is_at_the_code_version(db):
+    state = schema.status()
+    assert state.current
+    assert state.database_version == state.code_version >= 2
+    assert schema.drift() == []
+
+
+def test_first_version_database_is_upgraded_and_keeps_its_rows(tmp_path):
+    from models import open_database
+    from models.tables import Customer, Forward
+
+    path = tmp_path / "old.db"
+    shutil.copy(DATA / "callers-schema1.db", path)
+    db = open_database(str(path))
+    try:
+        state = schema.status()
+        assert state.current and state.database_version == state.code_version
+        assert schema.drift() == []
+        customer = Customer.get(Customer.external_id == "A-1")
+        assert customer.name == "Schema One GmbH"
+        assert customer.gift_restriction is None  # column added by 0002
+        assert Forward.get().note == "[ERR-7] invoice twice"
+    finally:
+        db.close()
+
+
+def test_newer_database_is_refused_with_a_clear_message(db, capsys):
+    from models.schema import HISTORY_TABLE
+
+    db.db.execute_sql(
+        f"INSERT INTO {HISTORY_TABLE} (name, applied) VALUES ('0099_from_the_future', '2030-01-01')"
+    )
+    code = main(["--db", db.url, "db", "check"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("callers: error: this database has schema version 99")
+    assert "upgrade callers" in err
+    assert "\n" not in err
+
+
+def test_db_check_and_upgrade(db, capsys):
+    assert main(["--db", db.url, "db", "upgrade"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert main(["db", "check"]) == 0  # CALLERS_DB set by the fixture
+    assert "as expected" in capsys.readouterr().out
+
+
+# ---- the CLI -----------------------------------------------------------------
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "callers", *args], capture_output=True,
+                          text=True, env=env, timeout=60)
+
+
+def test_version_and_help():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.startswith("callers ")
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "--db URL" in result.stdout and "CALLERS_DB" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--db", "mysql://nope/x", "db", "check"], "cannot use database URL"),
+        (["--db", "postgresql://postgres@127.0.0.1:1/test", "db", "check"], "cannot open postgresql://"),
+    ],
+)
+def test_errors_are_one_line_on_stderr(args, message):
+    result = run_cli(*args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_unreadable_file_is_one_clear_line(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00\x01 not sqlite at all" * 100)
+    result = run_cli("--db", str(junk), "db", "check")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"callers: error: {junk} is not a SQLite database"
+
+
+def test_where_prints_the_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLERS_DB", str(tmp_path / "team.db"))
+    result = run_cli("where")
+    assert result.stdout.strip() == str(tmp_path / "team.db")
