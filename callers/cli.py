@@ -49,9 +49,9 @@ def current_user() -> str:
 
 def open_db(args: argparse.Namespace, fallback: str | None = None):
     """Open and upgrade the database named for this command."""
-    from models import open_database
+    from callers import database
 
-    return open_database(db_url(args, fallback))
+    return database.open(db_url(args, fallback))
 
 
 def _common() -> argparse.ArgumentParser:

@@ -73,7 +73,7 @@ def db_url(engine, tmp_path) -> str:
 def db(db_url, engine, monkeypatch) -> TestDB:
     """A fresh database of each engine, opened, at the current schema, and
     named in CALLERS_DB so that commands run in the test use it."""
-    from models import open_database
+    from callers.database import open as open_database
 
     monkeypatch.setenv("CALLERS_DB", db_url)
     database = open_database(db_url)
