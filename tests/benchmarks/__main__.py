@@ -26,11 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=float(os.environ.get("CALLERS_BENCH_SCALE", "1")),
                         help="shrink the data sizes (e.g. 0.01 for a quick run); default 1")
     args = parser.parse_args(argv)
-    unknown = [n for n in args.names if n not in names]
+    # NAME runs bench_NAME.py and any bench_NAME_*.py (e.g. desk, desk_ui).
+    chosen = [n for n in names if not args.names
+              or any(n == want or n.startswith(want + "_") for want in args.names)]
+    unknown = [w for w in args.names if not any(n == w or n.startswith(w + "_") for n in names)]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(names)}")
     bench = harness.Bench(scale=args.scale)
-    for name in args.names or names:
+    for name in chosen:
         print(f"== {name}", flush=True)
         start = time.perf_counter()
         importlib.import_module(f"tests.benchmarks.bench_{name}").run(bench)
