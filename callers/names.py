@@ -10,7 +10,9 @@ LEGAL_SUFFIXES = {
     "inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "plc", "corp",
     "corporation", "co", "company", "gmbh", "ag", "kg", "ohg", "ug", "se", "sarl",
     "sas", "sa", "srl", "spa", "bv", "nv", "ab", "as", "oy", "aps", "kk", "pty",
-    "pte", "ug haftungsbeschrankt", "gmbh co kg", "co kg", "kabushiki kaisha",
+    "pte", "ug haftungsbeschrankt", "kabushiki kaisha", "k k", "l l c", "s a", "s a r l",
+    "b v", "n v", "p l c", "s p a", "s r l", "s a s", "and co", "and co kg", "co kg",
+    "gmbh and co kg", "gmbh and co",
 }
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^\w\s]")
@@ -31,7 +33,7 @@ def name_key(name: str) -> str:
     changed = True
     while changed and len(words) > 1:
         changed = False
-        for size in (3, 2, 1):
+        for size in (4, 3, 2, 1):
             if len(words) > size and " ".join(words[-size:]) in LEGAL_SUFFIXES:
                 words = words[:-size]
                 changed = True
