@@ -24,11 +24,26 @@ def run_db(args) -> int:
     action = args.action
     if action in ("init", "upgrade"):
         applied = schema.upgrade()
+        from callers import bootstrap
+
+        bootstrap.seed()
         state = schema.status()
         if applied:
             print(f"applied {', '.join(applied)}; schema version {state.database_version}")
         else:
             print(f"schema version {state.database_version}: up to date")
+        return 0
+    if action == "roles":
+        from models import roles
+
+        schema.ensure_current()
+        try:
+            lines = roles.create_roles()
+        except roles.RolesUnsupported as exc:
+            raise CallersError(str(exc)) from None
+        for line in lines:
+            print(line)
+        print("Add people with `callers users add NAME --role ROLE --login`.")
         return 0
     state = schema.status()
     schema.check_not_newer(state)
@@ -47,6 +62,7 @@ def run_db(args) -> int:
 def register(sub, common) -> None:
     add_command(sub, common, "where", run_where, "print which database callers would use")
     p = add_command(sub, common, "db", run_db, "create, upgrade or check a (shared) database")
-    p.add_argument("action", choices=["init", "upgrade", "check"],
+    p.add_argument("action", choices=["init", "upgrade", "check", "roles"],
                    help="init: create the schema; upgrade: apply pending migrations; "
-                   "check: verify version and schema")
+                   "check: verify version and schema; roles: (PostgreSQL) create the "
+                   "database roles and grants for callers' roles")
