@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.pool import PooledPostgresqlDatabase
 
 database = DatabaseProxy()
 
@@ -83,7 +84,10 @@ def make_database(url: str) -> peewee.Database:
             kwargs["password"] = unquote(parsed.password)
         for key, value in parse_qsl(parsed.query):
             kwargs[key] = value
-        return PostgresqlDatabase(name, autoconnect=True, **kwargs)
+        # Pooled: every thread worker takes a connection and gives it back,
+        # and a connection the server dropped is discarded, not reused.
+        return PooledPostgresqlDatabase(name, max_connections=32, stale_timeout=300,
+                                        timeout=10, autoconnect=True, **kwargs)
     raise DatabaseURLError(
         f"cannot use database URL {describe(url)!r}: give a file path, "
         "sqlite:///path/to/file.db or postgresql://user@host:5432/name"
@@ -113,6 +117,24 @@ def connect(url: str) -> peewee.Database:
             f"cannot open {describe(url)}: {first_line(exc)}"
         ) from None
     return db
+
+
+def reconnect() -> None:
+    """After a dropped connection: forget this thread's connection (and any
+    pooled ones the server closed), then open a fresh one. Raises
+    DatabaseUnavailable while the database is still away."""
+    db = database.obj
+    try:
+        if not db.is_closed():
+            db.close()
+    except Exception:  # the old connection is already gone; that is the point
+        pass
+    if hasattr(db, "close_idle"):
+        db.close_idle()
+    try:
+        db.connect(reuse_if_open=True)
+    except (peewee.OperationalError, peewee.InterfaceError) as exc:
+        raise DatabaseUnavailable(f"database unreachable: {first_line(exc)}") from None
 
 
 def first_line(exc: BaseException) -> str:
