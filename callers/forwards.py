@@ -1,0 +1,445 @@
+"""Forwards: a problem handed from a call to a department's queue.
+
+A forward is `open` when the caller files it, `acknowledged` when the
+department has seen it, and `done` (with a resolution note) when it is
+solved; or `returned` ("not ours", with a reason, back to the supervisor),
+or `withdrawn` by the caller who filed it by mistake. Every change is
+stamped with who made it and when, on the forward and as a `ForwardEvent`.
+
+Plain values in and out: the desk (F5/F6/F7), the queue screen, the CLI and
+the tests all call these functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from peewee import JOIN, fn
+
+from callers import clock, phones
+from callers.calls import ForwardFact
+from callers.errors import CallersError
+from models.db import connection, write_transaction
+from models.tables import Contact, Customer, Department, Forward, ForwardEvent
+
+ACCOUNT_MANAGER = "account_manager"
+KINDS = ("billing", "support", ACCOUNT_MANAGER, "other")
+# Statuses still waiting for the department.
+PENDING = ("open", "acknowledged")
+# Statuses a department has finished with (shown with the "done" toggle).
+FINISHED = ("done", "returned")
+STATUS_LABELS = {
+    "open": "open",
+    "acknowledged": "acknowledged",
+    "done": "done",
+    "returned": "not ours",
+    "withdrawn": "withdrawn",
+}
+# Keys the desk uses for itself: a department may not take them.
+DESK_KEYS = {
+    "f1": "help",
+    "f2": "start the call",
+    "f3": "outcome",
+    "f4": "refresh",
+    "f9": "the desk",
+    "f10": "the desk",
+    "f11": "the desk",
+}
+_FKEY = re.compile(r"^f([1-9]|1[0-9]|2[0-4])$")
+NOTE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    id: int
+    name: str
+    kind: str  # billing / support / account_manager / other
+    key: str | None  # desk key, e.g. "f5"
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A forward just saved, and the confirmation to show."""
+
+    id: int
+    department: str
+    assignee: str | None
+    message: str  # "Forwarded to Billing", "Forwarded to Lee Park, account manager"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    created_at: datetime
+    age: timedelta  # since created, at the time of the query
+    customer_id: int
+    customer: str
+    external_id: str | None
+    contact: str | None
+    phone: str  # international form, '' when none
+    note: str | None
+    caller: str
+    department: str
+    assignee: str | None
+    status: str
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING
+
+
+# ---- departments ---------------------------------------------------------------
+
+
+def _info(row: Department) -> DepartmentInfo:
+    return DepartmentInfo(row.id, row.name, row.kind, row.key)
+
+
+def departments() -> list[DepartmentInfo]:
+    """Every department, in desk order."""
+    with connection():
+        rows = Department.select().order_by(Department.position, Department.id)
+        return [_info(d) for d in rows]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_-]+", " ", text.strip()).casefold()
+
+
+def _known() -> str:
+    return ", ".join(d.name for d in Department.select().order_by(Department.position, Department.id)) or "none"
+
+
+def _department(name: str) -> Department:
+    """A department by name (any case), kind ("billing", "account manager") or desk key ("f5")."""
+    wanted = _norm(name or "")
+    rows = list(Department.select().order_by(Department.position, Department.id))
+    for row in rows:
+        if _norm(row.name) == wanted:
+            return row
+    for row in rows:
+        if _norm(row.kind) == wanted and row.kind != "other":
+            return row
+    for row in rows:
+        if row.key and row.key == wanted:
+            return row
+    known = ", ".join(d.name for d in rows) or "none"
+    raise CallersError(f"unknown department {name!r}; known departments: {known}")
+
+
+def department(name: str) -> DepartmentInfo:
+    """Look a department up; CallersError listing the known ones if none."""
+    with connection():
+        return _info(_department(name))
+
+
+def normalize_key(key: str | None) -> str | None:
+    if key is None or not key.strip():
+        return None
+    return key.strip().lower()
+
+
+def add_department(name: str, key: str | None = None, kind: str = "other") -> DepartmentInfo:
+    """A new department, last in desk order, optionally on a desk F-key."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise CallersError("a department needs a name")
+    if len(name) > 100:
+        raise CallersError("a department name is at most 100 characters")
+    if kind not in KINDS:
+        raise CallersError(f"unknown department kind {kind!r}; kinds are {', '.join(KINDS)}")
+    key = normalize_key(key)
+    if key is not None and not _FKEY.match(key):
+        raise CallersError(f"--key must be a function key F1..F24 (the desk's keys work while typing), not {key!r}")
+    if key in DESK_KEYS:
+        raise CallersError(
+            f"{key.upper()} is the desk's own key ({DESK_KEYS[key]}); "
+            f"the desk keeps {', '.join(k.upper() for k in DESK_KEYS)}: choose another, e.g. F8"
+        )
+    with connection(), write_transaction():
+        for row in Department.select():
+            if _norm(row.name) == _norm(name):
+                raise CallersError(f"there is already a department named {row.name!r}")
+            if key is not None and row.key == key:
+                raise CallersError(f"{key.upper()} already forwards to {row.name}; choose another key")
+        position = (Department.select(fn.MAX(Department.position)).scalar() or 0) + 1
+        row = Department.create(name=name, kind=kind, key=key, position=position)
+        return _info(row)
+
+
+# ---- filing and withdrawing -------------------------------------------------------
+
+
+def _when(now: datetime | None) -> datetime:
+    return clock.to_db(now if now is not None else clock.now())
+
+
+def _clean(text: str | None) -> str | None:
+    """One line of text as typed (brackets and all), or None when empty."""
+    if text is None:
+        return None
+    text = " ".join(str(text).splitlines()).strip()
+    if not text:
+        return None
+    return text[:NOTE_MAX]
+
+
+def confirmation(department: str, kind: str, assignee: str | None) -> str:
+    if kind == ACCOUNT_MANAGER and assignee:
+        return f"Forwarded to {assignee}, account manager"
+    return f"Forwarded to {department}"
+
+
+def create(customer_id: int, department: str, caller: str, note: str | None = None,
+           call_id: int | None = None, contact_id: int | None = None, now=None) -> Filed:
+    """File a forward; it is saved (with its 'open' event) before this returns.
+
+    `department` is a name (any case) or a kind; account-manager forwards go to
+    the customer's account manager. The contact defaults to the one the
+    customer is called on.
+    """
+    caller = (caller or "").strip()
+    if not caller:
+        raise CallersError("a forward needs the name of the caller who files it")
+    at = _when(now)
+    note = _clean(note)
+    with connection(), write_transaction():
+        dept = _department(department)
+        customer = (Customer.select(Customer.id, Customer.account_manager, Customer.call_contact)
+                    .where(Customer.id == customer_id).first())
+        if customer is None:
+            raise CallersError(f"no customer {customer_id}")
+        if contact_id is None and customer.call_contact is not None:
+            if Contact.select(Contact.id).where(Contact.id == customer.call_contact,
+                                                Contact.customer == customer.id).exists():
+                contact_id = customer.call_contact
+        assignee = None
+        if dept.kind == ACCOUNT_MANAGER:
+            assignee = (customer.account_manager or "").strip() or None
+        row = Forward.create(customer=customer.id, call=call_id, contact=contact_id, caller=caller,
+                             department=dept.id, assignee=assignee, note=note, status="open",
+                             created_at=at)
+        ForwardEvent.create(forward=row.id, status="open", at=at, by=caller, note=note)
+    return Filed(row.id, dept.name, assignee, confirmation(dept.name, dept.kind, assignee))
+
+
+def _change(forward_id: int, by: str, status: str, allowed: tuple[str, ...], now, note: str | None = None,
+            **columns) -> None:
+    by = (by or "").strip()
+    if not by:
+        raise CallersError("say who is doing this (--as NAME)")
+    at = _when(now)
+    for column in list(columns):
+        if columns[column] is _AT:
+            columns[column] = at
+        elif columns[column] is _BY:
+            columns[column] = by
+    with connection(), write_transaction():
+        changed = (Forward.update(status=status, **columns)
+                   .where(Forward.id == forward_id, Forward.status.in_(allowed))
+                   .execute())
+        if not changed:
+            row = Forward.select(Forward.id, Forward.status).where(Forward.id == forward_id).first()
+            if row is None:
+                raise CallersError(f"no forward {forward_id}")
+            could = " or ".join(STATUS_LABELS[s] for s in allowed)
+            raise CallersError(
+                f"forward {forward_id} is {STATUS_LABELS.get(row.status, row.status)}; "
+                f"only {could} forwards can be {STATUS_VERBS[status]}"
+            )
+        ForwardEvent.create(forward=forward_id, status=status, at=at, by=by, note=note)
+
+
+_AT, _BY = object(), object()
+STATUS_VERBS = {
+    "acknowledged": "acknowledged",
+    "done": "marked done",
+    "returned": "returned as not ours",
+    "withdrawn": "withdrawn",
+}
+
+
+def withdraw(forward_id: int, by: str, now=None) -> None:
+    """Take back a forward filed by mistake (only while it is still open)."""
+    _change(forward_id, by, "withdrawn", ("open",), now,
+            resolved_at=_AT, resolved_by=_BY, resolution="withdrawn")
+
+
+def acknowledge(forward_id: int, by: str, now=None) -> None:
+    """The department has seen it: open → acknowledged."""
+    _change(forward_id, by, "acknowledged", ("open",), now, acknowledged_at=_AT, acknowledged_by=_BY)
+
+
+def done(forward_id: int, by: str, note: str, now=None) -> None:
+    """Solved, with a one-line resolution note the next caller can read out."""
+    note = _clean(note)
+    if note is None:
+        raise CallersError("marking a forward done needs a one-line resolution note")
+    _change(forward_id, by, "done", PENDING, now, note=note,
+            resolved_at=_AT, resolved_by=_BY, resolution=note)
+
+
+def return_(forward_id: int, by: str, reason: str, now=None) -> None:
+    """Not ours: back to the supervisor, with the reason."""
+    reason = _clean(reason)
+    if reason is None:
+        raise CallersError("returning a forward as not ours needs a reason")
+    _change(forward_id, by, "returned", PENDING, now, note=reason,
+            resolved_at=_AT, resolved_by=_BY, resolution=reason)
+
+
+def events(forward_id: int) -> list[tuple[str, datetime, str, str | None]]:
+    """(status, at, by, note) of every change, oldest first."""
+    with connection():
+        rows = (ForwardEvent.select().where(ForwardEvent.forward == forward_id)
+                .order_by(ForwardEvent.at, ForwardEvent.id))
+        return [(e.status, clock.from_db(e.at), e.by, e.note) for e in rows]
+
+
+# ---- reading -------------------------------------------------------------------
+
+
+def _item(row: Forward, at: datetime) -> QueueItem:
+    contact = row.contact if row.contact_id else None
+    created = clock.from_db(row.created_at)
+    return QueueItem(
+        id=row.id,
+        created_at=created,
+        age=max(timedelta(0), at - created),
+        customer_id=row.customer_id,
+        customer=row.customer.name,
+        external_id=row.customer.external_id,
+        contact=contact.name if contact else None,
+        phone=phones.international(contact.phone, contact.extension) if contact else "",
+        note=row.note,
+        caller=row.caller,
+        department=row.department.name,
+        assignee=row.assignee,
+        status=row.status,
+        acknowledged_at=clock.from_db(row.acknowledged_at),
+        acknowledged_by=row.acknowledged_by,
+        resolved_at=clock.from_db(row.resolved_at),
+        resolved_by=row.resolved_by,
+        resolution=row.resolution,
+    )
+
+
+def _select():
+    return (Forward.select(Forward, Customer.id, Customer.name, Customer.external_id,
+                           Contact.id, Contact.name, Contact.phone, Contact.extension,
+                           Department.id, Department.name, Department.kind)
+            .join_from(Forward, Customer)
+            .join_from(Forward, Department)
+            .join_from(Forward, Contact, JOIN.LEFT_OUTER))
+
+
+def _text_filter(query, text: str | None):
+    for word in (text or "").split():
+        query = query.where(Customer.name.contains(word) | Forward.note.contains(word)
+                            | Contact.name.contains(word) | Customer.external_id.contains(word)
+                            | Forward.caller.contains(word) | Forward.assignee.contains(word))
+    return query
+
+
+def queue(department: str | None, assignee: str | None = None, include_done: bool = False,
+          text: str | None = None, now=None, limit: int | None = 1000) -> list[QueueItem]:
+    """A department's forwards: pending ones oldest first, then (with
+    include_done) finished ones, most recently resolved first. `text` keeps
+    those whose customer, note, contact (or caller, assignee, external id)
+    contain every word, in any case. Withdrawn forwards never show."""
+    at = now if now is not None else clock.now()
+    with connection():
+        query = _select()
+        if department:
+            query = query.where(Forward.department == _department(department).id)
+        if assignee:
+            query = query.where(fn.LOWER(Forward.assignee) == assignee.strip().lower())
+        query = _text_filter(query, text)
+        pending = query.where(Forward.status.in_(PENDING)).order_by(Forward.created_at, Forward.id)
+        items = [_item(r, at) for r in (pending.limit(limit) if limit else pending)]
+        if include_done:
+            finished = (query.where(Forward.status.in_(FINISHED))
+                        .order_by(Forward.resolved_at.desc(), Forward.id.desc()))
+            rest = None if limit is None else max(0, limit - len(items))
+            if rest is None or rest > 0:
+                items += [_item(r, at) for r in (finished.limit(rest) if rest else finished)]
+        return items
+
+
+def listing(department: str | None = None, status: str | None = None, now=None) -> list[QueueItem]:
+    """Every forward (for the CLI), oldest first; optionally one department
+    and/or one status (open, acknowledged, done, returned, withdrawn, or
+    'pending' for open and acknowledged)."""
+    at = now if now is not None else clock.now()
+    if status is not None:
+        status = status.strip().lower()
+        if status == "not ours":
+            status = "returned"
+        if status not in STATUS_LABELS and status != "pending":
+            raise CallersError(
+                f"unknown status {status!r}; statuses are {', '.join(STATUS_LABELS)} (or pending)"
+            )
+    with connection():
+        query = _select()
+        if department:
+            query = query.where(Forward.department == _department(department).id)
+        if status == "pending":
+            query = query.where(Forward.status.in_(PENDING))
+        elif status:
+            query = query.where(Forward.status == status)
+        return [_item(r, at) for r in query.order_by(Forward.created_at, Forward.id)]
+
+
+def get(forward_id: int, now=None) -> QueueItem:
+    at = now if now is not None else clock.now()
+    with connection():
+        row = _select().where(Forward.id == forward_id).first()
+        if row is None:
+            raise CallersError(f"no forward {forward_id}")
+        return _item(row, at)
+
+
+def _fact(row: Forward) -> ForwardFact:
+    return ForwardFact(
+        id=row.id,
+        department=row.department.name,
+        status=row.status,
+        note=row.note,
+        created_at=clock.from_db(row.created_at),
+        resolved_at=clock.from_db(row.resolved_at),
+        resolution=row.resolution,
+        assignee=row.assignee,
+    )
+
+
+def for_customer(customer_id: int, since: datetime | None = None) -> list[ForwardFact]:
+    """A customer's pending forwards (oldest first), then those a department
+    finished (done or returned) at or after `since`, most recent first. With
+    no `since`, only the pending ones."""
+    with connection():
+        base = (Forward.select(Forward, Department.id, Department.name).join(Department)
+                .where(Forward.customer == customer_id))
+        facts = [_fact(r) for r in base.where(Forward.status.in_(PENDING))
+                 .order_by(Forward.created_at, Forward.id)]
+        if since is not None:
+            facts += [_fact(r) for r in base.where(Forward.status.in_(FINISHED),
+                                                   Forward.resolved_at >= clock.to_db(since))
+                      .order_by(Forward.resolved_at.desc(), Forward.id.desc())]
+        return facts
+
+
+def age_text(age: timedelta) -> str:
+    """'5m', '3h', '2d': short enough for a table column."""
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h"
+    return f"{minutes // (24 * 60)}d"

@@ -1,0 +1,61 @@
+"""The one-line note asked for when a problem is forwarded (F5/F6/F7 on the desk).
+
+Enter files the forward with the text as typed (which may be empty);
+Esc cancels. The desk keeps the note if saving fails and offers it again
+(`ForwardNote(department, note=kept)`).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class ForwardNote(ModalScreen[str | None]):
+    """Forward to <department> — note (optional). Dismisses with the note, or None."""
+
+    DEFAULT_CSS = """
+    ForwardNote {
+        align: center middle;
+    }
+    ForwardNote > #forward-note {
+        width: 70;
+        max-width: 100%;
+        height: auto;
+        border: round $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    ForwardNote #forward-note-help {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="forward-note-cancel"),
+    ]
+
+    def __init__(self, department: str, note: str = "") -> None:
+        super().__init__()
+        self.department = department
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="forward-note") as box:
+            box.border_title = f"Forward to {self.department} — note (optional)"
+            yield Input(value=self.note, placeholder="what the customer said, in a line",
+                        id="forward-note-input", max_length=2000, select_on_focus=False)
+            yield Static("Enter forwards · Esc cancels", id="forward-note-help", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
