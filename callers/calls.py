@@ -12,10 +12,30 @@ names, parameters and return types are fixed. Times are aware UTC.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
+from callers import clock, due, hours, phones, queue, settings, timeparse
 from callers.due import DueCustomer
+from callers.errors import CallersError
+from models.db import connection, write_transaction
+from models.tables import (
+    DUE_CALLBACK,
+    IMPLEMENTATION_STATES,
+    OUTCOMES,
+    REFERENCE_ANSWERS,
+    REFERENCE_KINDS,
+    ROLES,
+    Call,
+    CallAnswer,
+    Contact,
+    Customer,
+    CustomerFeature,
+    Department,
+    Feature,
+    Forward,
+)
 
 # The steps of the fixed script, in order. Nothing else is ever added.
 STEPS = ("contacts", "referenceability", "implementation", "features")
@@ -128,3 +148,480 @@ class Scheduled:
     outcome: str
     next_due_at: datetime | None  # None: not due again (do not call, needs a number...)
     message: str  # e.g. "Due again on 21 Feb", "Call back Fri 14:30 their time (13:30 yours)"
+
+
+# ---- reading ---------------------------------------------------------------------
+
+OPEN_FORWARD = ("open", "acknowledged")
+RESOLVED_FORWARD = ("done", "returned", "withdrawn")
+CONTACT_FIELDS = ("name", "title", "role", "phone", "email")
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or clock.now()).astimezone(timezone.utc)
+
+
+def _contact_fact(c: Contact) -> ContactFact:
+    return ContactFact(c.id, c.name, c.role, c.title, c.phone, c.extension, c.email,
+                       bool(c.active), clock.from_db(c.confirmed_at))
+
+
+def _forward_fact(f: Forward) -> ForwardFact:
+    return ForwardFact(f.id, f.department.name, f.status, f.note, clock.from_db(f.created_at),
+                       clock.from_db(f.resolved_at), f.resolution, f.assignee)
+
+
+def _profile(customer: Customer, now: datetime, exclude_call: int | None = None) -> Profile:
+    contacts = sorted(Contact.select().where(Contact.customer == customer.id),
+                      key=lambda c: (not c.active, queue.ROLE_ORDER.get(c.role, 3), c.id))
+    ticks = {cf.feature_id: cf for cf in
+             CustomerFeature.select().where(CustomerFeature.customer == customer.id)}
+    features = tuple(
+        FeatureFact(f.id, f.name, bool(ticks[f.id].in_production) if f.id in ticks else False,
+                    clock.from_db(ticks[f.id].confirmed_at) if f.id in ticks else None)
+        for f in Feature.select().where(Feature.active == True)  # noqa: E712
+        .order_by(Feature.position, Feature.name))
+    last = (Call.select().where(Call.customer == customer.id, Call.ended_at.is_null(False),
+                                Call.outcome.is_null(False))
+            .order_by(Call.ended_at.desc(), Call.id.desc()))
+    if exclude_call is not None:
+        last = last.where(Call.id != exclude_call)
+    last = last.first()
+    forwards = (Forward.select(Forward, Department).join(Department)
+                .where(Forward.customer == customer.id).order_by(Forward.created_at.desc()))
+    since = customer.last_reached_at or clock.to_db(now - timedelta(days=int(settings.get("cycle_days"))))
+    open_fw = tuple(_forward_fact(f) for f in forwards if f.status in OPEN_FORWARD)
+    resolved = tuple(_forward_fact(f) for f in forwards
+                     if f.status in RESOLVED_FORWARD and f.resolved_at is not None and f.resolved_at >= since)
+    return Profile(
+        customer=due.as_due(customer),
+        contacts=tuple(_contact_fact(c) for c in contacts),
+        contacts_confirmed_at=clock.from_db(customer.contacts_confirmed_at),
+        referenceability={kind: getattr(customer, f"ref_{kind}") for kind in REFERENCE_KINDS},
+        ref_condition=customer.ref_condition,
+        referenceability_confirmed_at=clock.from_db(customer.referenceability_confirmed_at),
+        implementation_state=customer.implementation_state,
+        implementation_confirmed_at=clock.from_db(customer.implementation_confirmed_at),
+        features=features,
+        features_confirmed_at=clock.from_db(customer.features_confirmed_at),
+        last_call=LastCall(clock.from_db(last.ended_at), last.caller, last.outcome) if last else None,
+        open_forwards=open_fw,
+        resolved_forwards=resolved,
+    )
+
+
+def _customer(customer_id: int) -> Customer:
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    if customer is None:
+        raise CallersError(f"there is no customer with id {customer_id}")
+    return customer
+
+
+def profile(customer_id: int, now: datetime | None = None) -> Profile:
+    """Everything the desk shows about a customer, each fact with its age."""
+    with connection():
+        return _profile(_customer(customer_id), _now(now))
+
+
+def _answers(call_id: int) -> list[Answer]:
+    return [Answer(a.step, a.key, a.value, clock.from_db(a.answered_at))
+            for a in CallAnswer.select().where(CallAnswer.call == call_id).order_by(CallAnswer.id)]
+
+
+def _state(call: Call, now: datetime) -> CallState:
+    return CallState(
+        call_id=call.id,
+        caller=call.caller,
+        profile=_profile(call.customer, now, exclude_call=call.id),
+        shown_at=clock.from_db(call.shown_at),
+        started_at=clock.from_db(call.started_at),
+        answers=_answers(call.id),
+        note=call.note,
+    )
+
+
+def _hold(customer_id: int, caller: str, now: datetime) -> None:
+    """Keep (or take back) the caller's lease on the customer while a call runs,
+    unless another caller holds a live one."""
+    until = clock.to_db(now + timedelta(minutes=float(settings.get("claim_minutes"))))
+    now_db = clock.to_db(now)
+    (Customer.update(claim_holder=caller, claim_expires_at=until)
+     .where(Customer.id == customer_id,
+            Customer.claim_holder.is_null() | (Customer.claim_holder == caller)
+            | (Customer.claim_expires_at <= now_db))
+     .execute())
+
+
+def _open(call_id: int) -> Call:
+    call = Call.get_or_none(Call.id == call_id)
+    if call is None:
+        raise CallersError(f"there is no call with id {call_id}")
+    if call.ended_at is not None:
+        raise CallersError("this call has already ended")
+    return call
+
+
+# ---- the call ----------------------------------------------------------------------
+
+
+def open_call(caller: str, customer_id: int, now: datetime | None = None) -> CallState:
+    """Show a customer to a caller: the Call row exists from this moment on
+    (outcome NULL), so a crash loses nothing. Reopening the same customer gives
+    back the same unfinished call."""
+    now = _now(now)
+    now_db = clock.to_db(now)
+    with connection():
+        with write_transaction():
+            customer = _customer(customer_id)
+            holder = customer.claim_holder
+            if (holder and holder != caller and customer.claim_expires_at is not None
+                    and customer.claim_expires_at > now_db):
+                raise CallersError(f"{customer.name} is being called by {holder}")
+            call = (Call.select().where(Call.caller == caller, Call.customer == customer_id,
+                                        Call.ended_at.is_null(), Call.outcome.is_null())
+                    .order_by(Call.id.desc()).first())
+            # One call at a time per caller: any other unfinished call is let go.
+            others = (Call.select(Call.id, Call.customer).where(
+                Call.caller == caller, Call.ended_at.is_null(), Call.outcome.is_null(),
+                Call.customer != customer_id))
+            for other in others:
+                Call.update(ended_at=now_db, skip_reason="left unfinished").where(Call.id == other.id).execute()
+                (Customer.update(claim_holder=None, claim_expires_at=None)
+                 .where(Customer.id == other.customer_id, Customer.claim_holder == caller).execute())
+            if call is None:
+                call = Call.create(customer=customer_id, contact=customer.call_contact, caller=caller,
+                                   shown_at=now_db)
+            _hold(customer_id, caller, now)
+        return _state(Call.get_by_id(call.id), now)
+
+
+def restore(caller: str, now: datetime | None = None) -> CallState | None:
+    """The caller's unfinished call (after a crash or a closed terminal), with
+    every answer given so far, or None."""
+    now = _now(now)
+    with connection():
+        call = (Call.select().where(Call.caller == caller, Call.outcome.is_null(),
+                                    Call.ended_at.is_null())
+                .order_by(Call.shown_at.desc(), Call.id.desc()).first())
+        if call is None:
+            return None
+        with write_transaction():
+            _hold(call.customer_id, caller, now)
+        return _state(call, now)
+
+
+def start_call(call_id: int, now: datetime | None = None) -> datetime:
+    """Someone answered: the timer starts now (once; later calls return the first start)."""
+    now = _now(now)
+    with connection(), write_transaction():
+        call = _open(call_id)
+        if call.started_at is None:
+            call.started_at = clock.to_db(now)
+            Call.update(started_at=call.started_at).where(Call.id == call_id,
+                                                           Call.started_at.is_null()).execute()
+        _hold(call.customer_id, call.caller, now)
+        return clock.from_db(Call.get_by_id(call_id).started_at)
+
+
+def _phone(value: str | None, customer: Customer) -> phones.Phone:
+    try:
+        return phones.parse(value, customer.country)
+    except phones.PhoneError as exc:
+        raise CallersError(str(exc)) from None
+
+
+def _contact_of(customer: Customer, contact_id: str) -> Contact:
+    try:
+        cid = int(contact_id)
+    except ValueError:
+        raise CallersError(f"no contact {contact_id!r}") from None
+    contact = Contact.get_or_none(Contact.id == cid, Contact.customer == customer.id)
+    if contact is None:
+        raise CallersError(f"contact {cid} does not belong to {customer.name}")
+    return contact
+
+
+def _contacts_changed(customer: Customer) -> None:
+    queue.refresh_contact(customer.id)
+    due.forget_zone_keys()
+
+
+def _record_contacts(customer: Customer, key: str, value: str | None, now_db: datetime) -> None:
+    if key == "confirm":
+        (Contact.update(confirmed_at=now_db)
+         .where(Contact.customer == customer.id, Contact.active == True).execute())  # noqa: E712
+        Customer.update(contacts_confirmed_at=now_db, updated_at=now_db).where(
+            Customer.id == customer.id).execute()
+        return
+    if key == "add":
+        try:
+            data = json.loads(value or "{}")
+        except json.JSONDecodeError:
+            raise CallersError("a new contact must be given as JSON") from None
+        if not isinstance(data, dict):
+            raise CallersError("a new contact must be given as a JSON object")
+        name = (data.get("name") or "").strip()
+        if not name:
+            raise CallersError("a new contact needs a name")
+        role = (data.get("role") or "user").strip().lower()
+        if role not in ROLES:
+            raise CallersError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        fields = dict(customer=customer.id, name=name, role=role,
+                      title=(data.get("title") or "").strip() or None,
+                      email=(data.get("email") or "").strip() or None,
+                      confirmed_at=now_db, created_at=now_db, updated_at=now_db)
+        if (data.get("phone") or "").strip():
+            number = _phone(data["phone"], customer)
+            fields.update(phone=number.e164, extension=number.extension, timezone=number.timezone or None)
+        Contact.create(**fields)
+        _contacts_changed(customer)
+        return
+    parts = key.split(":")
+    if len(parts) != 3 or parts[0] != "contact":
+        raise CallersError(f"unknown contacts answer {key!r}")
+    contact = _contact_of(customer, parts[1])
+    what = parts[2]
+    if what == "gone":
+        contact.active = False
+    elif what == "name":
+        if not (value or "").strip():
+            raise CallersError("a contact needs a name")
+        contact.name = value.strip()
+    elif what == "title":
+        contact.title = (value or "").strip() or None
+    elif what == "email":
+        contact.email = (value or "").strip() or None
+    elif what == "role":
+        role = (value or "").strip().lower()
+        if role not in ROLES:
+            raise CallersError(f"role must be one of {', '.join(ROLES)}, not {value!r}")
+        contact.role = role
+    elif what == "phone":
+        number = _phone(value, customer)
+        contact.phone, contact.extension = number.e164, number.extension
+        contact.timezone = number.timezone or None
+        contact.unreachable = False
+    else:
+        raise CallersError(f"unknown contact field {what!r}; use one of gone, {', '.join(CONTACT_FIELDS)}")
+    contact.confirmed_at = now_db
+    contact.updated_at = now_db
+    contact.save()
+    if what in ("gone", "role", "phone"):
+        _contacts_changed(customer)
+
+
+def _record_referenceability(customer: Customer, key: str, value: str | None, now_db: datetime) -> None:
+    update: dict = {Customer.referenceability_confirmed_at: now_db, Customer.updated_at: now_db}
+    if key == "confirm":
+        pass
+    elif key == "condition":
+        update[Customer.ref_condition] = (value or "").strip() or None
+    elif key in REFERENCE_KINDS:
+        if value not in REFERENCE_ANSWERS:
+            raise CallersError(f"{key} must be one of {', '.join(REFERENCE_ANSWERS)}, not {value!r}")
+        update[getattr(Customer, f"ref_{key}")] = value
+    else:
+        raise CallersError(f"unknown referenceability answer {key!r}; use confirm, condition "
+                           f"or one of {', '.join(REFERENCE_KINDS)}")
+    Customer.update(update).where(Customer.id == customer.id).execute()
+
+
+def _record_implementation(customer: Customer, key: str, value: str | None, now_db: datetime) -> None:
+    update: dict = {Customer.implementation_confirmed_at: now_db, Customer.updated_at: now_db}
+    if key == "state":
+        if value not in IMPLEMENTATION_STATES:
+            raise CallersError(f"implementation state must be one of {', '.join(IMPLEMENTATION_STATES)}, "
+                               f"not {value!r}")
+        if value != customer.implementation_state:
+            update[Customer.implementation_state] = value
+            update[Customer.implementation_changed_at] = now_db
+    elif key != "confirm":
+        raise CallersError(f"unknown implementation answer {key!r}; use confirm or state")
+    Customer.update(update).where(Customer.id == customer.id).execute()
+
+
+def _record_features(customer: Customer, key: str, value: str | None, now_db: datetime) -> None:
+    if key == "confirm":
+        (CustomerFeature.update(confirmed_at=now_db)
+         .where(CustomerFeature.customer == customer.id).execute())
+    elif key.startswith("feature:"):
+        try:
+            feature_id = int(key.split(":", 1)[1])
+        except ValueError:
+            raise CallersError(f"unknown feature in {key!r}") from None
+        if Feature.get_or_none(Feature.id == feature_id) is None:
+            raise CallersError(f"there is no feature with id {feature_id}")
+        if value not in ("1", "0"):
+            raise CallersError(f"a feature is ticked with 1 or 0, not {value!r}")
+        on = value == "1"
+        (CustomerFeature.insert(customer=customer.id, feature=feature_id, in_production=on, confirmed_at=now_db)
+         .on_conflict(conflict_target=[CustomerFeature.customer, CustomerFeature.feature],
+                      update={CustomerFeature.in_production: on, CustomerFeature.confirmed_at: now_db})
+         .execute())
+    else:
+        raise CallersError(f"unknown features answer {key!r}; use confirm or feature:<id>")
+    Customer.update(features_confirmed_at=now_db, updated_at=now_db).where(Customer.id == customer.id).execute()
+
+
+_RECORDERS = {
+    "contacts": _record_contacts,
+    "referenceability": _record_referenceability,
+    "implementation": _record_implementation,
+    "features": _record_features,
+}
+
+
+def record_answer(call_id: int, step: str, key: str, value: str | None, now: datetime | None = None) -> Answer:
+    """Save one answer at once: to the call's journal (CallAnswer) and to the
+    customer's profile, stamped with its confirmation time."""
+    now = _now(now)
+    now_db = clock.to_db(now)
+    with connection(), write_transaction():
+        call = _open(call_id)
+        customer = _customer(call.customer_id)
+        if step == "comment":
+            if key != "note":
+                raise CallersError(f"unknown comment answer {key!r}; use note")
+            value = (value or "").strip() or None
+            Call.update(note=value).where(Call.id == call_id).execute()
+        elif step in _RECORDERS:
+            _RECORDERS[step](customer, key, value, now_db)
+        else:
+            raise CallersError(f"unknown script step {step!r}; use one of {', '.join(STEPS)} or comment")
+        CallAnswer.create(call=call_id, step=step, key=key, value=value, answered_at=now_db)
+        _hold(customer.id, call.caller, now)
+    return Answer(step, key, value, clock.from_db(now_db))
+
+
+# ---- outcomes ----------------------------------------------------------------------
+
+
+def _when(at: datetime, key: str | None) -> str:
+    return timeparse.describe_both(at, key, None)
+
+
+def outcome_schedule(customer: Customer, outcome: str, callback_at: datetime | None, now: datetime,
+                     values: dict) -> tuple[dict, datetime | None, str]:
+    """What an outcome does to the customer's place in the queue:
+    (column updates, next due time or None, message)."""
+    rules = hours.Hours.from_settings(values)
+    key = customer.call_tz
+    rank = due.base_rank(customer)
+    attempts = customer.attempts or 0
+    cycle_start = customer.cycle_started_at or clock.to_db(now)
+    update: dict = {Customer.callback_at: None, Customer.last_call_at: clock.to_db(now),
+                    Customer.cycle_started_at: cycle_start}
+    retry = None
+    if outcome == "completed":
+        at = now + timedelta(days=int(values["cycle_days"]))
+        update.update({Customer.attempts: 0, Customer.last_reached_at: clock.to_db(now),
+                       Customer.cycle_started_at: clock.to_db(now), Customer.due_rank: due.DUE_OVERDUE,
+                       Customer.unreachable: False})
+        return update, at, f"Completed: due again on {at:%a} {at.day} {at:%b %Y}"
+    if outcome == "callback":
+        if callback_at is None:
+            raise CallersError("a call back needs a time, e.g. 'tomorrow 10:00'")
+        if callback_at <= now:
+            raise CallersError("the call-back time has already passed")
+        update.update({Customer.due_rank: DUE_CALLBACK, Customer.callback_at: clock.to_db(callback_at)})
+        return update, callback_at, f"Call back {_when(callback_at, key)}"
+    if outcome == "do_not_call":
+        update.update({Customer.do_not_call: True})
+        return update, None, "Do not call: never due again"
+    if outcome == "wrong_number":
+        # The contact itself is marked by end_call; the customer is due again
+        # now with its next callable contact, if any.
+        update.update({Customer.due_rank: rank})
+        return update, now, "Wrong number"
+    if outcome == "no_answer":
+        retry = hours.roll_into_window(key, now + timedelta(minutes=float(values["retry_no_answer_minutes"])),
+                                       rules)
+        label = "No answer"
+    elif outcome == "voicemail":
+        retry = hours.next_working_day(key, now, rules)
+        label = "Voicemail"
+    elif outcome == "busy":
+        retry = hours.roll_into_window(key, now + timedelta(minutes=float(values["retry_busy_minutes"])), rules)
+        label = "Busy"
+    else:
+        raise CallersError(f"unknown outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
+    attempts += 1
+    update.update({Customer.attempts: attempts, Customer.due_rank: rank})
+    if attempts >= int(values["max_attempts"]):
+        back = clock.from_db(cycle_start) + timedelta(days=int(values["cycle_days"]))
+        back = max(back, now)
+        update.update({Customer.unreachable: True, Customer.due_rank: due.DUE_PARKED})
+        return update, back, (f"{label}: unreachable this cycle ({attempts} attempts); "
+                              f"back on {back:%a} {back.day} {back:%b %Y}")
+    return update, retry, f"{label}: try again {_when(retry, key)}"
+
+
+def end_call(call_id: int, outcome: str, callback_at: datetime | str | None = None, note: str | None = None,
+             now: datetime | None = None) -> Scheduled:
+    """Finish the call with an outcome; the customer's next due time follows
+    from it, and the caller's claim is released."""
+    now = _now(now)
+    now_db = clock.to_db(now)
+    if outcome not in OUTCOMES:
+        raise CallersError(f"unknown outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
+    values = settings.get_all()
+    with connection(), write_transaction():
+        call = _open(call_id)
+        customer = _customer(call.customer_id)
+        if isinstance(callback_at, str):
+            callback_at = timeparse.parse_callback(callback_at, customer.call_tz, now)
+        if callback_at is not None:
+            callback_at = callback_at.astimezone(timezone.utc)
+        extra = ""
+        if outcome == "wrong_number":
+            contact_id = call.contact_id or customer.call_contact
+            if contact_id:
+                Contact.update(unreachable=True, updated_at=now_db).where(Contact.id == contact_id).execute()
+            queue.refresh_contact(customer.id)
+            due.forget_zone_keys()
+            customer = Customer.get_by_id(customer.id)
+        update, at, message = outcome_schedule(customer, outcome, callback_at, now, values)
+        if outcome != "do_not_call" and not customer.do_not_call and customer.call_contact is None:
+            update.update({Customer.needs_number: True})
+            at = None
+            message = f"{OUTCOME_LABELS[outcome]}: no callable number left, on the 'needs a number' list"
+        elif outcome == "wrong_number":
+            nxt = Contact.get_by_id(customer.call_contact)
+            extra = f": next contact {nxt.name}"
+            update.update({Customer.needs_number: False})
+        else:
+            update.update({Customer.needs_number: False})
+        if customer.do_not_call:
+            at = None
+        update.update({Customer.next_due_at: clock.to_db(at), Customer.claim_holder: None,
+                       Customer.claim_expires_at: None, Customer.updated_at: now_db})
+        Customer.update(update).where(Customer.id == customer.id).execute()
+        call_update = {Call.ended_at: now_db, Call.outcome: outcome,
+                       Call.callback_at: clock.to_db(callback_at) if outcome == "callback" else None}
+        if note is not None:
+            call_update[Call.note] = note.strip() or None
+        Call.update(call_update).where(Call.id == call_id).execute()
+    return Scheduled(outcome, at, message + extra)
+
+
+def skip(call_id: int, reason: str, now: datetime | None = None) -> None:
+    """Let the customer go without calling, with a reason. The claim is released
+    and the customer steps back for a lease's length, so the next due customer
+    comes up (for this caller and the others)."""
+    now = _now(now)
+    now_db = clock.to_db(now)
+    reason = (reason or "").strip()
+    if not reason:
+        raise CallersError("say why the customer is skipped")
+    minutes = float(settings.get("claim_minutes"))
+    with connection(), write_transaction():
+        call = _open(call_id)
+        Call.update(ended_at=now_db, skip_reason=reason).where(Call.id == call_id).execute()
+        customer = _customer(call.customer_id)
+        update: dict = {Customer.claim_holder: None, Customer.claim_expires_at: None}
+        later = clock.to_db(now + timedelta(minutes=minutes))
+        if customer.next_due_at is not None and customer.due_rank in due.QUEUE_RANKS:
+            update[Customer.next_due_at] = max(customer.next_due_at, later)
+        (Customer.update(update)
+         .where(Customer.id == customer.id,
+                Customer.claim_holder.is_null() | (Customer.claim_holder == call.caller)).execute())
