@@ -210,3 +210,14 @@ def default_data_dir() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "callers"
+
+
+def seconds_between(start, end):
+    """An SQL expression: whole seconds from `start` to `end` (two datetime
+    columns or expressions), rounded to the nearest second, as an integer.
+    NULL when either is NULL. (SQLite keeps times as text; PostgreSQL as
+    timestamps.) Used by the supervisor's figures for call lengths and
+    forward ages."""
+    if is_postgres():
+        return peewee.fn.ROUND(peewee.fn.date_part("epoch", end - start)).cast("INTEGER")
+    return peewee.fn.ROUND((peewee.fn.julianday(end) - peewee.fn.julianday(start)) * 86400).cast("INTEGER")

@@ -1,0 +1,340 @@
+"""The supervisor's figures against hand-built databases with known answers,
+on both engines; the `callers report` command's JSON, CSV and text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+
+from callers import clock, report
+from callers.cli import main
+from callers.errors import CallersError
+from models.tables import Call, CallAnswer, Customer, CustomerFeature, Department, Feature, Forward
+from tests import factories
+
+NOW = "2026-11-23T12:00:00+00:00"
+
+
+def at(days: float = 0, seconds: float = 0):
+    """`days` ago (plus `seconds` later), as the database stores it."""
+    return clock.db_now() - timedelta(days=days) + timedelta(seconds=seconds)
+
+
+def dept(name: str) -> Department:
+    return Department.get(Department.name == name)
+
+
+def forward(customer, department: str, created_days: float, status: str = "open",
+            resolved_days: float | None = None) -> Forward:
+    return Forward.create(customer=customer, caller="alice", department=dept(department),
+                          status=status, created_at=at(created_days),
+                          resolved_at=at(resolved_days) if resolved_days is not None else None)
+
+
+def answered(customer, caller: str, started, length: int | None, outcome: str | None = "completed") -> Call:
+    return Call.create(customer=customer, caller=caller, shown_at=started - timedelta(seconds=30),
+                       started_at=started,
+                       ended_at=started + timedelta(seconds=length) if length is not None else None,
+                       outcome=outcome)
+
+
+def unanswered(customer, caller: str, ended, outcome: str) -> Call:
+    return Call.create(customer=customer, caller=caller, shown_at=ended - timedelta(seconds=40),
+                       ended_at=ended, outcome=outcome)
+
+
+@pytest.fixture
+def world(db, now):
+    """The known database (answers worked out by hand in the comments)."""
+    now(NOW)
+    c1 = factories.customer("One", last_reached_at=at(10), contacts_confirmed_at=at(10),
+                            referenceability_confirmed_at=at(10), implementation_state="live",
+                            implementation_confirmed_at=at(10), features_confirmed_at=at(10),
+                            ref_prospect_call="yes", ref_case_study="yes")
+    c2 = factories.customer("Two", last_reached_at=at(100), contacts_confirmed_at=at(100),
+                            implementation_state="in_progress", implementation_confirmed_at=at(100))
+    factories.customer("Three", unreachable=True)
+    factories.customer("Four", needs_number=True)
+    factories.customer("Five", do_not_call=True, last_reached_at=at(5), ref_press="yes",
+                       contacts_confirmed_at=at(5))
+    c6 = factories.customer("Six", last_reached_at=at(89), implementation_state="live",
+                            implementation_confirmed_at=at(89), features_confirmed_at=at(95),
+                            ref_case_study="not_now")
+
+    # Billing: forwarded 3 (f1 f2 f3; f5 withdrawn, f4 and f6 older), open 3 (f1 f2 f6),
+    # oldest 100 days, done in the period f3 (2 days) and f4 (34 days): median 18.
+    forward(c1, "Billing", 5)  # f1
+    forward(c1, "Billing", 10, "acknowledged")  # f2
+    forward(c1, "Billing", 20, "done", 18)  # f3
+    forward(c2, "Billing", 40, "done", 6)  # f4
+    forward(c2, "Billing", 3, "withdrawn", 3)  # f5
+    forward(c2, "Billing", 100)  # f6
+    # Support: forwarded 2 (s1 s4), returned 1 (s1), done in the period s4 (8 days);
+    # before the period s3 (5 days): the median grew.
+    forward(c1, "Support", 2, "returned", 1)  # s1
+    forward(c1, "Support", 50, "returned", 45)  # s2
+    forward(c1, "Support", 40, "done", 35)  # s3
+    forward(c1, "Support", 10, "done", 2)  # s4
+
+    since = at(30)
+    # alice: 4 completed (100 120 200 400 s; the first exactly at `since`), 1 no answer.
+    answered(c1, "alice", since, 100)
+    answered(c1, "alice", at(20), 120)
+    answered(c1, "alice", at(10), 200)
+    answered(c1, "alice", at(3), 400)
+    unanswered(c1, "alice", at(3), "no_answer")
+    answered(c1, "alice", at(40), 50)  # before the period
+    unanswered(c1, "alice", since - timedelta(seconds=1), "busy")  # just before the period
+    # bob: 1 completed (170 s), a callback answered (60 s), one still running,
+    # voicemail and wrong number unanswered.
+    answered(c1, "bob", at(8), 170)
+    answered(c1, "bob", at(7), 60, "callback")
+    answered(c1, "bob", at(0, -60), None, None)
+    unanswered(c1, "bob", at(1), "voicemail")
+    wrong = unanswered(c2, "bob", at(2), "wrong_number")
+    answered(c1, "bob", at(0), 500)  # exactly at `until`: not in the period
+
+    # Decay: one contact found gone in the period (answered twice), one before it.
+    contact = c2.call_contact
+    for days_ago in (5, 4):
+        CallAnswer.create(call=wrong, step="contacts", key=f"contact:{contact}:gone", value="gone",
+                          answered_at=at(days_ago))
+    CallAnswer.create(call=wrong, step="contacts", key=f"contact:{c1.call_contact}:gone", answered_at=at(40))
+    CallAnswer.create(call=wrong, step="contacts", key=f"contact:{c1.call_contact}:confirmed", answered_at=at(4))
+
+    reports, invoices, api = (Feature.create(name=n, position=i) for i, n in enumerate(["Reports", "Invoices", "API"]))
+    CustomerFeature.create(customer=c1, feature=reports)
+    CustomerFeature.create(customer=c1, feature=invoices)
+    CustomerFeature.create(customer=c6, feature=reports)
+    CustomerFeature.create(customer=c6, feature=api, in_production=False)
+    CustomerFeature.create(customer=c2, feature=api)  # not live: not counted
+    return report.build(report.period_for("30"))
+
+
+def by_name(items):
+    return {item.name: item for item in items}
+
+
+def test_departments(world):
+    deps = world.departments
+    assert [d.name for d in deps] == ["Billing", "Support", "Account management"]
+    billing, support, am = deps
+    assert (billing.forwarded, billing.open, billing.returned, billing.done) == (3, 3, 0, 2)
+    assert billing.oldest_open_days == 100.0
+    assert billing.median_days_to_done == 18.0
+    assert billing.per_100_calls == 60.0  # 3 forwards for 5 completed calls
+    assert billing.open_at_start == 2  # f4 and f6
+    assert billing.growing is True  # 2 open then, 3 now
+    assert billing.trend == [0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1]
+    assert (support.forwarded, support.open, support.returned, support.done) == (2, 0, 1, 1)
+    assert support.per_100_calls == 40.0
+    assert support.oldest_open_days is None
+    assert (support.median_days_to_done, support.previous_median_days_to_done) == (8.0, 5.0)
+    assert support.growing is True  # the median grew
+    assert (am.forwarded, am.open, am.per_100_calls, am.median_days_to_done, am.growing) == (0, 0, 0.0, None, False)
+
+
+def test_calls_and_callers(world):
+    calls = world.calls
+    assert (calls.count, calls.completed, calls.not_reached, calls.answered) == (10, 5, 3, 6)
+    assert calls.median_seconds == 145  # 60 100 120 | 170 200 400
+    assert calls.over_target_share == 0.333
+    assert calls.over_5_minutes_share == 0.167
+    assert calls.outcomes == {"callback": 1, "completed": 5, "in_progress": 1, "no_answer": 1,
+                              "voicemail": 1, "wrong_number": 1}
+    alice, bob = world.callers
+    assert (alice.name, alice.count, alice.completed, alice.not_reached) == ("alice", 5, 4, 1)
+    assert (alice.median_seconds, alice.over_target_share, alice.over_5_minutes_share) == (160, 0.5, 0.25)
+    assert (bob.name, bob.count, bob.completed, bob.not_reached) == ("bob", 5, 1, 2)
+    assert (bob.median_seconds, bob.over_target_share) == (115, 0.0)
+
+
+def test_coverage(world):
+    c = world.coverage
+    assert (c.customers, c.reached_in_cycle, c.overdue, c.never_reached) == (6, 2, 1, 2)
+    assert (c.unreachable, c.needs_number, c.do_not_call, c.cycle_days) == (1, 1, 1, 90)
+    assert c.customers == c.reached_in_cycle + c.overdue + c.never_reached + c.do_not_call
+    assert c.completed_per_day == 0.2  # 5 completed in 30 days
+    assert c.days_to_reach_everyone == 30.0  # 5 callable customers at 1/6 a day
+
+
+def test_freshness_and_decay(world):
+    f = world.freshness
+    assert f.customers == 5
+    assert (f.contacts.fresh, f.contacts.share) == (1, 0.2)
+    assert (f.referenceability.fresh, f.implementation.fresh, f.features.fresh) == (1, 2, 1)
+    assert f.implementation.share == 0.4
+    d = f.decay
+    assert (d.contacts, d.gone, d.wrong_number) == (6, 1, 1)
+    assert d.per_month == round(2 / 6, 4)  # 2 found in 30 days among 6 contacts
+    assert d.rule_of_thumb == 0.03
+
+
+def test_what_the_calls_found(world):
+    assert world.references == {"referenceable": 2, "prospect_call": 1, "case_study": 1, "press": 1,
+                                "analyst": 0, "site_visit": 0}
+    assert world.implementation == {"not_started": 0, "in_progress": 1, "live": 2, "stalled": 0, "unknown": 3}
+    assert world.live_customers == 2
+    assert [(f.name, f.customers, f.share) for f in world.features] == [
+        ("Reports", 2, 1.0), ("Invoices", 1, 0.5), ("API", 0, 0.0)]
+
+
+def test_a_shorter_period_moves_the_boundaries(world):
+    week = report.build(report.period_for("7"))
+    # In the last 7 days: alice 400 s and no answer (3 d), bob callback (7 d exactly: included),
+    # running call, voicemail, wrong number; bob's 170 s (8 d) is out.
+    assert (week.calls.count, week.calls.completed) == (6, 1)
+    billing = by_name(week.departments)["Billing"]
+    assert (billing.forwarded, billing.done, billing.open) == (1, 1, 3)  # f1; f4 done 6 d ago
+
+
+def test_today(world):
+    today = report.build(report.period_for("today"))
+    assert today.period.since.isoformat() == "2026-11-23T00:00:00+00:00"
+    assert (today.calls.count, today.calls.completed) == (1, 0)  # the running call only
+    assert today.calls.median_seconds is None
+    assert today.coverage.days_to_reach_everyone is None  # no pace today
+
+
+def test_thin_data(db, now):
+    now(NOW)
+    empty = report.build(report.period_for("30"))
+    assert empty.calls.count == 0 and empty.calls.median_seconds is None
+    assert empty.calls.over_target_share is None
+    assert empty.coverage.customers == 0 and empty.coverage.days_to_reach_everyone is None
+    assert empty.freshness.contacts.share is None and empty.freshness.decay.per_month is None
+    assert all(d.per_100_calls is None and d.median_days_to_done is None for d in empty.departments)
+    assert "—" in report.to_text(empty)
+    json.loads(report.to_json(empty))
+    report.to_csv(empty)
+
+    one = factories.customer("Only")
+    answered(one, "carol", at(1), 190)
+    thin = report.build(report.period_for("30"))
+    assert (thin.calls.count, thin.calls.completed, thin.calls.median_seconds) == (1, 1, 190)
+    assert (thin.calls.over_target_share, thin.calls.over_5_minutes_share) == (1.0, 0.0)
+    assert thin.coverage.days_to_reach_everyone == 30.0  # 1 customer at 1/30 a day
+    assert [d.per_100_calls for d in thin.departments] == [0.0, 0.0, 0.0]
+    assert "3:10" in report.to_text(thin)
+
+
+def test_cancelled_between_queries(db, now):
+    now(NOW)
+    with pytest.raises(report.Cancelled):
+        report.build(report.period_for("30"), cancelled=lambda: True)
+
+
+def test_parse_period(now):
+    now(NOW)
+    p = report.parse_period("2026-11-01", "2026-11-30")
+    assert (p.since.isoformat(), p.until.isoformat()) == ("2026-11-01T00:00:00+00:00", "2026-12-01T00:00:00+00:00")
+    d = report.parse_period(None, None)
+    assert (d.since.isoformat(), d.until.isoformat()) == ("2026-10-24T12:00:00+00:00", NOW)
+    s = report.parse_period("2026-11-20", None)
+    assert s.until.isoformat() == NOW
+    u = report.parse_period(None, "2026-11-10")
+    assert u.since.isoformat() == "2026-10-12T00:00:00+00:00"
+    exact = report.parse_period("2026-11-01T09:30:00+01:00", "2026-11-02T00:00:00+00:00")
+    assert exact.since.isoformat() == "2026-11-01T08:30:00+00:00"
+    with pytest.raises(CallersError, match="must be before"):
+        report.parse_period("2026-11-30", "2026-11-01")
+    with pytest.raises(CallersError, match="is not a date"):
+        report.parse_period("last week", None)
+
+
+def test_until_is_exclusive_and_a_date_includes_its_day(world):
+    c1 = Customer.get(Customer.name == "One")
+    day = clock.db_now().replace(hour=0, minute=0, second=0, microsecond=0)
+    answered(c1, "dave", day + timedelta(days=1), 10)  # 2026-11-24 00:00: the next day
+    answered(c1, "dave", day + timedelta(hours=23, minutes=59), 10)  # 2026-11-23 23:59
+    p = report.parse_period("2026-11-23", "2026-11-23")
+    figures, callers = report.call_figures(p)
+    dave = by_name(callers)["dave"]
+    assert dave.count == 1
+
+
+# ---- the command ----------------------------------------------------------
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(["report", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_report_json_shape(world, capsys):
+    code, out, err = run(capsys, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert {"period", "departments", "coverage", "calls", "callers", "freshness", "features",
+            "references"} <= set(data)
+    assert set(data["period"]) >= {"since", "until"}
+    assert data["period"]["since"] == "2026-10-24T12:00:00+00:00"
+    first = data["departments"][0]
+    assert {"name", "forwarded", "per_100_calls", "open", "oldest_open_days", "median_days_to_done",
+            "returned"} <= set(first)
+    assert (first["name"], first["forwarded"], first["per_100_calls"], first["median_days_to_done"]) == \
+        ("Billing", 3, 60.0, 18.0)
+    assert set(data["coverage"]) >= {"customers", "reached_in_cycle", "overdue", "never_reached", "unreachable",
+                                     "needs_number", "do_not_call"}
+    assert data["calls"]["count"] == 10 and data["calls"]["median_seconds"] == 145
+    assert set(data["calls"]) >= {"count", "completed", "median_seconds", "over_target_share"}
+    assert [c["name"] for c in data["callers"]] == ["alice", "bob"]
+    assert data["freshness"]["contacts"] == {"fresh": 1, "share": 0.2}
+    assert data["features"][0] == {"name": "Reports", "customers": 2, "share": 1.0}
+    assert data["references"]["referenceable"] == 2
+
+
+def test_report_since_until(world, capsys):
+    code, out, _ = run(capsys, "--since", "2026-11-20", "--until", "2026-11-21", "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["period"] == {"since": "2026-11-20T00:00:00+00:00", "until": "2026-11-22T00:00:00+00:00",
+                              "days": 2.0}
+    # alice's 400 s call and no answer (3 d ago = 11-20 12:00), bob's wrong number (11-21 12:00).
+    assert data["calls"]["count"] == 3
+
+
+def test_report_csv(world, capsys):
+    code, out, _ = run(capsys, "--format", "csv")
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["section", "item", "figure", "value"]
+    assert ["departments", "Billing", "forwarded", "3"] in rows
+    assert ["departments", "Support", "returned", "1"] in rows
+    assert ["coverage", "", "never_reached", "2"] in rows
+    assert ["calls", "", "median_seconds", "145"] in rows
+    assert ["callers", "alice", "median_seconds", "160"] in rows
+    assert ["features", "Reports", "customers", "2"] in rows
+    assert all(len(r) == 4 for r in rows)
+
+
+def test_report_text(world, capsys):
+    code, out, _ = run(capsys)
+    assert code == 0
+    assert "Billing" in out and "▲ growing" in out
+    assert "2:25" in out  # the median call, 145 s
+    assert "days to reach everyone at the current pace: 30" in out
+
+
+def test_report_features(world, capsys):
+    code, out, _ = run(capsys, "features")
+    assert code == 0
+    lines = out.splitlines()
+    assert "2 live customers" in lines[0]
+    assert lines[2].split() == ["Reports", "2", "100%"]
+    code, out, _ = run(capsys, "features", "--format", "json")
+    assert json.loads(out) == {"live_customers": 2, "features": [
+        {"name": "Reports", "customers": 2, "share": 1.0}, {"name": "Invoices", "customers": 1, "share": 0.5},
+        {"name": "API", "customers": 0, "share": 0.0}]}
+    code, out, _ = run(capsys, "features", "--format", "csv")
+    assert out.splitlines()[:2] == ["feature,customers,share", "Reports,2,1.0"]
+
+
+def test_report_errors_are_one_line(db, capsys):
+    code, out, err = run(capsys, "--since", "yesterday")
+    assert code != 0 and err.count("\n") == 1 and "is not a date" in err
