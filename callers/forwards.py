@@ -443,3 +443,13 @@ def age_text(age: timedelta) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60}h"
     return f"{minutes // (24 * 60)}d"
+
+
+def assignees(department: str) -> list[str]:
+    """The people a department's forwards are assigned to (account managers), A to Z."""
+    with connection():
+        dept = _department(department)
+        rows = (Forward.select(Forward.assignee).distinct()
+                .where(Forward.department == dept.id, Forward.assignee.is_null(False))
+                .tuples())
+        return sorted({r[0] for r in rows}, key=str.casefold)
