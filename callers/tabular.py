@@ -79,6 +79,24 @@ class Table:
     _handle: TextIO | None = field(default=None, repr=False)
 
     @property
+    def size(self) -> int:
+        """The file's size in bytes."""
+        try:
+            return self.path.stat().st_size if self.path else 0
+        except OSError:
+            return 0
+
+    @property
+    def bytes_read(self) -> int:
+        """How far into the file reading has got (for progress bars)."""
+        if self._handle is None:
+            return self.size
+        try:
+            return self._handle.buffer.raw.tell()
+        except (AttributeError, OSError, ValueError):
+            return 0
+
+    @property
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
 

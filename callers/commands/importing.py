@@ -1,0 +1,104 @@
+"""`callers import FILE` and `callers export customers|contacts|calls|forwards`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from callers.cli import add_command, open_db, output_path
+
+ORDER = 20
+
+# A progress bar only for files this big (a few thousand rows) on a terminal.
+PROGRESS_BYTES = 256 * 1024
+
+
+def _progress_factory():
+    """A progress callback on stderr, or None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def factory(table):
+        if table.size < PROGRESS_BYTES:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        progress = Progress(
+            TextColumn("importing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[rows]:,} rows, {task.fields[rate]:,.0f} rows/s"),
+            TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        )
+        task = progress.add_task("import", total=max(1, table.size), rows=0, rate=0.0)
+        started = time.perf_counter()
+        progress.start()
+
+        def update(rows: int) -> None:
+            done = table.bytes_read
+            elapsed = max(1e-6, time.perf_counter() - started)
+            progress.update(task, completed=min(done, table.size), rows=rows, rate=rows / elapsed)
+            if done >= table.size:
+                progress.stop()
+
+        return update
+
+    return factory
+
+
+def run_import(args) -> int:
+    from callers import importer
+
+    open_db(args)
+    factory = None if args.json else _progress_factory()
+    result = importer.import_file(args.file, region=args.region, maps=args.map or (),
+                                  dry_run=args.dry_run, rejects_path=args.rejects,
+                                  progress=factory)
+    if args.json:
+        print(json.dumps(result.as_json()))
+        return 0
+    print(result.summary(args.file))
+    for reason, count in result.reasons.most_common(10):
+        print(f"  {count:>7,}  {reason}")
+    if len(result.reasons) > 10:
+        print(f"  ... and {len(result.reasons) - 10} other reasons")
+    if result.rejects_file:
+        print(f"Rejected rows, with a reason column: {result.rejects_file}")
+    return 0
+
+
+def run_export(args) -> int:
+    from callers import export
+
+    open_db(args)
+    path = output_path(args.output)
+    count = export.export(args.what, args.format, path)
+    if path is not None:
+        print(f"{count:,} {args.what} written to {path}", file=sys.stderr)
+    return 0
+
+
+def register(sub, common) -> None:
+    p = add_command(sub, common, "import", run_import,
+                    "import customers and contacts from a support-desk or CRM export (CSV)")
+    p.add_argument("file", metavar="FILE", help="the export: Zendesk, Freshdesk, HubSpot, "
+                   "Salesforce, or any CSV with account/contact columns")
+    p.add_argument("--region", metavar="CC",
+                   help="country for numbers written without +country code when the row has none "
+                   "(e.g. DE, US, Germany)")
+    p.add_argument("--map", metavar="COLUMN=FIELD", action="append",
+                   help="read COLUMN as FIELD (repeatable), e.g. --map \"Firma=customer\"; "
+                   "fields: customer, external_id, name, first_name, last_name, title, role, "
+                   "phone, extension, mobile, email, country, industry, employees, "
+                   "account_manager, do_not_call, contact_id, tags, ignore")
+    p.add_argument("--dry-run", action="store_true",
+                   help="report what would happen; write nothing to the database")
+    p.add_argument("--rejects", metavar="PATH",
+                   help="write the rejected rows, as they were, plus a reason column, to PATH")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the counts")
+
+    p = add_command(sub, common, "export", run_export,
+                    "export customers, contacts, calls or forwards as CSV or JSON")
+    p.add_argument("what", choices=["customers", "contacts", "calls", "forwards"])
+    p.add_argument("--format", choices=["csv", "json"], default="csv", help="default: csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")

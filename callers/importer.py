@@ -1,0 +1,856 @@
+"""Importing the customer list from a support-desk or CRM export.
+
+`import_file(path, region=..., maps=[...], dry_run=...)` recognises the export
+(Zendesk, Freshdesk, HubSpot, Salesforce, a generic account/contact CSV, or
+any file with `--map COLUMN=FIELD`), puts every phone number through
+`callers.phones`, groups rows into customers (account id, else the company
+name's key), dedupes contacts (source contact id, E.164 phone or e-mail within
+a customer) and writes in batches. Every row ends as exactly one of created,
+updated, unchanged, duplicate, rejected (with a reason) or skipped (with a
+reason); re-importing creates nothing twice.
+
+Rules worth knowing:
+- A value in the file overwrites the stored one; an empty cell never erases.
+  Within one file, the first non-empty value for a customer fact wins.
+- Do-not-call is only ever set by an import, never cleared (a "do not call"
+  said on a call outlives an old export).
+- A row that changes only its customer (e.g. a new industry) counts as updated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from peewee import Case, fn
+
+from callers import clock, countries, names, phones, queue
+from callers.errors import CallersError
+from callers.tabular import Table, normalise_header, open_table
+from models.db import batch_size, connection, max_variables, write_transaction
+from models.tables import DUE_NEVER_REACHED, Contact, Customer
+
+# The fields a column can be mapped to, and what they mean.
+FIELDS = {
+    "customer": "the customer's (company's) name",
+    "external_id": "the customer's account id in the source",
+    "name": "the contact's full name",
+    "first_name": "the contact's first name",
+    "last_name": "the contact's last name",
+    "title": "the contact's job title",
+    "role": "buyer / user / other",
+    "phone": "the number to call",
+    "extension": "the phone's extension",
+    "mobile": "an alternate (mobile) number",
+    "email": "the contact's e-mail",
+    "country": "country code or name, for numbers without +",
+    "industry": "the customer's industry",
+    "employees": "the customer's number of employees",
+    "account_manager": "the customer's account manager",
+    "do_not_call": "yes/true/1: do not call this contact",
+    "contact_id": "the contact's id in the source",
+    "tags": "tags; 'do_not_call' or 'dnc' marks the contact do-not-call",
+    "desk_role": "the help desk's role; agent/admin rows are staff and skipped",
+    "ignore": "(leave this column out)",
+}
+
+OUTCOMES = ("created", "updated", "unchanged", "duplicate", "rejected", "skipped")
+
+# Columns of a generic account/contact CSV, by normalised header.
+GENERIC = {
+    "accountid": "external_id", "accountnumber": "external_id", "accountno": "external_id",
+    "customerid": "external_id", "customernumber": "external_id", "customerno": "external_id",
+    "companyid": "external_id", "externalaccountid": "external_id",
+    "accountname": "customer", "account": "customer", "company": "customer",
+    "companyname": "customer", "customer": "customer", "customername": "customer",
+    "organization": "customer", "organisation": "customer", "organizationname": "customer",
+    "organisationname": "customer", "client": "customer",
+    "contactname": "name", "contact": "name", "name": "name", "fullname": "name",
+    "contactperson": "name", "person": "name",
+    "firstname": "first_name", "givenname": "first_name", "forename": "first_name",
+    "lastname": "last_name", "surname": "last_name", "familyname": "last_name",
+    "title": "title", "jobtitle": "title", "position": "title", "function": "title",
+    "role": "role", "contactrole": "role", "contacttype": "role",
+    "phone": "phone", "phonenumber": "phone", "telephone": "phone", "tel": "phone",
+    "telephonenumber": "phone", "workphone": "phone", "businessphone": "phone",
+    "officephone": "phone", "directphone": "phone", "directdial": "phone",
+    "mobile": "mobile", "mobilephone": "mobile", "mobilenumber": "mobile", "cell": "mobile",
+    "cellphone": "mobile", "mobilephonenumber": "mobile",
+    "extension": "extension", "ext": "extension", "phoneextension": "extension",
+    "email": "email", "emailaddress": "email", "mail": "email",
+    "country": "country", "countrycode": "country", "countryregion": "country",
+    "mailingcountry": "country", "billingcountry": "country",
+    "industry": "industry", "sector": "industry",
+    "employees": "employees", "numberofemployees": "employees", "employeecount": "employees",
+    "noofemployees": "employees", "headcount": "employees", "companysize": "employees",
+    "accountmanager": "account_manager", "accountowner": "account_manager",
+    "contactowner": "account_manager", "owner": "account_manager",
+    "donotcall": "do_not_call", "dnc": "do_not_call", "donotphone": "do_not_call",
+    "contactid": "contact_id", "tags": "tags",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str
+    columns: dict  # normalised header -> field
+    test: Callable[[set], bool]
+
+
+LAYOUTS = (
+    Layout("zendesk", {
+        "name": "name", "email": "email", "externalid": "contact_id", "phone": "phone",
+        "role": "desk_role", "organization": "customer", "tags": "tags",
+        "details": "ignore", "notes": "ignore", "restriction": "ignore",
+    }, lambda h: {"name", "email", "role", "restriction", "organization"} <= h),
+    Layout("freshdesk", {
+        "name": "name", "email": "email", "jobtitle": "title", "company": "customer",
+        "workphone": "phone", "mobilephone": "mobile", "uniqueexternalid": "contact_id",
+        "tags": "tags", "twitterid": "ignore", "language": "ignore", "timezone": "ignore",
+    }, lambda h: {"company", "workphone", "mobilephone"} <= h),
+    Layout("hubspot", {
+        "recordidcontact": "contact_id", "firstname": "first_name", "lastname": "last_name",
+        "email": "email", "phonenumber": "phone", "mobilephonenumber": "mobile",
+        "contactowner": "account_manager", "companyname": "customer",
+        "countryregion": "country", "industry": "industry", "jobtitle": "title",
+        "numberofemployees": "employees",
+    }, lambda h: "recordidcontact" in h or {"contactowner", "companyname", "phonenumber"} <= h),
+    Layout("salesforce", {
+        "contactid": "contact_id", "id": "contact_id", "accountid": "external_id",
+        "accountname": "customer", "firstname": "first_name", "lastname": "last_name",
+        "title": "title", "phone": "phone", "mobile": "mobile", "mobilephone": "mobile",
+        "email": "email", "mailingcountry": "country", "donotcall": "do_not_call",
+        "accountowner": "account_manager", "contactowner": "account_manager",
+    }, lambda h: ({"firstname", "lastname"} <= h
+                  and bool(h & {"contactid", "mailingcountry", "donotcall", "mobilephone"}))),
+)
+
+_TRUE = {"1", "true", "yes", "y", "x", "t", "dnc", "donotcall", "wahr", "ja", "oui", "si", "checked", "on"}
+_NUMBER = re.compile(r"\d[\d,.' \u00a0]*")
+_STAFF = {"agent", "admin", "administrator", "lightagent", "owner"}
+ROW_BATCH = 2000
+
+
+@dataclass
+class Mapping:
+    kind: str  # zendesk / freshdesk / hubspot / salesforce / generic / mapped
+    fields: dict  # field -> [column index, ...]
+    columns: list
+
+    def describe(self) -> str:
+        parts = []
+        for name, idxs in self.fields.items():
+            parts.append(f"{'+'.join(self.columns[i] for i in idxs)}={name}")
+        return ", ".join(parts)
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    customers_created: int = 0
+    customers_updated: int = 0
+    contacts_created: int = 0
+    contacts_updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    rejects_file: str | None = None
+    kind: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+    dry_run: bool = False
+    reasons: Counter = field(default_factory=Counter)  # "rejected: ..." / "skipped: ..."
+    # (line, outcome, reason) of rejected and skipped rows (first 1000).
+    problems: list = field(default_factory=list)
+
+    JSON_KEYS = ("rows", "customers_created", "customers_updated", "contacts_created",
+                 "contacts_updated", "unchanged", "duplicates", "rejected", "skipped",
+                 "rejects_file")
+
+    def as_json(self) -> dict:
+        return {key: getattr(self, key) for key in self.JSON_KEYS}
+
+    def summary(self, name: str) -> str:
+        head = "Dry run (nothing written): " if self.dry_run else "Imported "
+        return (f"{head}{name} ({self.kind}, {self.encoding}, {self.delimiter}): {self.rows:,} rows: "
+                f"{self.contacts_created:,} contacts created, {self.contacts_updated:,} updated, "
+                f"{self.unchanged:,} unchanged, {self.duplicates:,} duplicates, "
+                f"{self.rejected:,} rejected, {self.skipped:,} skipped; "
+                f"customers: {self.customers_created:,} created, {self.customers_updated:,} updated")
+
+
+# ---- Recognising the layout ----------------------------------------------
+
+
+def expected_fields() -> str:
+    return ", ".join(f for f in FIELDS if f not in ("ignore", "desk_role"))
+
+
+def _unknown(columns: list[str], missing: list[str]) -> CallersError:
+    found = ", ".join(repr(c) for c in columns if c) or "(none)"
+    return CallersError(
+        f"unknown layout: no column for {' or '.join(missing)}. Columns found: {found}. "
+        f"Fields expected: {expected_fields()} (customer and phone or mobile are needed). "
+        'Map columns with --map COLUMN=FIELD, e.g. --map "Firma=customer" --map "Telefon=phone"'
+    )
+
+
+def _field_name(text: str) -> str | None:
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in FIELDS:
+        return key
+    return GENERIC.get(normalise_header(text))
+
+
+def detect(columns: list[str], maps: Iterable[str] = ()) -> Mapping:
+    """Which export this is and which column holds which field."""
+    keys = [normalise_header(c) for c in columns]
+    present = {k for k in keys if k}
+    layout = next((lay for lay in LAYOUTS if lay.test(present)), None)
+    by_column: dict[int, str] = {}
+    for i, key in enumerate(keys):
+        if not key:
+            continue
+        if layout and key in layout.columns:
+            by_column[i] = layout.columns[key]
+        elif key in GENERIC:
+            by_column[i] = GENERIC[key]
+    maps = list(maps or ())
+    detected = set(by_column.values())
+    for spec in maps:
+        column, sep, target = spec.partition("=")
+        column, target = column.strip(), target.strip()
+        if not sep or not column or not target:
+            raise CallersError(f"--map {spec!r}: write COLUMN=FIELD, e.g. --map \"Firma=customer\"")
+        fieldname = _field_name(target)
+        if fieldname is None:
+            raise CallersError(f"--map {spec!r}: unknown field {target!r}; fields: {expected_fields()}, ignore")
+        idx = [i for i, c in enumerate(columns) if c == column]
+        if not idx:
+            idx = [i for i, k in enumerate(keys) if k and k == normalise_header(column)]
+        if not idx:
+            found = ", ".join(repr(c) for c in columns if c)
+            raise CallersError(f"--map {spec!r}: no column {column!r} in the file; columns found: {found}")
+        for i in idx:
+            by_column[i] = fieldname
+    fields: dict[str, list[int]] = {}
+    for i in sorted(by_column):
+        name = by_column[i]
+        if name != "ignore":
+            fields.setdefault(name, []).append(i)
+    missing = []
+    if "customer" not in fields:
+        missing.append("customer")
+    if "phone" not in fields and "mobile" not in fields:
+        missing.append("phone")
+    if missing:
+        raise _unknown(columns, missing)
+    if layout is not None:
+        kind = layout.kind
+    elif "customer" in detected and detected & {"phone", "mobile"}:
+        kind = "generic"
+    else:
+        kind = "mapped"
+    return Mapping(kind, fields, list(columns))
+
+
+# ---- Reading one row --------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Row:
+    line: int
+    cells: list
+    customer: str
+    external_id: str | None
+    key: str
+    industry: str | None
+    employees: int | None
+    country: str | None
+    account_manager: str | None
+    contact_id: str | None
+    name: str
+    role: str | None
+    title: str | None
+    phone: str
+    extension: str | None
+    alt_phone: str | None
+    alt_extension: str | None
+    email: str | None
+    timezone: str | None
+    do_not_call: bool
+    phone_region: str | None
+
+
+class Rejected(Exception):
+    pass
+
+
+class Skipped(Exception):
+    pass
+
+
+def _int(text: str | None) -> int | None:
+    if not text:
+        return None
+    match = _NUMBER.search(text)
+    if not match:
+        return None
+    digits = re.sub(r"\D", "", match.group(0))
+    if not digits or len(digits) > 9:
+        return None
+    return int(digits)
+
+
+def _role(text: str | None) -> str | None:
+    if not text:
+        return None
+    key = normalise_header(text)
+    if key in ("buyer", "user", "other"):
+        return key
+    if any(word in key for word in ("buy", "decision", "sign", "purchas", "procure", "econom")):
+        return "buyer"
+    if "user" in key:
+        return "user"
+    return "other"
+
+
+def _dnc(value: str | None, tags: str | None) -> bool:
+    if value and normalise_header(value) in _TRUE:
+        return True
+    if tags:
+        for tag in re.split(r"[,;\s]+", tags):
+            if normalise_header(tag) in ("donotcall", "dnc"):
+                return True
+    return False
+
+
+class RowReader:
+    """Turns the cells of one row into a `Row`, or raises Rejected/Skipped."""
+
+    def __init__(self, mapping: Mapping, region: str | None):
+        self.fields = mapping.fields
+        self.width = len(mapping.columns)
+        self.region = region
+        self._keys: dict[str, str] = {}
+        self._countries: dict[str, str | None] = {}
+
+    def _get(self, cells: list, name: str) -> str | None:
+        for i in self.fields.get(name, ()):
+            if i < len(cells):
+                value = cells[i].strip()
+                if value:
+                    return value
+        return None
+
+    def read(self, line: int, cells: list) -> Row:
+        get = self._get
+        extra = [c for c in cells[self.width:] if c.strip()]
+        if extra:
+            raise Rejected(f"{len(cells)} cells but the header has {self.width} columns "
+                           f"(an unquoted delimiter?)")
+        desk_role = get(cells, "desk_role")
+        if desk_role and normalise_header(desk_role) in _STAFF:
+            raise Skipped(f"help-desk staff ({desk_role.lower()})")
+        customer = get(cells, "customer")
+        if not customer:
+            raise Rejected("no company (customer name)")
+        country_text = get(cells, "country")
+        country = None
+        if country_text:
+            if country_text not in self._countries:
+                self._countries[country_text] = countries.country_code(country_text)
+            country = self._countries[country_text]
+        region = country or self.region
+        raw_phone, raw_mobile = get(cells, "phone"), get(cells, "mobile")
+        main = alt = None
+        error = None
+        for raw in (raw_phone, raw_mobile):
+            if not raw:
+                continue
+            try:
+                parsed = phones.parse(raw, region)
+            except phones.PhoneError as exc:
+                error = error or str(exc)
+                continue
+            if main is None:
+                main = parsed
+            elif parsed.e164 != main.e164 or parsed.extension != main.extension:
+                alt = parsed
+        if main is None:
+            if error is None:
+                raise Rejected("no phone number")
+            if country_text and country is None:
+                error += f" (country {country_text!r} not recognised)"
+            raise Rejected(error)
+        extension = get(cells, "extension")
+        if extension:
+            extension = extension.lstrip("#xX. ").strip() or None
+        name = get(cells, "name")
+        if not name:
+            name = " ".join(p for p in (get(cells, "first_name"), get(cells, "last_name")) if p)
+        key = self._keys.get(customer)
+        if key is None:
+            key = self._keys[customer] = names.name_key(customer) or customer.casefold()
+        return Row(
+            line=line, cells=cells, customer=customer, external_id=get(cells, "external_id"), key=key,
+            industry=get(cells, "industry"), employees=_int(get(cells, "employees")), country=country,
+            account_manager=get(cells, "account_manager"), contact_id=get(cells, "contact_id"),
+            name=name, role=_role(get(cells, "role")), title=get(cells, "title"),
+            phone=main.e164, extension=extension or main.extension,
+            alt_phone=alt.e164 if alt else None, alt_extension=alt.extension if alt else None,
+            email=get(cells, "email"), timezone=main.timezone or None,
+            do_not_call=_dnc(get(cells, "do_not_call"), get(cells, "tags")),
+            phone_region=main.region,
+        )
+
+
+# ---- Writing ----------------------------------------------------------------
+
+_CUSTOMER_COLS = (Customer.id, Customer.external_id, Customer.name, Customer.name_key,
+                  Customer.industry, Customer.employees, Customer.country,
+                  Customer.account_manager, Customer.do_not_call, Customer.source)
+_CONTACT_COLS = (Contact.id, Contact.customer, Contact.name, Contact.role, Contact.title,
+                 Contact.phone, Contact.extension, Contact.alt_phone, Contact.alt_extension,
+                 Contact.email, Contact.timezone, Contact.external_id, Contact.do_not_call,
+                 Contact.unreachable)
+_CUSTOMER_FACTS = ("industry", "employees", "country", "account_manager")
+
+
+class _Cust:
+    __slots__ = ("id", "external_id", "name", "name_key", "industry", "employees", "country",
+                 "account_manager", "do_not_call", "source", "new", "changes")
+
+    def __init__(self, row=None, **values):
+        if row is not None:
+            (self.id, self.external_id, self.name, self.name_key, self.industry, self.employees,
+             self.country, self.account_manager, self.do_not_call, self.source) = row
+            self.new = False
+        else:
+            self.id = None
+            self.new = True
+            self.do_not_call = False
+            for k, v in values.items():
+                setattr(self, k, v)
+        self.changes = {}
+
+
+class _Person:
+    __slots__ = ("id", "customer_id", "name", "role", "title", "phone", "extension", "alt_phone",
+                 "alt_extension", "email", "timezone", "external_id", "do_not_call",
+                 "unreachable", "cust")
+
+    def __init__(self, row=None):
+        if row is not None:
+            (self.id, self.customer_id, self.name, self.role, self.title, self.phone,
+             self.extension, self.alt_phone, self.alt_extension, self.email, self.timezone,
+             self.external_id, self.do_not_call, self.unreachable) = row
+        self.cust = None
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class Importer:
+    """One run of an import over an open table."""
+
+    def __init__(self, table: Table, mapping: Mapping, region: str | None, dry_run: bool,
+                 rejects=None, progress: Callable[[int], None] | None = None):
+        self.table = table
+        self.mapping = mapping
+        self.reader = RowReader(mapping, region)
+        self.dry_run = dry_run
+        self.rejects = rejects  # a csv.writer or None
+        self.progress = progress
+        self.result = ImportResult(kind=mapping.kind, encoding=table.encoding,
+                                   delimiter=table.delimiter_name, dry_run=dry_run)
+        self.now = clock.db_now()
+        self.touched: set[int] = set()  # contact ids this import has met
+        self.created_customers: set[int] = set()
+        self.updated_customers: set[int] = set()
+        self.assigned: dict[int, set] = {}  # customer id -> facts set by this import
+        self.width = len(mapping.columns)
+
+    # -- outcomes
+    def _problem(self, line: int, outcome: str, reason: str, cells: list | None) -> None:
+        res = self.result
+        if outcome == "rejected":
+            res.rejected += 1
+            if self.rejects is not None and cells is not None:
+                self.rejects.writerow(list(cells[:self.width]) + [reason])
+        else:
+            res.skipped += 1
+        res.reasons[f"{outcome}: {reason}"] += 1
+        if len(res.problems) < 1000:
+            res.problems.append((line, outcome, reason))
+
+    def run(self) -> ImportResult:
+        with connection():
+            if self.dry_run:
+                try:
+                    with write_transaction():
+                        self._run()
+                        raise _Rollback
+                except _Rollback:
+                    pass
+            else:
+                self._run()
+        res = self.result
+        res.customers_created = len(self.created_customers)
+        res.customers_updated = len(self.updated_customers - self.created_customers)
+        res.rows = (res.contacts_created + res.contacts_updated + res.unchanged + res.duplicates
+                    + res.rejected + res.skipped)
+        return res
+
+    def _run(self) -> None:
+        table = self.table
+        batch: list[Row] = []
+        seen_blank = 0
+        for line, cells in table.rows:
+            while seen_blank < table.blank_lines:
+                self._problem(table.blank_line_numbers[seen_blank]
+                              if seen_blank < len(table.blank_line_numbers) else 0,
+                              "skipped", "empty line", None)
+                seen_blank += 1
+            try:
+                batch.append(self.reader.read(line, cells))
+            except Rejected as exc:
+                self._problem(line, "rejected", str(exc), cells)
+            except Skipped as exc:
+                self._problem(line, "skipped", str(exc), cells)
+            if len(batch) >= ROW_BATCH:
+                self._write(batch)
+                batch = []
+                if self.progress:
+                    self.progress(self._rows_so_far())
+        if batch:
+            self._write(batch)
+        while seen_blank < table.blank_lines:
+            self._problem(table.blank_line_numbers[seen_blank]
+                          if seen_blank < len(table.blank_line_numbers) else 0,
+                          "skipped", "empty line", None)
+            seen_blank += 1
+        if self.progress:
+            self.progress(self._rows_so_far())
+
+    def _rows_so_far(self) -> int:
+        r = self.result
+        return r.contacts_created + r.contacts_updated + r.unchanged + r.duplicates + r.rejected + r.skipped
+
+    # -- one batch, in one transaction
+    def _write(self, batch: list[Row]) -> None:
+        with write_transaction():
+            self._write_batch(batch)
+
+    def _load_customers(self, batch: list[Row]):
+        ext_ids = list({r.external_id for r in batch if r.external_id})
+        keys = list({r.key for r in batch})
+        by_ext: dict[str, _Cust] = {}
+        by_key: dict[str, list[_Cust]] = {}
+        seen: dict[int, _Cust] = {}
+        step = max(1, max_variables() // 2)
+        queries = []
+        for chunk in _chunks(ext_ids, step):
+            queries.append(Customer.select(*_CUSTOMER_COLS).where(Customer.external_id.in_(chunk)))
+        for chunk in _chunks(keys, step):
+            queries.append(Customer.select(*_CUSTOMER_COLS).where(Customer.name_key.in_(chunk)))
+        for query in queries:
+            for row in query.order_by(Customer.id).tuples():
+                if row[0] in seen:
+                    continue
+                cust = seen[row[0]] = _Cust(row)
+                if cust.external_id:
+                    by_ext[cust.external_id] = cust
+                by_key.setdefault(cust.name_key, []).append(cust)
+        for custs in by_key.values():
+            custs.sort(key=lambda c: c.id)
+        return by_ext, by_key
+
+    def _customer_for(self, row: Row, by_ext, by_key) -> tuple[_Cust, bool]:
+        """The customer a row belongs to; True if it was matched by account id."""
+        if row.external_id:
+            cust = by_ext.get(row.external_id)
+            if cust is not None:
+                return cust, True
+            cust = next((c for c in by_key.get(row.key, ()) if not c.external_id), None)
+            if cust is not None:
+                cust.external_id = row.external_id
+                cust.changes["external_id"] = row.external_id
+                by_ext[row.external_id] = cust
+                return cust, True
+        else:
+            custs = by_key.get(row.key)
+            if custs:
+                return custs[0], False
+        cust = _Cust(external_id=row.external_id, name=row.customer, name_key=row.key,
+                     industry=None, employees=None, country=None, account_manager=None,
+                     source=self.mapping.kind)
+        if row.external_id:
+            by_ext[row.external_id] = cust
+        by_key.setdefault(row.key, []).append(cust)
+        return cust, True
+
+    def _apply_customer_facts(self, cust: _Cust, row: Row, by_id: bool) -> bool:
+        """Copy the row's customer facts; True if that changed an existing customer."""
+        assigned = self.assigned.setdefault(("new", id(cust)) if cust.id is None else cust.id, set())
+        changed = False
+        if by_id and "name" not in assigned:
+            assigned.add("name")
+            if cust.name != row.customer:
+                cust.name = row.customer
+                cust.name_key = row.key
+                cust.changes["name"] = row.customer
+                cust.changes["name_key"] = row.key
+                changed = True
+        for fact in _CUSTOMER_FACTS:
+            value = getattr(row, fact)
+            if value is None or fact in assigned:
+                continue
+            assigned.add(fact)
+            if getattr(cust, fact) != value:
+                setattr(cust, fact, value)
+                cust.changes[fact] = value
+                changed = True
+        if cust.country is None and row.phone_region and "country" not in assigned:
+            cust.country = row.phone_region
+            cust.changes["country"] = row.phone_region
+            changed = True
+        return changed and not cust.new
+
+    def _write_batch(self, batch: list[Row]) -> None:
+        now = self.now
+        res = self.result
+        by_ext, by_key = self._load_customers(batch)
+        placed: list[tuple[Row, _Cust, bool]] = []
+        for row in batch:
+            cust, by_id = self._customer_for(row, by_ext, by_key)
+            changed_customer = self._apply_customer_facts(cust, row, by_id)
+            placed.append((row, cust, changed_customer))
+
+        # New customers, in bulk, ids back through RETURNING.
+        new_custs = []
+        seen_new = set()
+        for _, cust, _ in placed:
+            if cust.new and id(cust) not in seen_new:
+                seen_new.add(id(cust))
+                new_custs.append(cust)
+        if new_custs:
+            cols = ("external_id", "name", "name_key", "industry", "employees", "country",
+                    "account_manager", "do_not_call", "source")
+            size = batch_size(len(cols) + 5)
+            for chunk in _chunks(new_custs, size):
+                values = [{**{c: getattr(cust, c) for c in cols}, "created_at": now, "updated_at": now,
+                           "next_due_at": now, "due_rank": DUE_NEVER_REACHED} for cust in chunk]
+                returned = list(Customer.insert_many(values)
+                                .returning(Customer.id).tuples().execute())
+                for cust, (new_id,) in zip(chunk, returned):
+                    assigned = self.assigned.pop(("new", id(cust)), set())
+                    cust.id = new_id
+                    self.assigned[new_id] = assigned
+                    self.created_customers.add(new_id)
+            for cust in new_custs:
+                cust.changes = {}
+
+        # Existing contacts of these customers.
+        cust_ids = list({cust.id for _, cust, _ in placed if id(cust) not in seen_new})
+        people: dict[int, list[_Person]] = {}
+        for chunk in _chunks(cust_ids, max(1, max_variables() - 10)):
+            for row in Contact.select(*_CONTACT_COLS).where(Contact.customer.in_(chunk)).tuples():
+                person = _Person(row)
+                people.setdefault(person.customer_id, []).append(person)
+
+        new_people: list[_Person] = []
+        updates: dict[int, dict] = {}
+        queue_changed: set[int] = set()  # customers whose callable contacts changed
+        for row, cust, changed_customer in placed:
+            mine = people.setdefault(cust.id, [])
+            person = _match(mine, row)
+            if person is None:
+                person = _Person()
+                person.id = None
+                person.customer_id = cust.id
+                person.name = row.name
+                person.role = row.role or "user"
+                person.title = row.title
+                person.phone = row.phone
+                person.extension = row.extension
+                person.alt_phone = row.alt_phone
+                person.alt_extension = row.alt_extension
+                person.email = row.email
+                person.timezone = row.timezone
+                person.external_id = row.contact_id
+                person.do_not_call = row.do_not_call
+                person.unreachable = False
+                person.cust = cust
+                mine.append(person)
+                new_people.append(person)
+                res.contacts_created += 1
+                queue_changed.add(cust.id)
+                if cust.id not in self.created_customers:
+                    self.updated_customers.add(cust.id)
+                continue
+            if person.id is None or person.id in self.touched:
+                res.duplicates += 1
+                continue
+            self.touched.add(person.id)
+            changes = _contact_changes(person, row)
+            if changes:
+                updates[person.id] = changes
+                if changes.keys() & {"phone", "do_not_call", "role", "timezone", "unreachable"}:
+                    queue_changed.add(cust.id)
+            if changes or changed_customer:
+                res.contacts_updated += 1
+                self.updated_customers.add(cust.id)
+            else:
+                res.unchanged += 1
+
+        # Customers changed by their facts.
+        for cust in {id(c): c for _, c, _ in placed}.values():
+            if cust.changes:
+                Customer.update(**cust.changes, updated_at=now).where(Customer.id == cust.id).execute()
+                if cust.id not in self.created_customers:
+                    self.updated_customers.add(cust.id)
+                cust.changes = {}
+
+        if new_people:
+            cols = ("customer", "name", "role", "title", "phone", "extension", "alt_phone",
+                    "alt_extension", "email", "timezone", "external_id", "do_not_call")
+            size = batch_size(len(cols) + 4)
+            for chunk in _chunks(new_people, size):
+                values = [{"customer": p.cust.id, "name": p.name, "role": p.role, "title": p.title,
+                           "phone": p.phone, "extension": p.extension, "alt_phone": p.alt_phone,
+                           "alt_extension": p.alt_extension, "email": p.email,
+                           "timezone": p.timezone, "external_id": p.external_id,
+                           "do_not_call": p.do_not_call, "active": True, "unreachable": False,
+                           "created_at": now, "updated_at": now} for p in chunk]
+                returned = list(Contact.insert_many(values).returning(Contact.id).tuples().execute())
+                for p, (new_id,) in zip(chunk, returned):
+                    p.id = new_id
+                    self.touched.add(new_id)
+        for contact_id, changes in updates.items():
+            Contact.update(**changes, updated_at=now).where(Contact.id == contact_id).execute()
+
+        if queue_changed:
+            self._customers_do_not_call(list(queue_changed))
+            for customer_id in queue_changed:
+                queue.refresh_contact(customer_id)
+
+    def _customers_do_not_call(self, customer_ids: list[int]) -> None:
+        """A customer all of whose contacts are do-not-call is do-not-call."""
+        dnc = fn.SUM(Case(None, [(Contact.do_not_call == True, 1)], 0))  # noqa: E712
+        for chunk in _chunks(customer_ids, max(1, max_variables() - 10)):
+            rows = (Contact.select(Contact.customer, fn.COUNT(Contact.id), dnc)
+                    .join(Customer)
+                    .where(Contact.customer.in_(chunk), Contact.active == True,  # noqa: E712
+                           Customer.do_not_call == False)  # noqa: E712
+                    .group_by(Contact.customer).tuples())
+            all_dnc = [cid for cid, total, n in rows if total and int(n or 0) == total]
+            if all_dnc:
+                (Customer.update(do_not_call=True, updated_at=self.now)
+                 .where(Customer.id.in_(all_dnc)).execute())
+                self.updated_customers.update(c for c in all_dnc if c not in self.created_customers)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _same_email(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and a.casefold() == b.casefold()
+
+
+def _match(people: list[_Person], row: Row) -> _Person | None:
+    """The contact a row describes: same source id, else same number, else same e-mail."""
+    def compatible(p: _Person) -> bool:
+        return not (row.contact_id and p.external_id and p.external_id != row.contact_id)
+
+    if row.contact_id:
+        for p in people:
+            if p.external_id == row.contact_id:
+                return p
+    numbers = {row.phone} | ({row.alt_phone} if row.alt_phone else set())
+    for p in people:
+        if (p.phone in numbers or (p.alt_phone and p.alt_phone in numbers)) and compatible(p):
+            return p
+    if row.email:
+        for p in people:
+            if _same_email(p.email, row.email) and compatible(p):
+                return p
+    return None
+
+
+def _contact_changes(p: _Person, row: Row) -> dict:
+    changes: dict = {}
+
+    def put(name, value):
+        if getattr(p, name) != value:
+            changes[name] = value
+            setattr(p, name, value)
+
+    if row.name and row.name != p.name:
+        put("name", row.name)
+    if row.role:
+        put("role", row.role)
+    if row.title:
+        put("title", row.title)
+    if row.email and not _same_email(row.email, p.email):
+        put("email", row.email)
+    if row.phone != p.phone:
+        put("phone", row.phone)
+        put("extension", row.extension)
+        put("timezone", row.timezone)
+        put("unreachable", False)
+    elif row.extension:
+        put("extension", row.extension)
+    if row.alt_phone and row.alt_phone != p.alt_phone:
+        put("alt_phone", row.alt_phone)
+        put("alt_extension", row.alt_extension)
+    elif row.alt_extension:
+        put("alt_extension", row.alt_extension)
+    if row.contact_id and not p.external_id:
+        put("external_id", row.contact_id)
+    if row.do_not_call and not p.do_not_call:
+        put("do_not_call", True)
+    return changes
+
+
+# ---- The entry point ----------------------------------------------------------
+
+
+def import_file(path, *, region: str | None = None, maps: Iterable[str] = (), dry_run: bool = False,
+                rejects_path=None, progress: Callable[[Table], Callable[[int], None]] | None = None
+                ) -> ImportResult:
+    """Import one export file. Raises CallersError (writing nothing) when the
+    file cannot be read or its layout is unknown."""
+    if region:
+        code = countries.country_code(region)
+        if code is None:
+            raise CallersError(f"--region {region!r} is not a country code or name (e.g. DE, US, Germany)")
+        region = code
+    with open_table(path) as table:
+        mapping = detect(table.columns, maps)
+        rejects_handle = None
+        writer = None
+        if rejects_path:
+            import csv
+
+            rejects_path = Path(rejects_path)
+            encoding = table.encoding if table.encoding != "utf-16" else "utf-8-sig"
+            rejects_handle = open(rejects_path, "w", encoding=encoding, errors="replace", newline="")
+            writer = csv.writer(rejects_handle, delimiter=table.delimiter, lineterminator="\r\n")
+            writer.writerow(list(table.columns) + ["reason"])
+        try:
+            importer = Importer(table, mapping, region, dry_run, writer,
+                                progress(table) if progress else None)
+            result = importer.run()
+        finally:
+            if rejects_handle is not None:
+                rejects_handle.close()
+        result.rejects_file = str(rejects_path) if rejects_path else None
+        return result
