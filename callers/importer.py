@@ -89,7 +89,8 @@ GENERIC = {
     "accountmanager": "account_manager", "accountowner": "account_manager",
     "contactowner": "account_manager", "owner": "account_manager",
     "donotcall": "do_not_call", "dnc": "do_not_call", "donotphone": "do_not_call",
-    "contactid": "contact_id", "tags": "tags",
+    "contactid": "contact_id", "tags": "tags", "externalid": "external_id",
+    "altphone": "mobile", "alternatephone": "mobile", "otherphone": "mobile",
 }
 
 
@@ -132,6 +133,7 @@ _TRUE = {"1", "true", "yes", "y", "x", "t", "dnc", "donotcall", "wahr", "ja", "o
 _NUMBER = re.compile(r"\d[\d,.' \u00a0]*")
 _STAFF = {"agent", "admin", "administrator", "lightagent", "owner"}
 ROW_BATCH = 2000
+_NEUTRALISED = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -344,6 +346,8 @@ class RowReader:
             if i < len(cells):
                 value = cells[i].strip()
                 if value:
+                    if value[0] == "'" and value[1:2] in _NEUTRALISED:
+                        value = value[1:]  # a cell our CSV export protected
                     return value
         return None
 

@@ -1,0 +1,179 @@
+"""`callers export customers|contacts|calls|forwards`: the data, out again.
+
+Rows are streamed from the database (iterators, never one big list). In
+every export `customer` is the customer's name as imported and `external_id`
+its account id; times are ISO 8601 in UTC.
+
+CSV is safe to open in a spreadsheet: a cell that begins with `=`, `+`, `-`,
+`@`, a tab or a carriage return gets a leading `'` (OWASP CSV injection).
+JSON keeps every text exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator, TextIO
+
+from peewee import JOIN
+
+from callers import clock
+from callers.errors import CallersError
+from models.db import connection
+from models.tables import REFERENCE_KINDS, Call, Contact, Customer, Department, Forward
+
+FIELDS = {
+    "customers": ("external_id", "name", "industry", "employees", "country", "account_manager",
+                  "do_not_call", "implementation_state", "referenceability", "next_due"),
+    "contacts": ("customer", "external_id", "name", "title", "role", "phone", "extension", "email",
+                 "timezone", "do_not_call"),
+    "calls": ("customer", "contact", "caller", "started_at", "ended_at", "outcome", "callback_at"),
+    "forwards": ("customer", "department", "assignee", "note", "status", "created_at",
+                 "resolved_at", "resolution"),
+}
+KINDS = tuple(FIELDS)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PAGE = 2000
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 UTC, e.g. 2026-11-23T09:30:00+00:00."""
+    if value is None:
+        return None
+    return clock.from_db(value).isoformat(timespec="seconds")
+
+
+def neutralise(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        value = "; ".join(f"{k}={v}" for k, v in value.items())
+    text = str(value)
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _referenceability(row: dict) -> dict:
+    return {kind: row[f"ref_{kind}"] for kind in REFERENCE_KINDS if row.get(f"ref_{kind}")}
+
+
+def _paged(query, key) -> Iterator[dict]:
+    """All rows of a query in id order, page by page (keyset), as dicts."""
+    last = None
+    while True:
+        page = query if last is None else query.where(key > last)
+        rows = list(page.order_by(key).limit(_PAGE).dicts())
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["_key"]
+        if len(rows) < _PAGE:
+            return
+
+
+def customers() -> Iterator[dict]:
+    query = Customer.select(Customer.id.alias("_key"), Customer.external_id, Customer.name,
+                            Customer.industry, Customer.employees, Customer.country,
+                            Customer.account_manager, Customer.do_not_call,
+                            Customer.implementation_state, Customer.next_due_at,
+                            *[getattr(Customer, f"ref_{k}") for k in REFERENCE_KINDS])
+    for row in _paged(query, Customer.id):
+        yield {"external_id": row["external_id"], "name": row["name"], "industry": row["industry"],
+               "employees": row["employees"], "country": row["country"],
+               "account_manager": row["account_manager"], "do_not_call": bool(row["do_not_call"]),
+               "implementation_state": row["implementation_state"],
+               "referenceability": _referenceability(row), "next_due": iso(row["next_due_at"])}
+
+
+def contacts() -> Iterator[dict]:
+    query = (Contact.select(Contact.id.alias("_key"), Customer.name.alias("customer"),
+                            Customer.external_id, Contact.name, Contact.title, Contact.role,
+                            Contact.phone, Contact.extension, Contact.email, Contact.timezone,
+                            Contact.do_not_call)
+             .join(Customer))
+    for row in _paged(query, Contact.id):
+        yield {"customer": row["customer"], "external_id": row["external_id"], "name": row["name"],
+               "title": row["title"], "role": row["role"], "phone": row["phone"],
+               "extension": row["extension"], "email": row["email"], "timezone": row["timezone"],
+               "do_not_call": bool(row["do_not_call"])}
+
+
+def calls() -> Iterator[dict]:
+    query = (Call.select(Call.id.alias("_key"), Customer.name.alias("customer"),
+                         Contact.name.alias("contact"), Call.caller, Call.started_at,
+                         Call.ended_at, Call.outcome, Call.callback_at)
+             .join(Customer).switch(Call).join(Contact, JOIN.LEFT_OUTER))
+    for row in _paged(query, Call.id):
+        yield {"customer": row["customer"], "contact": row["contact"], "caller": row["caller"],
+               "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]),
+               "outcome": row["outcome"], "callback_at": iso(row["callback_at"])}
+
+
+def forwards() -> Iterator[dict]:
+    query = (Forward.select(Forward.id.alias("_key"), Customer.name.alias("customer"),
+                            Department.name.alias("department"), Forward.assignee, Forward.note,
+                            Forward.status, Forward.created_at, Forward.resolved_at,
+                            Forward.resolution)
+             .join(Customer).switch(Forward).join(Department))
+    for row in _paged(query, Forward.id):
+        yield {"customer": row["customer"], "department": row["department"],
+               "assignee": row["assignee"], "note": row["note"], "status": row["status"],
+               "created_at": iso(row["created_at"]), "resolved_at": iso(row["resolved_at"]),
+               "resolution": row["resolution"]}
+
+
+ROWS = {"customers": customers, "contacts": contacts, "calls": calls, "forwards": forwards}
+
+
+def rows(what: str) -> Iterator[dict]:
+    if what not in ROWS:
+        raise CallersError(f"cannot export {what!r}: choose one of {', '.join(KINDS)}")
+    return ROWS[what]()
+
+
+def write_csv(out: TextIO, what: str, items) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    fields = FIELDS[what]
+    writer.writerow(fields)
+    count = 0
+    for item in items:
+        writer.writerow([neutralise(item[f]) for f in fields])
+        count += 1
+    return count
+
+
+def write_json(out: TextIO, items) -> int:
+    """A JSON array, written one object at a time."""
+    count = 0
+    out.write("[")
+    for item in items:
+        out.write(",\n  " if count else "\n  ")
+        out.write(json.dumps(item, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def export(what: str, fmt: str = "csv", path: Path | None = None, out: TextIO | None = None) -> int:
+    """Write one export to path (or out, or stdout). Returns the number of rows."""
+    if fmt not in ("csv", "json"):
+        raise CallersError(f"unknown format {fmt!r}: use csv or json")
+    with connection():
+        items = rows(what)
+        if path is not None:
+            # A BOM so spreadsheets read UTF-8 CSV right; JSON stays plain UTF-8.
+            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+            tmp = Path(str(path) + ".part")
+            with open(tmp, "w", encoding=encoding, newline="") as handle:
+                count = write_csv(handle, what, items) if fmt == "csv" else write_json(handle, items)
+            tmp.replace(path)
+            return count
+        out = out or sys.stdout
+        return write_csv(out, what, items) if fmt == "csv" else write_json(out, items)
