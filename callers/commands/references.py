@@ -1,0 +1,292 @@
+"""`callers references`, `callers leads`, `callers reconcile`: the database at work."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+from callers import access
+from callers.cli import add_command, current_user, open_db
+from callers.errors import CallersError
+
+ORDER = 50
+
+REF_ACTIONS = ("find", "use", "thanks", "thanked", "log", "browse")
+
+
+def _me(args) -> str:
+    return getattr(args, "caller", None) or current_user()
+
+
+def _date(value) -> str:
+    return value.date().isoformat() if value is not None else "-"
+
+
+# ---- references -------------------------------------------------------------
+
+
+def run_references(args) -> int:
+    from callers import references as refs
+
+    action = args.action
+    if action is None and not getattr(args, "format_given", False) and sys.stdout.isatty() \
+            and not _any_filter(args):
+        action = "browse"
+    action = action or "find"
+    if action == "thanked" and args.target is None:
+        raise CallersError("`callers references thanked` needs the thank-you ID")
+    if action not in ("use", "thanked") and args.target is not None:
+        raise CallersError(f"unexpected {args.target!r}; actions are {', '.join(REF_ACTIONS)}")
+    open_db(args)
+    me = _me(args)
+    access.require(me, "references")
+    if action == "browse":
+        from callers.app import CallersApp
+        from screens.references import ReferencesScreen
+
+        crit = refs.criteria(args.type, args.industry, args.size, args.country, args.feature, args.state)
+        CallersApp(caller=me, first=lambda caller: ReferencesScreen(caller, crit)).run()
+        return 0
+    if action == "find":
+        return _find(args, me)
+    if action == "use":
+        return _use(args, me)
+    if action == "thanks":
+        owed = refs.thanks_owed()
+        if args.format == "json":
+            print(json.dumps([t.as_dict() for t in owed], indent=2, ensure_ascii=False))
+        elif not owed:
+            print("No thank-yous owed.")
+        else:
+            for t in owed:
+                line = (f"{t.id:>5}  owed since {_date(t.owed_since)}  {t.name}"
+                        f"{' (' + t.external_id + ')' if t.external_id else ''}  {t.ref_type}"
+                        f"{' for ' + t.prospect if t.prospect else ''}, asked by {t.requested_by}")
+                print(line)
+                if t.gift_restriction:
+                    print(f"       gift restriction: {t.gift_restriction}")
+        return 0
+    if action == "thanked":
+        try:
+            ident = int(str(args.target).strip())
+        except ValueError:
+            raise CallersError(f"{args.target!r} is not a thank-you id (a number from `callers references thanks`)") \
+                from None
+        by = args.by or me
+        thanks, new = refs.mark_thanked(ident, by)
+        if args.format == "json":
+            print(json.dumps(thanks.as_dict(), indent=2, ensure_ascii=False))
+        elif new:
+            print(f"Thank-you {thanks.id} to {thanks.name} marked sent by {by}.")
+        else:
+            print(f"Thank-you {thanks.id} to {thanks.name} was already sent on {_date(thanks.sent_at)}"
+                  f" by {thanks.sent_by}.")
+        return 0
+    # log
+    lines = refs.request_log(limit=args.limit or None)
+    if args.format == "json":
+        print(json.dumps([line.as_dict() for line in lines], indent=2, ensure_ascii=False))
+    elif not lines:
+        print("No reference requests yet.")
+    else:
+        for line in lines:
+            who = f"{line.customer}" if line.customer else "-"
+            extra = f"  override: {line.override_reason}" if line.override_reason else ""
+            print(f"{line.requested_at:%Y-%m-%d %H:%M}  {line.ref_type:<13} {line.outcome or '-':<10} "
+                  f"{who}  for {line.prospect or '-'}, asked by {line.requested_by}{extra}")
+    return 0
+
+
+def _any_filter(args) -> bool:
+    return any(getattr(args, name, None) for name in ("type", "industry", "size", "country", "feature", "state",
+                                                      "prospect"))
+
+
+def _find(args, me: str) -> int:
+    from callers import references as refs
+
+    crit = refs.criteria(args.type, args.industry, args.size, args.country, args.feature, args.state)
+    found = refs.find(crit, limit=args.limit or None)
+    if args.prospect:
+        offered = next((c for c in found.candidates if not c.resting), None)
+        refs.log_request(crit, args.requested_by or me, args.prospect, offered)
+    if args.format == "json":
+        print(json.dumps([c.as_dict() for c in found.candidates], indent=2, ensure_ascii=False))
+        return 0
+    if not found.candidates:
+        print("No referenceable customer fits.")
+        return 0
+    print(f"{found.offered} offered, {found.total - found.offered} resting "
+          f"(cap {found.cap} uses in {found.window_days} days)"
+          + (f"; showing {len(found.candidates)}" if len(found.candidates) < found.total else ""))
+    for n, c in enumerate(found.candidates, start=1):
+        size = f"{c.employees:,} emp" if c.employees is not None else "size ?"
+        status = f"RESTING until {_date(c.resting_until)}" if c.resting else "offered"
+        print(f"{n:>3}. {c.name}  {c.external_id or ''}  {c.industry or '-'} · {size} · {c.country or '??'}"
+              f" · {c.implementation_state or 'state ?'}  [{status}]")
+        print(f"     why: {'; '.join(c.why)}")
+        confirmed = _date(c.confirmed_at) + (" (STALE)" if c.stale else "")
+        print(f"     confirmed {confirmed}; uses in window {c.uses_in_window}; last used {_date(c.last_used)}")
+        if c.features:
+            print(f"     features: {', '.join(c.features)}")
+        if c.condition:
+            print(f"     condition: {c.condition}")
+        if c.gift_restriction:
+            print(f"     gift restriction: {c.gift_restriction}")
+        for person in c.contacts:
+            reach = ", ".join(x for x in (person.phone, person.email) if x)
+            print(f"     {person.role}: {person.name}{', ' + person.title if person.title else ''}"
+                  f"{'  ' + reach if reach else ''}")
+    return 0
+
+
+def _use(args, me: str) -> int:
+    from callers import references as refs
+
+    if not args.target:
+        raise CallersError("`callers references use` needs a CUSTOMER (account id or name)")
+    if not args.type:
+        raise CallersError(f"`callers references use` needs --type {'|'.join(refs.REF_TYPES)}")
+    logged = refs.log_use(args.target, args.type, args.prospect, args.requested_by or me,
+                          override_reason=args.override, request_id=args.request)
+    if args.format == "json":
+        print(json.dumps({
+            "use_id": logged.use_id, "request_id": logged.request_id, "thank_you_id": logged.thank_you_id,
+            "name": logged.customer, "external_id": logged.external_id, "type": logged.ref_type,
+            "prospect": logged.prospect, "used_at": logged.used_at.isoformat(),
+            "override_reason": logged.override_reason, "uses_in_window": logged.uses_in_window,
+            "gift_restriction": logged.gift_restriction,
+        }, indent=2, ensure_ascii=False))
+        return 0
+    line = (f"Logged: {logged.customer} for {logged.prospect or 'an unnamed prospect'} ({logged.ref_type}); "
+            f"{logged.uses_in_window} use(s) in the window; thank-you {logged.thank_you_id} owed.")
+    if logged.override_reason:
+        line += f" Override: {logged.override_reason}"
+    print(line)
+    if logged.gift_restriction:
+        print(f"Gift restriction: {logged.gift_restriction}")
+    return 0
+
+
+# ---- leads --------------------------------------------------------------------
+
+
+def run_leads(args) -> int:
+    from callers import leads
+
+    open_db(args)
+    access.require(_me(args), "supervise")
+    if args.kind == "professional-services":
+        items = leads.professional_services(limit=args.limit or None)
+        if args.format == "json":
+            print(json.dumps([i.as_dict() for i in items], indent=2, ensure_ascii=False))
+        elif not items:
+            print("No stalled or not-started implementations.")
+        else:
+            for i in items:
+                since = f"{i.days} days since {i.since_what}" if i.days is not None else f"{i.since_what} date unknown"
+                print(f"{i.name}  {i.external_id or ''}  {i.implementation_state.replace('_', ' ')}: {since}")
+                if i.buyer:
+                    reach = ", ".join(x for x in (i.buyer.phone, i.buyer.email) if x)
+                    print(f"    buyer: {i.buyer.name}{'  ' + reach if reach else ''}")
+                else:
+                    print("    buyer: none on file")
+                if i.last_note:
+                    print(f"    last note ({_date(i.last_note_at)}): {i.last_note}")
+        return 0
+    items = leads.beta_candidates(limit=args.limit or None)
+    if args.format == "json":
+        print(json.dumps([i.as_dict() for i in items], indent=2, ensure_ascii=False))
+    elif not items:
+        print("No live, referenceable customer with features in production.")
+    else:
+        for n, i in enumerate(items, start=1):
+            fresh = "fresh" if i.fresh else "stale"
+            print(f"{n:>3}. {i.name}  {i.external_id or ''}  {i.feature_count} features ({fresh}, "
+                  f"confirmed {_date(i.features_confirmed_at)}): {', '.join(i.features)}")
+    return 0
+
+
+# ---- reconcile ------------------------------------------------------------------
+
+
+def run_reconcile(args) -> int:
+    from callers import reconcile
+
+    open_db(args)
+    access.require(_me(args), "supervise")
+    result = reconcile.reconcile(args.billing, mapping=reconcile.parse_map(args.map or []), link=args.link)
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(reconcile.CSV_COLUMNS)
+        writer.writerows(result.csv_rows())
+    else:
+        for line in result.text_lines():
+            print(line)
+    if args.link:
+        print(f"Linked {result.linked} new billing account(s); "
+              f"{result.already_linked} were already linked.", file=sys.stderr)
+    return 0
+
+
+def register(sub, common) -> None:
+    from callers.references import REF_TYPES
+
+    p = add_command(
+        sub, common, "references", run_references,
+        "find referenceable customers (or open the references screen), log uses, thank-yous, the request log",
+    )
+    p.add_argument("action", nargs="?", choices=REF_ACTIONS, metavar="ACTION",
+                   help="find (default when not a terminal), browse (the screen; default on a terminal "
+                        "with no options), use CUSTOMER, thanks, thanked ID, log")
+    p.add_argument("target", nargs="?", metavar="CUSTOMER|ID",
+                   help="use: the customer's account id or name; thanked: the thank-you id")
+    p.add_argument("--type", metavar="T", help=f"kind of reference: {', '.join(REF_TYPES)}")
+    p.add_argument("--industry", metavar="I", help="industry (any case)")
+    p.add_argument("--size", metavar="MIN-MAX", help="employees: 100-500, 1000- (at least), -50 (at most)")
+    p.add_argument("--country", metavar="CC", help="country code or name, or a region (EMEA, APAC, AMER, "
+                                                    "DACH, Nordics, EU...); comma lists allowed")
+    p.add_argument("--feature", metavar="F", nargs="+", action="extend",
+                   help="features in production (at least one; more matched ranks higher)")
+    p.add_argument("--state", metavar="S", help="implementation state (default live; any for all)")
+    p.add_argument("--for", dest="prospect", metavar="PROSPECT",
+                   help="who the reference is for (find: logs the request; use: recorded with the use)")
+    p.add_argument("--requested-by", metavar="NAME", help="who asked (default: --as, else the OS user)")
+    p.add_argument("--override", metavar="REASON", help="use: use a resting customer anyway, for this reason")
+    p.add_argument("--request", type=int, metavar="ID", help="use: the logged request this use answers")
+    p.add_argument("--by", metavar="NAME", help="thanked: who sent it (default: --as, else the OS user)")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="most rows listed (default 50; 0: all)")
+    p.add_argument("--format", choices=["text", "json"], default=None)
+    p.add_argument("--as", dest="caller", metavar="NAME", help="who is asking (default: the OS user name)")
+    p.set_defaults(handler=_with_format(run_references))
+
+    p = add_command(sub, common, "leads", run_leads,
+                    "professional-services leads (stalled or not started) and beta-site candidates")
+    p.add_argument("kind", choices=["professional-services", "beta"])
+    p.add_argument("--limit", type=int, default=0, metavar="N", help="most rows listed (default: all)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--as", dest="caller", metavar="NAME", help="who is asking (default: the OS user name)")
+
+    p = add_command(sub, common, "reconcile", run_reconcile,
+                    "match a billing system's account export against the customers: matched, unbilled, "
+                    "unknown, ambiguous")
+    p.add_argument("billing", metavar="BILLING.csv")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    p.add_argument("--map", metavar="COLUMN=FIELD", nargs="+", action="extend",
+                   help="read COLUMN as FIELD (id, name, plan, amount, status)")
+    p.add_argument("--link", action="store_true", help="store the matched billing ids (changes nothing else)")
+    p.add_argument("--as", dest="caller", metavar="NAME", help="who is asking (default: the OS user name)")
+
+
+def _with_format(handler):
+    """Remember whether --format was given, then default it to text."""
+
+    def run(args) -> int:
+        args.format_given = args.format is not None
+        args.format = args.format or "text"
+        return handler(args)
+
+    return run
