@@ -150,6 +150,7 @@ class QueueScreen(Screen):
     def __init__(self, department: str, user: str, assignee: str | None = None) -> None:
         super().__init__()
         self.department = department
+        self.department_name = department  # as the database spells it, once loaded
         self.user = user
         self.assignee = assignee or None
         self.show_done = False
@@ -189,8 +190,8 @@ class QueueScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-load", name="queue-load")
     def load(self, department: str, assignee: str | None, show_done: bool,
              text: str) -> tuple[str, list[QueueItem]]:
-        kind = forwards.department(department).kind
-        return kind, forwards.queue(department, assignee=assignee, include_done=show_done, text=text)
+        info = forwards.department(department)
+        return info, forwards.queue(department, assignee=assignee, include_done=show_done, text=text)
 
     def arm_poll(self) -> None:
         if self._poll is not None:
@@ -207,9 +208,11 @@ class QueueScreen(Screen):
         if worker.name == "queue-load":
             if event.state == WorkerState.SUCCESS:
                 self.error = None
-                kind, self.items = worker.result
-                if kind != self.kind:
-                    self.kind = kind
+                info, self.items = worker.result
+                self.department_name = info.name
+                self.title = f"Queue: {info.name}"
+                if info.kind != self.kind:
+                    self.kind = info.kind
                     self.refresh_bindings()
                 self.render_items()
             elif event.state == WorkerState.ERROR:
@@ -239,7 +242,7 @@ class QueueScreen(Screen):
 
     def render_title(self) -> None:
         pending = sum(1 for i in self.items if i.pending)
-        parts = [self.department, f"{pending} open"]
+        parts = [self.department_name, f"{pending} open"]
         if self.assignee:
             parts.append(f"for {self.assignee}")
         if self.filter_text:
