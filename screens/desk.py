@@ -1,94 +1,602 @@
-"""The caller's desk: who to call next, and the number to dial."""
+"""The caller's desk: the next due customer, the fixed script, the call timer
+and the outcome, with nothing ever lost.
+
+The screen only renders and routes keys. Everything that touches the database
+goes through `callers.due`, `callers.calls` and `callers.forwards`, in thread
+workers (`_run`); a failure shows a clear message with a retry, never a
+traceback. Answers are queued and saved one by one, in order, the moment they
+are given (`_flush`); ending or skipping a call first saves whatever is still
+queued, in the same worker.
+"""
 
 from __future__ import annotations
 
-from textual import work
+import threading
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
-from callers import due
-from callers.due import DueCustomer
+from callers import calls, clock, due
+from callers.calls import CallState, Profile
+from callers.errors import CallersError
+from models.db import connection, database, first_line
+from screens.messages import Answered, EditContact
+from screens.widgets.call_header import CallHeader
+from screens.widgets.call_timer import CallTimer
+from screens.widgets.contact_form import ContactForm
+from screens.widgets.error import ErrorModal
+from screens.widgets.formatting import caller_zone
+from screens.widgets.outcome import FORWARD_PREFIX, OutcomePicker
+from screens.widgets.script import ContactsList, ScriptPanel
+from screens.widgets.skip import SkipReason
+from screens.widgets.withdraw import WithdrawPicker
+
+# Keys the desk itself uses: a department key that clashes with one is skipped.
+DESK_KEYS = {"f2", "f3", "f4", "f9", "f12", "enter", "tab", "shift+tab", "ctrl+r", "ctrl+q", "ctrl+p"}
+# How often the desk looks again while nobody is due (seconds).
+RECHECK_SECONDS = 60
+STEP_KEYS = Binding.Group("Step", compact=True)
 
 
-def customer_lines(customer: DueCustomer) -> Content:
-    """The header block, built from data as plain text (never markup)."""
-    size = f"{customer.employees:,} employees" if customer.employees else "size unknown"
-    parts: list = [
-        (customer.name, "bold"),
-        f"  {customer.external_id or 'no account id'}\n",
-        f"{customer.industry or 'industry unknown'} · {size} · {customer.country or '??'}",
-        f" · AM {customer.account_manager or 'none'}\n",
-        ("Due: ", "dim"),
-        customer.reason,
-    ]
-    contact = customer.contact
-    if contact is None:
-        parts += ["\n", ("No callable contact", "bold red")]
-    else:
-        parts += [
-            "\n\n",
-            (contact.name, "bold"),
-            f"  {contact.role}",
-            f", {contact.title}" if contact.title else "",
-            "\n",
-            (contact.phone_international, "bold"),
-            "   ",
-            (contact.phone_national, "dim"),
-        ]
-    return Content.assemble(*parts)
+def footer_name(name: str) -> str:
+    """A department's name short enough for the Footer at 80 columns."""
+    return name if len(name) <= 10 else name.split()[0][:10]
+
+
+def describe_error(exc: BaseException) -> str:
+    """One clear line for the person at the keyboard."""
+    if isinstance(exc, CallersError):
+        return first_line(exc)
+    import peewee
+
+    from models.db import DatabaseUnavailable
+
+    if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, DatabaseUnavailable)):
+        return f"The database cannot be reached: {first_line(exc)}"
+    if isinstance(exc, peewee.DatabaseError):
+        return f"The database refused this: {first_line(exc)}"
+    return f"Something went wrong: {first_line(exc)}"
 
 
 class DeskScreen(Screen):
     """The screen a caller lives in."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
     BINDINGS = [
-        Binding("f4", "refresh", "Refresh", id="desk-refresh"),
+        Binding("f2", "start_call", "Start call", id="desk-start", priority=True),
+        Binding("enter", "start_call", "Start call", id="desk-start-enter", show=False),
+        Binding("f3", "skip", "Skip", id="desk-skip", priority=True),
+        Binding("f4", "comment", "Words", id="desk-comment", priority=True),
+        Binding("f9", "end_call", "End call", id="desk-end", priority=True),
+        Binding("f12", "withdraw", "Withdraw", id="desk-withdraw", priority=True),
+        Binding("tab", "next_step", "Next step", id="desk-next-step", group=STEP_KEYS),
+        Binding("shift+tab", "previous_step", "Previous step", id="desk-previous-step", group=STEP_KEYS),
+        Binding("ctrl+r", "refresh", "Look again", id="desk-refresh", priority=True),
     ]
 
     def __init__(self, caller: str) -> None:
         super().__init__()
         self.caller = caller
-        self.current: DueCustomer | None = None
+        self.call: CallState | None = None
+        self.mode = "loading"  # loading | call | nobody | error
+        self.message = "Looking for the next due customer…"
+        self.busy = False  # ending, skipping or loading: desk keys wait
+        self.target = 180
+        self.departments: dict[int, Any] = {}  # id -> callers.forwards.DepartmentInfo
+        self.filed: list[tuple[int, str, str | None]] = []  # this call's forwards (id, department, note)
+        self.zone = caller_zone()
+        self._pending: deque[tuple[int, str, str, str | None]] = deque()
+        self._save_lock = threading.Lock()
+        self._flushing = False
+        self._jobs: dict[Worker, tuple] = {}
+        self._seconds = 0
+        self._first_load = True
+        self.last_error: str | None = None
+
+    # ---- layout ---------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="desk"):
-            yield Static("Looking for the next due customer…", id="customer", markup=False)
-        yield Footer()
+            yield Static(self.message, id="desk-message", markup=False)
+            with Container(id="desk-body"):
+                yield CallHeader(id="call-header")
+                yield ScriptPanel(id="script")
+        yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def header(self) -> CallHeader:
+        return self.query_one("#call-header", CallHeader)
+
+    @property
+    def script(self) -> ScriptPanel:
+        return self.query_one("#script", ScriptPanel)
+
+    @property
+    def timer(self) -> CallTimer:
+        return self.query_one("#call-timer", CallTimer)
 
     def on_mount(self) -> None:
-        self.load_next()
+        self.query_one("#desk-body").display = False
+        self.script.disabled = True
+        self.set_interval(1.0, self._tick)
+        self.load()
+
+    def _tick(self) -> None:
+        self._seconds += 1
+        if self.call is not None:
+            self.timer.tick()
+            if self._seconds % 30 == 0:
+                self.header.show(self.call.profile, clock.now())
+        elif self.mode == "nobody" and not self.busy and self._seconds % RECHECK_SECONDS == 0:
+            self.load()
+
+    def on_resize(self) -> None:
+        if self.call is not None:
+            self.call_after_refresh(self.header.show, self.call.profile, clock.now())
+
+    # ---- running database work off the UI thread -------------------------------
+
+    def _run(self, job: Callable[[], Any], done: Callable[[Any], None], what: str, *,
+             group: str = "desk-db", failed: Callable[[BaseException], None] | None = None,
+             retry: bool = False) -> Worker:
+        """Run `job` in a thread worker with a connection; `done(result)` on
+        the UI thread; on error `failed(exc)` or the error modal with a retry."""
+
+        def work():
+            if retry and hasattr(database.obj, "close_idle"):
+                database.obj.close_idle()  # drop pooled connections the server closed
+            with connection():
+                return job()
+
+        worker = self.run_worker(work, name=what, group=group, thread=True, exit_on_error=False)
+        self._jobs[worker] = (job, done, what, group, failed)
+        return worker
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        entry = self._jobs.get(event.worker)
+        if entry is None:
+            return
+        job, done, what, group, failed = entry
+        if event.state == WorkerState.SUCCESS:
+            del self._jobs[event.worker]
+            done(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            del self._jobs[event.worker]
+            error = event.worker.error
+            if failed is not None:
+                failed(error)
+            else:
+                self.show_error(f"Could not finish {what}", describe_error(error),
+                                lambda: self._run(job, done, what, group=group, retry=True))
+        elif event.state == WorkerState.CANCELLED:
+            self._jobs.pop(event.worker, None)
+
+    def show_error(self, title: str, message: str, retry: Callable[[], None] | None) -> None:
+        self.busy = False
+        self.last_error = message
+
+        def answered(again: bool | None) -> None:
+            if again and retry is not None:
+                retry()
+            elif self.call is None:
+                self._set_mode("error", f"{message}\nctrl+r looks again.")
+            else:
+                self._refocus()
+
+        self.app.push_screen(ErrorModal(title, message, can_retry=retry is not None), answered)
+
+    # ---- loading the next customer ---------------------------------------------
+
+    def _next_call(self, restore: bool) -> tuple[str, Any]:
+        """(thread) The caller's unfinished call, or a new one, or nobody due."""
+        state = calls.restore(self.caller) if restore else None
+        if state is None:
+            customer = due.next_due(self.caller, claim=True)
+            if customer is None:
+                return "nobody", due.nobody_due_message(caller_zone=self.zone)
+            state = calls.open_call(self.caller, customer.id)
+        return "call", state
+
+    def load(self, restore: bool = True) -> None:
+        """Restore an unfinished call, else show the next due customer."""
+        self.busy = True
+        first = self._first_load
+
+        def job():
+            extra = {}
+            if first:
+                from callers import settings
+
+                extra["target"] = settings.get("target_seconds")
+                extra["departments"] = self._load_departments()
+            return self._next_call(restore), extra
+
+        def done(result) -> None:
+            (kind, value), extra = result
+            if first:
+                self._first_load = False
+                self.target = int(extra.get("target") or 180)
+                self._bind_departments(extra.get("departments") or [])
+            self._show(kind, value)
+
+        self._run(job, done, "loading the next customer")
+
+    @staticmethod
+    def _load_departments() -> list:
+        try:
+            from callers import forwards
+        except ImportError:  # forwarding not installed: no forward keys
+            return []
+        return list(forwards.departments())
+
+    def _bind_departments(self, departments: list) -> None:
+        self.departments = {}
+        for dept in departments:
+            key = (getattr(dept, "key", None) or "").strip().lower()
+            if not key or key in DESK_KEYS or key in self._bindings.key_to_bindings:
+                continue
+            self.departments[dept.id] = dept
+            slug = "".join(ch if ch.isalnum() else "-" for ch in dept.name.lower()).strip("-")
+            self._bindings.key_to_bindings.setdefault(key, []).append(
+                Binding(key, f"forward({dept.id})", footer_name(dept.name), id=f"forward-{slug}", priority=True,
+                        tooltip=f"Forward to {dept.name}"))
+        self.refresh_bindings()
+
+    def _show(self, kind: str, value: Any) -> None:
+        self.busy = False
+        if kind == "nobody":
+            self.call = None
+            self.filed = []
+            self._set_mode("nobody", f"{value}\nThe desk looks again every minute; ctrl+r looks now.")
+            return
+        state: CallState = value
+        now = clock.now()
+        self.call = state
+        self.filed = [(f.id, f.department, f.note) for f in state.profile.open_forwards
+                      if state.shown_at is not None and f.created_at >= state.shown_at]
+        self._set_mode("call")
+        self.header.show(state.profile, now)
+        self.timer.target = self.target
+        self.script.load(state, now)
+        self.timer.started_at = state.started_at
+        self.timer.tick()
+        self.script.disabled = state.started_at is None
+        if state.started_at is None:
+            self.set_focus(None)
+        else:
+            self.script.focus_current()
+        self.refresh_bindings()
+
+    def _set_mode(self, mode: str, message: str = "") -> None:
+        self.mode = mode
+        shown = self.query_one("#desk-message", Static)
+        body = self.query_one("#desk-body")
+        if mode == "call":
+            shown.display = False
+            body.display = True
+        else:
+            self.script.disabled = True
+            self.set_focus(None)
+            shown.update(Content.assemble((message, "$error" if mode == "error" else "")))
+            shown.set_class(mode == "error", "-error")
+            shown.display = True
+            body.display = False
+        self.refresh_bindings()
+
+    def _refocus(self) -> None:
+        if self.call is not None and self.call.started_at is not None:
+            self.script.focus_current()
+
+    # ---- keys ----------------------------------------------------------------
+
+    @property
+    def active_bindings(self):
+        """The Footer's order: the desk's F-keys first (by number), then the
+        keys of the focused step, then the rest; so F9 and the forward keys
+        stay visible at 80 columns."""
+        bindings = super().active_bindings
+
+        def order(item):
+            key, active = item
+            if key.startswith("f") and key[1:].isdigit():
+                return (0, int(key[1:]))
+            return (1 if active.node is not self and active.node is not self.app else 2, 0)
+
+        return dict(sorted(bindings.items(), key=order))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        call = self.call
+        started = call is not None and call.started_at is not None
+        if action == "start_call":
+            return call is not None and not started and not self.busy
+        if action in ("end_call", "skip"):
+            return call is not None and (None if self.busy else True)
+        if action in ("comment", "next_step", "previous_step", "forward"):
+            return started
+        if action == "withdraw":
+            return started and bool(self.filed)
+        if action == "refresh":
+            return self.mode in ("nobody", "error")
+        return True
 
     def action_refresh(self) -> None:
-        self.load_next()
+        if not self.busy:
+            self._set_mode("loading", "Looking for the next due customer…")
+            self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="desk-db")
-    def load_next(self) -> DueCustomer | None:
-        return due.next_due()
-
-    def on_worker_state_changed(self, event) -> None:
-        from textual.worker import WorkerState
-
-        if event.worker.group != "desk-db":
+    def action_start_call(self) -> None:
+        state = self.call
+        if state is None or state.started_at is not None:
             return
-        panel = self.query_one("#customer", Static)
-        if event.state == WorkerState.SUCCESS:
-            self.current = event.worker.result
-            if self.current is None:
-                panel.update("Nobody is due now.")
-            else:
-                panel.update(customer_lines(self.current))
-        elif event.state == WorkerState.ERROR:
-            from models.db import first_line
+        state.started_at = clock.now()
+        self.timer.started_at = state.started_at
+        self.script.disabled = False
+        self.script.focus_current()
+        self.refresh_bindings()
+        call_id = state.call_id
 
-            panel.update(
-                Content.assemble(
-                    ("Cannot reach the database: ", "bold red"),
-                    first_line(event.worker.error),
-                    "\nPress F4 to try again.",
-                )
-            )
+        def done(at: datetime) -> None:
+            if self.call is state and at is not None:
+                state.started_at = at
+                self.timer.started_at = at
+
+        self._run(lambda: calls.start_call(call_id), done, "starting the call timer")
+
+    def action_comment(self) -> None:
+        self.script.show_step("comment")
+
+    def action_next_step(self) -> None:
+        self.script.next_step()
+
+    def action_previous_step(self) -> None:
+        self.script.previous_step()
+
+    # ---- answers: saved the moment they are given, in order -------------------
+
+    def on_answered(self, message: Answered) -> None:
+        message.stop()
+        if self.call is None:
+            return
+        self._pending.append((self.call.call_id, message.step, message.key, message.value))
+        self._flush()
+
+    def _drain(self) -> tuple[int, list[str], bool]:
+        """(thread) Save every queued answer, oldest first. A DB error stops
+        here and leaves the answer queued; an answer the domain rejects
+        (CallersError) is dropped and reported. Returns (saved, errors, added)."""
+        saved, errors, added = 0, [], False
+        with self._save_lock:
+            while self._pending:
+                call_id, step, key, value = self._pending[0]
+                try:
+                    calls.record_answer(call_id, step, key, value)
+                except CallersError as exc:
+                    errors.append(first_line(exc))
+                saved += 1
+                added = added or key == "add" or step == "contacts" and ":phone" in key
+                self._pending.popleft()
+        return saved, errors, added
+
+    def _flush(self) -> None:
+        if self._flushing or not self._pending:
+            return
+        self._flushing = True
+        self._run(self._drain, self._flushed, "saving an answer", group="desk-answers", failed=self._save_failed)
+
+    def _flushed(self, result: tuple[int, list[str], bool]) -> None:
+        self._flushing = False
+        _saved, errors, added = result
+        for error in errors:
+            self.notify(error, title="Not saved", severity="error")
+        if errors or added:
+            self._reload_profile()
+        self._flush()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self._flushing = False
+        self.show_error("Your answer is not saved yet",
+                        f"{describe_error(error)}\nIt is kept and saved as soon as the database answers.",
+                        self._flush)
+
+    def _reload_profile(self) -> None:
+        state = self.call
+        if state is None:
+            return
+        customer_id = state.profile.customer.id
+
+        def done(profile: Profile) -> None:
+            if self.call is state:
+                state.profile = profile
+                now = clock.now()
+                self.header.show(profile, now)
+                self.script.refresh_profile(profile, now)
+
+        self._run(lambda: calls.profile(customer_id), done, "reloading the customer", group="desk-profile")
+
+    def on_edit_contact(self, message: EditContact) -> None:
+        message.stop()
+        contacts = self.script.query_one(ContactsList)
+        initial = None
+        if message.contact_id is not None:
+            c = contacts.contacts[message.contact_id]
+            phone = c["phone"] or ""
+            if phone and c.get("ext"):
+                phone += f" ext. {c['ext']}"
+            initial = {"name": c["name"], "role": c["role"], "title": c["title"], "phone": phone,
+                       "email": c["email"]}
+
+        def answered(values: dict | None) -> None:
+            if values:
+                contacts.apply(message.contact_id, values)
+            contacts.focus()
+
+        self.app.push_screen(ContactForm(initial), answered)
+
+    # ---- ending, skipping -------------------------------------------------------
+
+    def action_end_call(self) -> None:
+        if self.call is None or self.busy:
+            return
+        self.script.save_note()
+        departments = [(d.key.lower(), d.id, d.name) for d in self.departments.values()]
+        started = self.call.started_at is not None
+        self.app.push_screen(OutcomePicker(started, departments if started else []), self._outcome_chosen)
+
+    def _outcome_chosen(self, outcome: str | None) -> None:
+        if outcome is None:
+            self._refocus()
+        elif outcome.startswith(FORWARD_PREFIX):
+            self._forward(int(outcome[len(FORWARD_PREFIX):]), then=self.action_end_call)
+        elif outcome == "callback":
+            from screens.widgets.callback import CallbackTime
+
+            contact = self.call.profile.customer.contact
+            zones = (contact.timezone or "").split("|") if contact else []
+
+            def chosen(at: datetime | None) -> None:
+                if at is None:
+                    self.action_end_call()
+                else:
+                    self._finish("callback", at)
+
+            self.app.push_screen(CallbackTime(zones[0] if zones and zones[0] else None, self.zone), chosen)
+        else:
+            self._finish(outcome)
+
+    def _finish(self, outcome: str, callback_at: datetime | None = None) -> None:
+        state = self.call
+        if state is None:
+            return
+        self.busy = True
+        note = self.script.pending_note()
+
+        def job():
+            self._drain()
+            scheduled = calls.end_call(state.call_id, outcome, callback_at=callback_at, note=note)
+            try:
+                return scheduled, self._next_call(restore=False), None
+            except Exception as exc:  # the outcome is saved; only the next customer failed
+                return scheduled, None, exc
+
+        self._run(job, self._finished, "ending the call")
+
+    def _finished(self, result) -> None:
+        scheduled, following, error = result
+        self.call = None
+        if scheduled is not None and getattr(scheduled, "message", None):
+            self.notify(scheduled.message, title=calls.OUTCOME_LABELS.get(scheduled.outcome, "Saved"))
+        if error is not None:
+            self._set_mode("error", f"{describe_error(error)}\nctrl+r looks again.")
+            self.show_error("Could not load the next customer", describe_error(error), self.load)
+            return
+        self._show(*following)
+
+    def action_skip(self) -> None:
+        if self.call is None or self.busy:
+            return
+        state = self.call
+
+        def answered(reason: str | None) -> None:
+            if not reason:
+                self._refocus()
+                return
+            self.busy = True
+
+            def job():
+                self._drain()
+                calls.skip(state.call_id, reason)
+                try:
+                    return None, self._next_call(restore=False), None
+                except Exception as exc:
+                    return None, None, exc
+
+            def done(result) -> None:
+                self.notify(f"Skipped {state.profile.customer.name}", markup=False)
+                self._finished(result)
+
+            self._run(job, done, "skipping the customer")
+
+        self.app.push_screen(SkipReason(state.profile.customer.name), answered)
+
+    # ---- forwarding ------------------------------------------------------------
+
+    def action_forward(self, dept_id: int) -> None:
+        if self.call is None or self.busy:
+            return
+        self._forward(dept_id)
+
+    def _forward(self, dept_id: int, note: str = "", then: Callable[[], None] | None = None) -> None:
+        from screens.forward_note import ForwardNote
+
+        dept = self.departments.get(dept_id)
+        state = self.call
+        if dept is None or state is None:
+            return
+        after = then or self._refocus
+
+        def written(text: str | None) -> None:
+            if text is None:
+                after()
+                return
+            self._file(state, dept, text, after)
+
+        self.app.push_screen(ForwardNote(dept.name, note), written)
+
+    def _file(self, state: CallState, dept, note: str, after: Callable[[], None]) -> None:
+        from callers import forwards
+
+        contact = state.profile.customer.contact
+
+        def job():
+            return forwards.create(state.profile.customer.id, dept.name, self.caller, note=note or None,
+                                   call_id=state.call_id, contact_id=contact.id if contact else None)
+
+        def done(filed) -> None:
+            if self.call is state:
+                self.filed.append((filed.id, filed.department, note or None))
+            self.notify(filed.message, markup=False)
+            self.refresh_bindings()
+            self._reload_profile()
+            after()
+
+        def failed(error: BaseException) -> None:
+            self.notify(f"{describe_error(error)}\nYour note is kept: Enter tries again.",
+                        title="Not forwarded", severity="error", markup=False)
+            self._forward(dept.id, note, then=after)
+
+        self._run(job, done, "forwarding", group="desk-forward", failed=failed)
+
+    def action_withdraw(self) -> None:
+        if not self.filed or self.call is None:
+            return
+
+        def chosen(forward_id: int | None) -> None:
+            if forward_id is None:
+                self._refocus()
+                return
+            from callers import forwards
+
+            department = next((d for fid, d, _n in self.filed if fid == forward_id), "")
+
+            def done(_result) -> None:
+                self.filed = [f for f in self.filed if f[0] != forward_id]
+                self.notify(f"Withdrawn: forward to {department}", markup=False)
+                self.refresh_bindings()
+                self._reload_profile()
+                self._refocus()
+
+            self._run(lambda: forwards.withdraw(forward_id, by=self.caller), done, "withdrawing the forward",
+                      group="desk-forward")
+
+        self.app.push_screen(WithdrawPicker(list(self.filed)), chosen)

@@ -1,0 +1,133 @@
+"""How the desk words times, ages and vocabulary. Pure functions."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from callers import phones
+
+REFERENCE_LABELS = {
+    "prospect_call": "Prospect calls",
+    "case_study": "Case study",
+    "press": "Press",
+    "analyst": "Analysts",
+    "site_visit": "Site visit",
+}
+REFERENCE_ANSWER_LABELS = {"yes": "yes", "no": "no", "not_now": "not now", None: "—"}
+IMPLEMENTATION_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "live": "Live in production",
+    "stalled": "Stalled",
+}
+STEP_LABELS = {
+    "contacts": "Contacts",
+    "referenceability": "References",
+    "implementation": "Implementation",
+    "features": "Features",
+    "comment": "Their words",
+}
+
+
+def ago(at: datetime | None, now: datetime, *, never: str = "never") -> str:
+    """'just now', '5 minutes ago', '3 hours ago', 'yesterday', '94 days ago'."""
+    if at is None:
+        return never
+    seconds = (now - at).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    if seconds < 86400:
+        hours = int(seconds // 3600)
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    days = int(seconds // 86400)
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def age(at: datetime | None, now: datetime) -> str:
+    """A short age: '12 min', '3 h', '4 d'."""
+    if at is None:
+        return "?"
+    seconds = max(0, (now - at).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+def confirmed(at: datetime | None, now: datetime) -> str:
+    return "never confirmed" if at is None else f"confirmed {ago(at, now)}"
+
+
+def day(at: datetime | None, now: datetime, zone: str | None = None) -> str:
+    """'12 Nov' this year, '12 Nov 2025' otherwise; in `zone` (default: the caller's)."""
+    if at is None:
+        return "?"
+    local = at.astimezone(_zone(zone)) if zone else at.astimezone()
+    if local.year == now.year:
+        return local.strftime("%-d %b")
+    return local.strftime("%-d %b %Y")
+
+
+def _zone(name: str | None):
+    if not name:
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
+
+
+def local_time(zone_key: str | None, now: datetime) -> str:
+    """The contact's local time: 'Tue 15:30 GMT'; several zones: 'Tue 09:30 EST / 08:30 CST'."""
+    zones = phones.zones_of(zone_key)
+    if not zones:
+        return "local time unknown"
+    seen: list[str] = []
+    for name in zones:
+        local = now.astimezone(_zone(name))
+        text = f"{local:%H:%M} {local.tzname()}"
+        if text not in seen:
+            seen.append(text)
+    first = now.astimezone(_zone(zones[0]))
+    shown = seen[:3] + (["…"] if len(seen) > 3 else [])
+    return f"{first:%a} " + " / ".join(shown)
+
+
+def caller_zone() -> str:
+    """The IANA name of this machine's zone (the caller's own), 'UTC' if unknown."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name and "/" in name:
+        return name
+    try:
+        link = Path("/etc/localtime").resolve()
+        parts = link.parts
+        if "zoneinfo" in parts:
+            return "/".join(parts[parts.index("zoneinfo") + 1:])
+    except OSError:
+        pass
+    try:
+        text = Path("/etc/timezone").read_text().strip()
+        if text:
+            return text
+    except OSError:
+        pass
+    return "UTC"
+
+
+def mmss(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def one_line(text: str | None, width: int = 60) -> str:
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
