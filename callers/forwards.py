@@ -37,15 +37,17 @@ STATUS_LABELS = {
     "returned": "not ours",
     "withdrawn": "withdrawn",
 }
-# Keys the desk uses for itself: a department may not take them.
+# Keys the desk uses for itself (screens/desk.py), or terminals take: a
+# department may not have them.
 DESK_KEYS = {
     "f1": "help",
-    "f2": "start the call",
-    "f3": "outcome",
-    "f4": "refresh",
-    "f9": "the desk",
-    "f10": "the desk",
-    "f11": "the desk",
+    "f2": "start call",
+    "f3": "skip",
+    "f4": "their words",
+    "f9": "end call",
+    "f10": "the terminal's menu",
+    "f11": "the terminal's full screen",
+    "f12": "withdraw a forward",
 }
 _FKEY = re.compile(r"^f([1-9]|1[0-9]|2[0-4])$")
 NOTE_MAX = 2000

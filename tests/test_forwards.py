@@ -43,7 +43,7 @@ def test_add_department_with_key(db):
     assert [d.name for d in forwards.departments()][-1] == "Professional services"
 
 
-@pytest.mark.parametrize("key", ["F1", "f2", "F3", "F9", "F10", "F11"])
+@pytest.mark.parametrize("key", ["F1", "f2", "F3", "F4", "F9", "F10", "F11", "F12"])
 def test_add_department_refuses_desk_keys(db, key):
     with pytest.raises(CallersError, match="desk's own key"):
         forwards.add_department("Legal", key=key)

@@ -154,7 +154,7 @@ def register(sub, common) -> None:
                     "list the departments forwards go to, with their desk keys, or add one")
     d.add_argument("action", nargs="?", choices=["list", "add"], default="list")
     d.add_argument("name", nargs="?", metavar="NAME")
-    d.add_argument("--key", metavar="F8", help="the desk key that forwards to it (F1-F3, F4, F9-F11 are the desk's)")
+    d.add_argument("--key", metavar="F8", help="the desk key that forwards to it (F1-F4 and F9-F12 are the desk's)")
     d.add_argument("--kind", choices=list(forwards.KINDS), default="other",
                    help="account_manager: forwards go to the customer's account manager")
     d.add_argument("--format", choices=["text", "json"], default="text")
