@@ -133,7 +133,7 @@ _TRUE = {"1", "true", "yes", "y", "x", "t", "dnc", "donotcall", "wahr", "ja", "o
 _NUMBER = re.compile(r"\d[\d,.' \u00a0]*")
 _STAFF = {"agent", "admin", "administrator", "lightagent", "owner"}
 ROW_BATCH = 2000
-_NEUTRALISED = ("=", "+", "-", "@")
+_NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
