@@ -338,12 +338,12 @@ class ScriptPanel(Vertical):
             with Vertical(id="step-referenceability", classes="step"):
                 yield ReferenceList(id="referenceability-list")
                 yield Input(placeholder="condition for references, e.g. only after go-live (c)",
-                            id="ref-condition", max_length=500)
+                            id="ref-condition", max_length=500, select_on_focus=False)
             with Vertical(id="step-implementation", classes="step"):
                 yield ImplementationList(id="implementation-list")
             with Vertical(id="step-features", classes="step"):
                 yield FeatureList(id="features-list")
-        yield Input(placeholder="in their words (F4): one line, optional", id="comment", max_length=1000)
+        yield Input(placeholder="in their words (F4): one line, optional", id="comment", max_length=1000, select_on_focus=False)
 
     def step_list(self, step: str) -> StepList:
         return self.query_one(f"#{step}-list", StepList)

@@ -1,0 +1,550 @@
+"""The caller's desk through the Textual pilot, at 80x24, on both engines:
+the full call flow and its keystroke count, every answer saved as given,
+restore after a kill, outcomes, skip, forwards, database errors with a retry,
+and customer text shown literally."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import peewee
+import pytest
+
+from callers import clock
+from callers.app import CallersApp
+from models.db import database, make_database
+from models.tables import (
+    Call,
+    CallAnswer,
+    Contact,
+    Customer,
+    CustomerFeature,
+    Department,
+    Feature,
+    Forward,
+)
+from screens.desk import DeskScreen
+from screens.widgets.call_timer import CallTimer
+from screens.widgets.error import ErrorModal
+from screens.widgets.outcome import OutcomePicker
+from tests import factories
+
+NOW = "2026-11-24T15:30:00+00:00"  # a Tuesday: London and Berlin are inside calling hours
+SIZE = (80, 24)
+
+
+# ---- data ------------------------------------------------------------------------
+
+
+def desk_data(*, markup_names: bool = False) -> dict:
+    """Two due customers: Acme (most overdue, with a full profile) then Beta."""
+    now = clock.now()
+    long_ago = clock.to_db(now - timedelta(days=94))
+    features = [Feature.create(name=name, position=i)
+                for i, name in enumerate(["Reports", "API", "Workflows", "[bold]Dashboards"])]
+    acme = factories.customer(
+        "[bold]Acme[/bold] Ltd [ERR-7]" if markup_names else "Acme Ltd",
+        external_id="ACC-1", industry="Software", employees=250, country="GB", account_manager="Lee Park",
+        phone="+44 20 7946 0958 ext. 23", contact_name="[red]Jane Doe" if markup_names else "Jane Doe",
+        due=now - timedelta(days=4),
+        ref_prospect_call="yes", ref_case_study="not_now", ref_press="no",
+        ref_condition="[i]only after go-live" if markup_names else "only after go-live",
+        referenceability_confirmed_at=long_ago, implementation_state="live",
+        implementation_confirmed_at=long_ago, features_confirmed_at=long_ago, contacts_confirmed_at=long_ago,
+        last_reached_at=long_ago, last_call_at=long_ago)
+    Contact.update(title="Head of IT", email="jane@acme.example", confirmed_at=long_ago).where(
+        Contact.customer == acme.id).execute()
+    at = clock.db_now()
+    Contact.create(customer=acme, name="Sam User", role="user", title="Analyst", phone="+442079460959",
+                   timezone="Europe/London", confirmed_at=long_ago, created_at=at, updated_at=at)
+    for feature in features[:2]:
+        CustomerFeature.create(customer=acme, feature=feature, in_production=True, confirmed_at=long_ago)
+    Call.create(customer=acme, caller="bob", shown_at=long_ago, started_at=long_ago, ended_at=long_ago,
+                outcome="completed")
+    billing = Department.get(Department.name == "Billing")
+    support = Department.get(Department.name == "Support")
+    Forward.create(customer=acme, caller="bob", department=billing, note="[ERR-7] invoice twice" if markup_names
+                   else "invoice sent twice", status="open", created_at=clock.to_db(now - timedelta(days=3)))
+    Forward.create(customer=acme, caller="bob", department=support, note="login", status="done",
+                   created_at=clock.to_db(now - timedelta(days=20)),
+                   resolved_at=clock.to_db(now - timedelta(days=12)), resolution="password reset")
+    beta = factories.customer("Beta GmbH", external_id="ACC-2", phone="+49 30 1234567", country="DE",
+                              contact_name="Bernd Beta", due=now - timedelta(days=1))
+    return {"acme": acme, "beta": beta, "features": features}
+
+
+# ---- driving the app -------------------------------------------------------------
+
+
+class Keys:
+    """Presses keys and counts them; waits until the desk has settled."""
+
+    def __init__(self, app, pilot) -> None:
+        self.app, self.pilot, self.count = app, pilot, 0
+
+    async def settle(self) -> None:
+        for _ in range(50):
+            await self.app.workers.wait_for_complete()
+            await self.pilot.pause()
+            if not any(w.is_running for w in self.app.workers) and not getattr(self.desk, "busy", False):
+                break
+        await self.pilot.pause()
+
+    @property
+    def desk(self) -> DeskScreen:
+        return next(s for s in self.app.screen_stack if isinstance(s, DeskScreen))
+
+    async def press(self, *keys: str) -> None:
+        for key in keys:
+            self.count += 1
+            await self.pilot.press(key)
+            await self.settle()
+
+    async def type(self, text: str) -> None:
+        """Typing text into a field (not counted as desk keystrokes)."""
+        await self.pilot.press(*text)
+        await self.settle()
+
+
+def screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def shown(app) -> str | None:
+    desk = next(s for s in app.screen_stack if isinstance(s, DeskScreen))
+    return desk.call.profile.customer.name if desk.call else None
+
+
+def answers(call_id: int) -> list[tuple[str, str, str | None]]:
+    return [(a.step, a.key, a.value) for a in CallAnswer.select().where(CallAnswer.call == call_id)
+            .order_by(CallAnswer.id)]
+
+
+@pytest.fixture
+def desk(db, now):
+    now(NOW)
+    return desk_data()
+
+
+# ---- the routine call ------------------------------------------------------------
+
+
+async def test_routine_call_is_seven_keys_and_saves_everything(desk, engine):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        assert shown(app) == "Acme Ltd"
+        first = keys.desk.call.call_id
+        keys.count = 0
+        await keys.press("f2", "enter", "enter", "enter", "enter", "f9", "1")
+        assert shown(app) == "Beta GmbH"
+        assert keys.count == 7 <= 12
+        text = screen_text(app)
+        assert "Beta GmbH" in text and "+49 30 1234567" in text
+    call = Call.get_by_id(first)
+    assert call.outcome == "completed" and call.started_at is not None and call.ended_at is not None
+    assert answers(first) == [("contacts", "confirm", None), ("referenceability", "confirm", None),
+                              ("implementation", "confirm", None), ("features", "confirm", None)]
+    acme = Customer.get_by_id(desk["acme"].id)
+    stamp = clock.db_now()
+    assert acme.contacts_confirmed_at == stamp and acme.referenceability_confirmed_at == stamp
+    assert acme.implementation_confirmed_at == stamp and acme.features_confirmed_at == stamp
+    assert acme.implementation_state == "live" and acme.ref_prospect_call == "yes"  # unchanged
+    assert clock.from_db(acme.next_due_at) == clock.now() + timedelta(days=90)
+
+
+async def test_enter_starts_the_call_and_the_header_shows_everything(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        text = screen_text(app)
+        for expected in ("Acme Ltd", "ACC-1", "Software", "250 employees", "AM Lee Park", "Jane Doe",
+                         "buyer", "Head of IT", "+44 20 7946 0958 ext. 23", "020 7946 0958 ext. 23",
+                         "Tue 15:30 GMT", "Last call", "by bob: Completed", "overdue since",
+                         "Open Billing, 3 d: invoice sent twice", "Done Support on 12 Nov: password reset",
+                         "not started / 3:00"):
+            assert expected in text, expected
+        assert "confirmed 94 days ago" in text
+        await keys.press("enter")
+        assert keys.desk.call.started_at == clock.now()
+        assert Call.get_by_id(keys.desk.call.call_id).started_at == clock.db_now()
+        assert "▶ 00:00 / 3:00" in screen_text(app)
+
+
+async def test_changed_answers_are_saved_the_moment_they_are_given(desk, engine):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "enter")  # contacts unchanged
+        # referenceability: prospect calls -> no, case study -> yes, a condition
+        await keys.press("n", "y")
+        assert answers(call_id)[-2:] == [("referenceability", "prospect_call", "no"),
+                                         ("referenceability", "case_study", "yes")]
+        await keys.press("c")
+        await keys.type(" [b]after Q1")
+        await keys.press("enter")
+        acme = Customer.get_by_id(desk["acme"].id)
+        assert acme.ref_condition == "only after go-live [b]after Q1"
+        assert (acme.ref_prospect_call, acme.ref_case_study) == ("no", "yes")
+        await keys.press("enter")  # confirm the step
+        # implementation: live -> stalled (one down from live), Enter picks it
+        await keys.press("down", "enter")
+        assert Customer.get_by_id(desk["acme"].id).implementation_state == "stalled"
+        # features: tick Workflows (third row), untick Reports (first)
+        await keys.press("down", "down", "space", "home", "space")
+        ticks = {cf.feature_id: cf.in_production for cf in CustomerFeature.select()}
+        assert ticks[desk["features"][2].id] is True and ticks[desk["features"][0].id] is False
+        await keys.press("enter")
+        # in their words
+        assert app.focused.id == "comment"
+        await keys.type("Love the [bold] reports")
+        await keys.press("enter")
+        assert Call.get_by_id(call_id).note == "Love the [bold] reports"
+    steps = [a[:2] for a in answers(call_id)]
+    assert ("implementation", "state") in steps and ("features", "confirm") in steps
+    assert ("comment", "note") in steps
+
+
+async def test_contacts_correct_add_and_mark_gone(desk, engine):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "e")  # correct Jane: new title
+        title = app.screen.query_one("#contact-title")
+        title.value = "CTO"
+        title.focus()
+        await keys.press("enter")
+        jane = Contact.get(Contact.name == "Jane Doe")
+        assert jane.title == "CTO"
+        await keys.press("down", "g")  # Sam is gone
+        assert Contact.get(Contact.name == "Sam User").active is False
+        await keys.press("a")
+        form = app.screen
+        form.query_one("#contact-name").value = "Nina New"
+        form.query_one("#contact-role").value = "buyer"
+        form.query_one("#contact-phone").value = "020 7946 0000"
+        form.query_one("#contact-name").focus()
+        await keys.press("enter")
+        nina = Contact.get(Contact.name == "Nina New")
+        assert (nina.role, nina.phone) == ("buyer", "+442079460000")
+        text = screen_text(app)
+        assert "Nina New" in text and "+44 20 7946 0000" in text  # the list was reloaded
+        await keys.press("enter")
+    call_id = Call.select().where(Call.caller == "alice").get().id
+    keys_given = [a[1] for a in answers(call_id)]
+    assert keys_given == [f"contact:{jane.id}:title", f"contact:{Contact.get(Contact.name == 'Sam User').id}:gone",
+                          "add", "confirm"]
+    assert json.loads(answers(call_id)[2][2])["name"] == "Nina New"
+
+
+# ---- nothing lost ----------------------------------------------------------------
+
+
+async def test_a_killed_desk_comes_back_with_the_call_timer_and_answers(desk, engine, monkeypatch):
+    first = CallersApp(caller="alice")
+    async with first.run_test(size=SIZE) as pilot:
+        keys = Keys(first, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "enter", "n", "enter")  # contacts, references (prospect: no)
+        started = keys.desk.call.started_at
+        # The first desk is never closed: a second one opens on the same
+        # database 95 seconds later, as after kill -9 and a restart.
+        monkeypatch.setenv("CALLERS_NOW", (clock.now() + timedelta(seconds=95)).isoformat())
+        second = CallersApp(caller="alice")
+        async with second.run_test(size=SIZE) as pilot2:
+            keys2 = Keys(second, pilot2)
+            await keys2.settle()
+            desk2 = keys2.desk
+            assert desk2.call.call_id == call_id and shown(second) == "Acme Ltd"
+            assert desk2.call.started_at == started
+            timer = desk2.query_one(CallTimer)
+            assert timer.started_at == started and "01:35 / 3:00" in screen_text(second)
+            assert desk2.script.done == {"contacts", "referenceability"}
+            assert desk2.script.current == "implementation" and second.focused.id == "implementation-list"
+            refs = desk2.script.step_list("referenceability")
+            assert refs.answers["prospect_call"] == "no"
+            await keys2.press("enter", "enter", "f9", "1")
+            assert shown(second) == "Beta GmbH"
+    call = Call.get_by_id(call_id)
+    assert call.outcome == "completed"
+    assert [a[0] for a in answers(call_id)] == ["contacts", "referenceability", "referenceability",
+                                                "implementation", "features"]
+    assert Call.select().where(Call.customer == desk["acme"].id, Call.caller == "alice").count() == 1
+
+
+async def test_timer_colours_at_two_thirty_and_past_three(desk, monkeypatch):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2")
+        timer = app.screen.query_one(CallTimer)
+        start = clock.now()
+        seen = {}
+        for seconds in (0, 149, 150, 180, 181):
+            monkeypatch.setenv("CALLERS_NOW", (start + timedelta(seconds=seconds)).isoformat())
+            timer.tick()
+            await pilot.pause()
+            seen[seconds] = (timer.state, str(timer.render()))
+        assert seen[0] == ("running", "▶ 00:00 / 3:00")
+        assert seen[149][0] == "running" and seen[150] == ("warn", "▶ 02:30 / 3:00")
+        assert seen[180][0] == "warn" and seen[181] == ("over", "▶ 03:01 / 3:00")
+
+
+# ---- outcomes and skip -----------------------------------------------------------
+
+
+async def test_no_answer_before_the_call_starts(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f9")
+        assert isinstance(app.screen, OutcomePicker)
+        await keys.press("2")
+        assert shown(app) == "Beta GmbH"
+    call = Call.get_by_id(call_id)
+    assert call.outcome == "no_answer" and call.started_at is None
+    assert Customer.get_by_id(desk["acme"].id).attempts == 1
+
+
+async def test_callback_time_in_their_zone_shown_in_both(desk, engine, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "f9", "5")
+        await keys.type("tomorrow 10:00")
+        text = screen_text(app)
+        assert "Wed 10:00 their time (05:00 yours)" in text
+        await keys.press("enter")
+        assert shown(app) == "Beta GmbH"
+    call = Call.get_by_id(call_id)
+    assert call.outcome == "callback"
+    assert clock.from_db(call.callback_at).isoformat() == "2026-11-25T10:00:00+00:00"
+
+
+async def test_escape_from_the_picker_returns_to_the_call(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "f9", "escape")
+        assert isinstance(app.screen, DeskScreen) and shown(app) == "Acme Ltd"
+        assert app.focused.id == "contacts-list"
+
+
+async def test_skip_with_a_reason(desk, engine):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f3", "enter")  # no reason: refused, stays open
+        assert "Type a reason" in screen_text(app)
+        await keys.type("AM asked to wait")
+        await keys.press("enter")
+        assert shown(app) == "Beta GmbH"
+    assert Call.get_by_id(call_id).skip_reason == "AM asked to wait"
+
+
+async def test_nobody_due_says_until_when(db, now):
+    now("2026-11-28T12:00:00+00:00")  # Saturday
+    factories.customer("Acme Ltd")
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        assert keys.desk.call is None and keys.desk.mode == "nobody"
+        assert "Nobody is due until Mon 09:00 local" in screen_text(app)
+        await keys.press("f2", "f9", "enter")  # nothing to start or end: nothing happens
+        assert keys.desk.mode == "nobody"
+
+
+# ---- forwards --------------------------------------------------------------------
+
+
+async def test_forward_while_a_text_field_has_focus_then_withdraw(desk, engine):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "f4")
+        assert app.focused.id == "comment"
+        await keys.type("hello")
+        await keys.press("f5")
+        assert app.screen.__class__.__name__ == "ForwardNote"
+        await keys.type("[ERR-7] credit note")
+        await keys.press("enter")
+        row = Forward.get(Forward.call == call_id)
+        assert (row.department.name, row.note, row.status, row.caller) == ("Billing", "[ERR-7] credit note",
+                                                                          "open", "alice")
+        assert any("Forwarded to Billing" in str(n.message) for n in app._notifications)
+        assert app.focused.id == "comment" and app.focused.value == "hello"
+        await keys.press("f7", "enter")  # account manager, empty note
+        am = Forward.get(Forward.call == call_id, Forward.assignee == "Lee Park")
+        assert am.note is None
+        assert any("Forwarded to Lee Park, account manager" in str(n.message) for n in app._notifications)
+        await keys.press("f12")
+        assert "[ERR-7] credit note" in screen_text(app)
+        await keys.press("1")
+        assert Forward.get_by_id(row.id).status == "withdrawn"
+        assert keys.desk.filed == [(am.id, "Account management", None)]
+
+
+async def test_forward_right_after_the_call_from_the_outcome_picker(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "f9", "f6")
+        await keys.type("cannot log in")
+        await keys.press("enter")
+        assert isinstance(app.screen, OutcomePicker)  # asked again
+        await keys.press("1")
+        assert shown(app) == "Beta GmbH"
+    assert Forward.get(Forward.note == "cannot log in").department.name == "Support"
+
+
+def _broken(engine: str) -> peewee.Database:
+    if engine == "sqlite":
+        return make_database("/nonexistent-dir/callers/broken.db")
+    return make_database("postgresql://postgres@127.0.0.1:1/nowhere")
+
+
+async def test_a_failed_forward_keeps_the_note_for_a_retry(desk, engine):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "f5")
+        await keys.type("refund please")
+        real = database.obj
+        database.initialize(_broken(engine))
+        try:
+            await keys.press("enter")
+            assert app.screen.__class__.__name__ == "ForwardNote"
+            assert app.screen.query_one("Input").value == "refund please"
+            assert any("Not forwarded" in str(n.title) for n in app._notifications)
+        finally:
+            database.initialize(real)
+        await keys.press("enter")
+        assert isinstance(app.screen, DeskScreen)
+    assert Forward.get(Forward.note == "refund please").department.name == "Billing"
+
+
+# ---- database errors ---------------------------------------------------------------
+
+
+async def test_a_database_error_shows_a_message_and_a_retry(desk, engine):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2")
+        real = database.obj
+        database.initialize(_broken(engine))
+        try:
+            await keys.press("enter")  # the contacts answer cannot be saved
+            assert isinstance(app.screen, ErrorModal)
+            text = screen_text(app)
+            assert "The database cannot be reached" in text and "Traceback" not in text
+            await keys.press("escape")  # close: the answer stays queued, the desk goes on
+            assert isinstance(app.screen, DeskScreen) and keys.desk.script.current == "referenceability"
+            await keys.press("f9", "1")  # ending fails too: message, retry
+            assert isinstance(app.screen, ErrorModal)
+            assert "Could not finish ending the call" in screen_text(app)
+        finally:
+            database.initialize(real)
+        await keys.press("r")
+        assert shown(app) == "Beta GmbH"
+        assert app.is_running
+    assert Call.get_by_id(call_id).outcome == "completed"
+    assert answers(call_id) == [("contacts", "confirm", None)]
+
+
+async def test_the_first_load_failing_leaves_a_usable_desk(desk, engine):
+    real = database.obj
+    database.initialize(_broken(engine))
+    app = CallersApp(caller="alice")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            keys = Keys(app, pilot)
+            await keys.settle()
+            assert isinstance(app.screen, ErrorModal)
+            await keys.press("escape")
+            assert keys.desk.mode == "error" and "ctrl+r looks again" in screen_text(app)
+            database.initialize(real)
+            await keys.press("ctrl+r")
+            assert shown(app) == "Acme Ltd"
+    finally:
+        database.initialize(real)
+
+
+# ---- text is data, keys, layout -----------------------------------------------------
+
+
+async def test_customer_text_is_shown_literally(db, now):
+    now(NOW)
+    desk_data(markup_names=True)
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=(120, 40)) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "enter")
+        text = screen_text(app)
+        for literal in ("[bold]Acme[/bold] Ltd [ERR-7]", "[red]Jane Doe", "[ERR-7] invoice twice",
+                        "[i]only after go-live"):
+            assert literal in text, literal
+        await keys.press("enter", "enter")
+        assert "[bold]Dashboards" in screen_text(app)
+
+
+async def test_wide_terminal_puts_header_and_script_side_by_side(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=(120, 40)) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        desk_screen = keys.desk
+        assert desk_screen.has_class("-wide")
+        header, script = desk_screen.header.region, desk_screen.script.region
+        assert header.x < script.x and header.y == script.y
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        header, script = keys.desk.header.region, keys.desk.script.region
+        assert header.x == script.x and header.bottom <= script.y
+
+
+async def test_every_key_has_an_id_avoids_reserved_keys_and_shows_in_the_footer(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=(160, 40)) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2")
+        desk_screen = keys.desk
+        bound = [b for bs in desk_screen._bindings.key_to_bindings.values() for b in bs
+                 if not b.action.startswith("screen.")]  # Textual's own copy key
+        assert len(bound) == len(DeskScreen.BINDINGS) + 3
+        assert all(b.id for b in bound)
+        assert not {"ctrl+b", "f1", "f10", "f11"} & {b.key for b in bound}
+        assert {"f5", "f6", "f7"} <= {b.key for b in bound if b.action.startswith("forward(")}
+        footer = {key for key, active in desk_screen.active_bindings.items() if active.binding.show}
+        assert {"f3", "f4", "f5", "f6", "f7", "f9", "enter", "tab"} <= footer
+        # a site can remap a key by its id
+        app.update_keymap({"desk-end": "f8"})
+        await keys.press("f8")
+        assert isinstance(app.screen, OutcomePicker)
