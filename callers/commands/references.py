@@ -43,10 +43,13 @@ def run_references(args) -> int:
     access.require(me, "references")
     if action == "browse":
         from callers.app import CallersApp
-        from screens.references import ReferencesScreen
+        from screens.references import references_screen
 
-        crit = refs.criteria(args.type, args.industry, args.size, args.country, args.feature, args.state)
-        CallersApp(caller=me, first=lambda caller: ReferencesScreen(caller, crit)).run()
+        refs.criteria(args.type, args.industry, args.size, args.country, args.feature, args.state)  # checks
+        filters = {"type": refs.parse_type(args.type), "state": refs.parse_state(args.state) or refs.ANY_STATE,
+                   "industry": args.industry, "size": args.size, "country": args.country,
+                   "features": ",".join(args.feature or [])}
+        CallersApp(caller=me, first=references_screen(filters)).run()
         return 0
     if action == "find":
         return _find(args, me)
