@@ -30,7 +30,7 @@ from peewee import Case, fn
 from callers import clock, countries, names, phones, queue
 from callers.errors import CallersError
 from callers.tabular import Table, normalise_header, open_table
-from models.db import batch_size, connection, max_variables, write_transaction
+from models.db import batch_size, connection, database, max_variables, write_transaction
 from models.tables import DUE_NEVER_REACHED, Contact, Customer
 
 # The fields a column can be mapped to, and what they mean.
@@ -421,7 +421,7 @@ _CUSTOMER_COLS = (Customer.id, Customer.external_id, Customer.name, Customer.nam
 _CONTACT_COLS = (Contact.id, Contact.customer, Contact.name, Contact.role, Contact.title,
                  Contact.phone, Contact.extension, Contact.alt_phone, Contact.alt_extension,
                  Contact.email, Contact.timezone, Contact.external_id, Contact.do_not_call,
-                 Contact.unreachable)
+                 Contact.unreachable, Contact.active)
 _CUSTOMER_FACTS = ("industry", "employees", "country", "account_manager")
 
 
@@ -446,13 +446,13 @@ class _Cust:
 class _Person:
     __slots__ = ("id", "customer_id", "name", "role", "title", "phone", "extension", "alt_phone",
                  "alt_extension", "email", "timezone", "external_id", "do_not_call",
-                 "unreachable", "cust")
+                 "unreachable", "active", "cust")
 
     def __init__(self, row=None):
         if row is not None:
             (self.id, self.customer_id, self.name, self.role, self.title, self.phone,
              self.extension, self.alt_phone, self.alt_extension, self.email, self.timezone,
-             self.external_id, self.do_not_call, self.unreachable) = row
+             self.external_id, self.do_not_call, self.unreachable, self.active) = row
         self.cust = None
 
 
@@ -646,18 +646,20 @@ class Importer:
                 new_custs.append(cust)
         if new_custs:
             cols = ("external_id", "name", "name_key", "industry", "employees", "country",
-                    "account_manager", "do_not_call", "source")
-            size = batch_size(len(cols) + 5)
-            for chunk in _chunks(new_custs, size):
-                values = [{**{c: getattr(cust, c) for c in cols}, "created_at": now, "updated_at": now,
-                           "next_due_at": now, "due_rank": DUE_NEVER_REACHED} for cust in chunk]
-                returned = list(Customer.insert_many(values)
-                                .returning(Customer.id).tuples().execute())
-                for cust, (new_id,) in zip(chunk, returned):
-                    assigned = self.assigned.pop(("new", id(cust)), set())
-                    cust.id = new_id
-                    self.assigned[new_id] = assigned
-                    self.created_customers.add(new_id)
+                    "account_manager", "do_not_call", "source", "created_at", "updated_at",
+                    "next_due_at", "due_rank")
+            values = [(c.external_id, c.name, c.name_key, c.industry, c.employees, c.country,
+                       c.account_manager, c.do_not_call, c.source, now, now, now, DUE_NEVER_REACHED)
+                      for c in new_custs]
+            by_ext_new = {c.external_id: c for c in new_custs if c.external_id}
+            by_key_new = {c.name_key: c for c in new_custs if not c.external_id}
+            for new_id, ext, key in _insert_returning(Customer, cols, values,
+                                                      ("id", "external_id", "name_key")):
+                cust = by_ext_new[ext] if ext else by_key_new[key]
+                assigned = self.assigned.pop(("new", id(cust)), set())
+                cust.id = new_id
+                self.assigned[new_id] = assigned
+                self.created_customers.add(new_id)
             for cust in new_custs:
                 cust.changes = {}
 
@@ -691,6 +693,7 @@ class Importer:
                 person.external_id = row.contact_id
                 person.do_not_call = row.do_not_call
                 person.unreachable = False
+                person.active = True
                 person.cust = cust
                 mine.append(person)
                 new_people.append(person)
@@ -724,26 +727,42 @@ class Importer:
 
         if new_people:
             cols = ("customer", "name", "role", "title", "phone", "extension", "alt_phone",
-                    "alt_extension", "email", "timezone", "external_id", "do_not_call")
-            size = batch_size(len(cols) + 4)
-            for chunk in _chunks(new_people, size):
-                values = [{"customer": p.cust.id, "name": p.name, "role": p.role, "title": p.title,
-                           "phone": p.phone, "extension": p.extension, "alt_phone": p.alt_phone,
-                           "alt_extension": p.alt_extension, "email": p.email,
-                           "timezone": p.timezone, "external_id": p.external_id,
-                           "do_not_call": p.do_not_call, "active": True, "unreachable": False,
-                           "created_at": now, "updated_at": now} for p in chunk]
-                returned = list(Contact.insert_many(values).returning(Contact.id).tuples().execute())
-                for p, (new_id,) in zip(chunk, returned):
-                    p.id = new_id
-                    self.touched.add(new_id)
+                    "alt_extension", "email", "timezone", "external_id", "do_not_call", "active",
+                    "unreachable", "created_at", "updated_at")
+            values = [(p.cust.id, p.name, p.role, p.title, p.phone, p.extension, p.alt_phone,
+                       p.alt_extension, p.email, p.timezone, p.external_id, p.do_not_call, True,
+                       False, now, now) for p in new_people]
+            # (customer, phone) is unique among a batch's new contacts: dedupe saw to it.
+            by_phone = {(p.cust.id, p.phone): p for p in new_people}
+            for new_id, customer_id, phone in _insert_returning(Contact, cols, values,
+                                                                ("id", "customer", "phone")):
+                person = by_phone[(customer_id, phone)]
+                person.id = new_id
+                person.customer_id = customer_id
+                self.touched.add(new_id)
         for contact_id, changes in updates.items():
             Contact.update(**changes, updated_at=now).where(Contact.id == contact_id).execute()
 
         if queue_changed:
             self._customers_do_not_call(list(queue_changed))
-            for customer_id in queue_changed:
-                queue.refresh_contact(customer_id)
+            self._point_at_contacts({cid: people.get(cid, ()) for cid in queue_changed})
+
+    def _point_at_contacts(self, contacts: dict) -> None:
+        """`queue.refresh_contact` for many customers at once: the same choice
+        (`queue.callable_contacts`: buyers, then users, then others; lowest id),
+        made from the contacts this batch already holds, written in one go."""
+        values = []
+        for customer_id, people in contacts.items():
+            callable_ = [p for p in people if p.active and not p.do_not_call and not p.unreachable
+                         and p.phone]
+            best = min(callable_, key=lambda p: (queue.ROLE_ORDER.get(p.role, 3), p.id), default=None)
+            values.append((best.id if best else None, (best.timezone or None) if best else None,
+                           customer_id))
+        db = database.obj
+        sql = (f'UPDATE "{Customer._meta.table_name}" SET "call_contact" = {db.param}, '
+               f'"call_tz" = {db.param} WHERE "id" = {db.param}')
+        cursor = db.cursor()
+        cursor.executemany(sql, values)
 
     def _customers_do_not_call(self, customer_ids: list[int]) -> None:
         """A customer all of whose contacts are do-not-call is do-not-call."""
@@ -763,6 +782,28 @@ class Importer:
 
 class _Rollback(Exception):
     pass
+
+
+def _insert_returning(model, columns: tuple, values: list, returning: tuple) -> list:
+    """Multi-row INSERT ... RETURNING, built once per chunk (both engines)."""
+    db = database.obj
+    fields = model._meta.fields
+    # Python-side defaults peewee would have filled in (e.g. attempts=0).
+    extra = [(name, f.default() if callable(f.default) else f.default) for name, f in fields.items()
+             if name not in columns and f.default is not None and not f.primary_key]
+    if extra:
+        columns = tuple(columns) + tuple(name for name, _ in extra)
+        tail = tuple(value for _, value in extra)
+        values = [row + tail for row in values]
+    table = f'"{model._meta.table_name}"'
+    cols = ", ".join(f'"{fields[c].column_name}"' for c in columns)
+    back = ", ".join(f'"{fields[c].column_name}"' for c in returning)
+    one = "(" + ", ".join([db.param] * len(columns)) + ")"
+    out = []
+    for chunk in _chunks(values, batch_size(len(columns))):
+        sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))} RETURNING {back}"
+        out.extend(db.execute_sql(sql, [v for row in chunk for v in row]).fetchall())
+    return out
 
 
 def _same_email(a: str | None, b: str | None) -> bool:

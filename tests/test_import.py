@@ -403,3 +403,26 @@ def test_cli_unreadable_files_write_nothing(db, capsys, tmp_path, name, message)
     assert message in err and err.count("\n") == 1
     assert Customer.select().count() == 0
     assert not rejects.exists()
+
+
+def test_contact_to_call_is_what_the_queue_would_choose(db, frozen, tmp_path):
+    from callers import queue
+
+    path = tmp_path / "roles.csv"
+    path.write_text("Account ID,Company,Contact,Phone,Role,Do Not Call\n"
+                    "R1,Roles One,Uma User,+44 20 7946 0400,user,\n"
+                    "R1,Roles One,Bea Buyer,+44 20 7946 0401,buyer,\n"
+                    "R2,Roles Two,Dee Buyer,+1 212 555 0140,buyer,yes\n"
+                    "R2,Roles Two,Oli Other,+49 30 1234590,other,\n"
+                    "R3,Roles Three,Nia Nobody,+44 20 7946 0402,,true\n", encoding="utf-8")
+    import_file(path)
+    import_file(DATA / "salesforce_contacts.csv")
+    import_file(DATA / "duplicates_extensions.tsv")
+    chosen = {c.name: (c.call_contact, c.call_tz) for c in Customer.select()}
+    assert chosen["Roles One"] == (Contact.get(Contact.name == "Bea Buyer").id, "Europe/London")
+    assert chosen["Roles Two"] == (Contact.get(Contact.name == "Oli Other").id, "Europe/Berlin")
+    assert chosen["Roles Three"] == (None, None)
+    assert Customer.get(Customer.name == "Roles Three").do_not_call is True
+    for customer in Customer.select():
+        queue.refresh_contact(customer.id)
+    assert {c.name: (c.call_contact, c.call_tz) for c in Customer.select()} == chosen
