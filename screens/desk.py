@@ -44,7 +44,7 @@ from screens.widgets.withdraw import WithdrawPicker
 DESK_KEYS = {"f2", "f3", "f4", "f9", "f12", "enter", "tab", "shift+tab", "ctrl+r", "ctrl+q", "ctrl+p"}
 # How often the desk looks again while nobody is due (seconds).
 RECHECK_SECONDS = 60
-STEP_KEYS = Binding.Group("Step", compact=True)
+STEP_KEYS = Binding.Group("Step")
 
 
 def footer_name(name: str) -> str:

@@ -314,7 +314,9 @@ class ScriptPanel(Vertical):
     ScriptPanel ContentSwitcher { height: 1fr; border: round $secondary; padding: 0 1; }
     ScriptPanel ContentSwitcher:focus-within { border: round $accent; }
     ScriptPanel .step { height: 1fr; }
-    ScriptPanel #ref-condition { height: 1; border: none; padding: 0 1; margin: 0; }
+    ScriptPanel #ref-condition-row { height: 1; }
+    ScriptPanel #ref-condition-label { width: auto; color: $text-muted; }
+    ScriptPanel #ref-condition { height: 1; border: none; padding: 0 1; margin: 0; width: 1fr; }
     ScriptPanel #comment { height: 1; border: none; padding: 0 1; margin: 0; }
     ScriptPanel #comment:focus, ScriptPanel #ref-condition:focus { background: $boost; }
     """
@@ -337,7 +339,9 @@ class ScriptPanel(Vertical):
                 yield ContactsList(id="contacts-list")
             with Vertical(id="step-referenceability", classes="step"):
                 yield ReferenceList(id="referenceability-list")
-                yield Input(placeholder="condition for references, e.g. only after go-live (c)",
+                with Horizontal(id="ref-condition-row"):
+                    yield Static("Condition (c):", id="ref-condition-label", markup=False)
+                    yield Input(placeholder="e.g. only after go-live",
                             id="ref-condition", max_length=500, select_on_focus=False)
             with Vertical(id="step-implementation", classes="step"):
                 yield ImplementationList(id="implementation-list")
