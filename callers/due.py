@@ -18,6 +18,7 @@ them back (`start_new_cycles`) is an index range too.
 
 from __future__ import annotations
 
+import json
 import threading
 import time as _time
 from dataclasses import dataclass
@@ -82,10 +83,37 @@ class DueCustomer:
     claimed_until: datetime | None = None  # this caller's lease, when claimed
 
 
+# The hot path runs a few fixed queries many times: peewee compiles each to SQL
+# once per engine (compiling a 40-column SELECT costs more than running it).
+_SQL: dict[tuple[str, str], str] = {}
+
+
+def _sql(name: str, build) -> str:
+    key = (name, database.obj.param)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = build().sql()[0]
+    return sql
+
+
+def _by_id(model, row_id: int):
+    sql = _sql(f"{model.__name__}-by-id", lambda: model.select().where(model.id == 0))
+    return next(iter(model.raw(sql, row_id)), None)
+
+
+def _settings() -> dict:
+    """The settings, read in one small query (with the defaults)."""
+    values = dict(settings.DEFAULTS)
+    for key, value in database.execute_sql("SELECT key, value FROM setting").fetchall():
+        if key in values:
+            values[key] = json.loads(value)
+    return values
+
+
 def _contact(customer: Customer) -> DueContact | None:
     contact = None
     if customer.call_contact:
-        contact = Contact.get_or_none(Contact.id == customer.call_contact)
+        contact = _by_id(Contact, customer.call_contact)
     if contact is None:
         contact = (Contact.select()
                    .where(Contact.customer == customer.id, Contact.active == True,  # noqa: E712
@@ -238,16 +266,28 @@ def _candidate_ids(keys: tuple[str, ...], now_db: datetime, caller: str | None,
 
 
 def _best(ids: list[int]) -> Customer | None:
+    """The best of the candidates: lowest rank, then earliest due, then id.
+
+    Picked in Python from a primary-key look-up: an ORDER BY here would tempt
+    the planner to walk the (due_rank, next_due_at) index instead."""
     if not ids:
         return None
-    return (Customer.select().where(Customer.id.in_(ids))
-            .order_by(Customer.due_rank, Customer.next_due_at, Customer.id).first())
+    db = database.obj
+    marks = ", ".join(db.param for _ in ids)
+    rows = db.execute_sql(f"SELECT id, due_rank, next_due_at FROM {_TABLE} WHERE id IN ({marks})",
+                          list(ids)).fetchall()
+    if not rows:
+        return None
+    # next_due_at comes back as one type per engine (text on SQLite), so it sorts.
+    best = min(rows, key=lambda row: (row[1], row[2], row[0]))
+    return _by_id(Customer, best[0])
 
 
 def _own_claim(caller: str, now_db: datetime) -> Customer | None:
-    return (Customer.select()
-            .where(Customer.claim_holder == caller, Customer.claim_expires_at > now_db)
-            .order_by(Customer.claim_expires_at.desc()).first())
+    sql = _sql("own-claim", lambda: Customer.select().where(
+        Customer.claim_holder == "", Customer.claim_expires_at > datetime(2000, 1, 1))
+        .order_by(Customer.claim_expires_at.desc()).limit(1))
+    return next(iter(Customer.raw(sql, caller, now_db, 1)), None)
 
 
 def _lease(customer_id: int, caller: str, now: datetime, minutes: float) -> datetime:
@@ -268,9 +308,9 @@ def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> Du
     now = (now or clock.now()).astimezone(timezone.utc)
     now_db = clock.to_db(now)
     with connection():
-        values = settings.get_all()
+        values = _settings()
         rules = hours.Hours.from_settings(values)
-        start_new_cycles(now, _values=values)
+        start_new_cycles(now)
         if not claim:
             own = _own_claim(caller, now_db) if caller else None
             if own is not None:
@@ -294,7 +334,12 @@ def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> Du
                 locked = lock_rows(
                     Customer.select(Customer.id).where(
                         Customer.id == found.id,
-                        Customer.next_due_at.is_null(False),
+                        # Still due NOW: another caller may have completed it
+                        # (claim released, next due 90 days on) since we looked.
+                        Customer.next_due_at <= now_db,
+                        Customer.do_not_call == False,  # noqa: E712
+                        Customer.needs_number == False,  # noqa: E712
+                        Customer.unreachable == False,  # noqa: E712
                         (Customer.claim_holder.is_null()) | (Customer.claim_expires_at <= now_db)
                         | (Customer.claim_holder == caller))
                 ).first()
@@ -314,7 +359,7 @@ def release(customer_id: int, caller: str) -> None:
          .where(Customer.id == customer_id, Customer.claim_holder == caller).execute())
 
 
-def start_new_cycles(now: datetime | None = None, *, force: bool = False, _values: dict | None = None) -> int:
+def start_new_cycles(now: datetime | None = None, *, force: bool = False) -> int:
     """Put customers unreachable last cycle back in the queue once their new
     cycle has begun. An index range on (due_rank, next_due_at); checked at most
     once a minute per process (unless `force`). Returns how many came back."""
@@ -330,7 +375,10 @@ def start_new_cycles(now: datetime | None = None, *, force: bool = False, _value
     now_db = clock.to_db(now)
     due_back = (Customer.due_rank == DUE_PARKED) & (Customer.next_due_at <= now_db)
     with connection():
-        if not Customer.select(Customer.id).where(due_back).exists():
+        waiting = database.execute_sql(
+            f"SELECT id FROM {_TABLE} WHERE due_rank = {database.obj.param} AND next_due_at <= {database.obj.param}"
+            f" LIMIT 1", (DUE_PARKED, now_db)).fetchone()
+        if waiting is None:
             return 0
         with write_transaction():
             return (Customer.update(
