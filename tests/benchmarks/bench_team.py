@@ -1,0 +1,114 @@
+"""`python -m tests.benchmarks team`: concurrent callers claiming customers.
+
+8 processes on PostgreSQL and 4 on one SQLite file each claim the next due
+customer and complete the call, until nobody is due. Figures: claims per
+second over all processes (goal >= 500/s) and customers claimed twice (must be
+0). Baseline: the same loop in ONE process on the same engine, so the
+concurrency cost is visible.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from collections import Counter
+from pathlib import Path
+
+from tests.benchmarks.harness import Bench
+from tests.team_worker import claim_until_empty
+
+NOW = "2026-11-24T15:30:00+00:00"
+PG = os.environ.get("CALLERS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _fill(url: str, customers: int) -> None:
+    """Due customers in London and New York (both inside hours at NOW)."""
+    os.environ["CALLERS_NOW"] = NOW
+    from callers import clock, database, phones
+    from models.db import batch_size, database as proxy, write_transaction
+    from models.tables import DUE_OVERDUE, Contact, Customer
+
+    database.open(url)
+    at = clock.db_now()
+    numbers = [phones.parse("+442079460958"), phones.parse("+12127365000")]
+    rows, contacts = [], []
+    for i in range(1, customers + 1):
+        p = numbers[i % 2]
+        rows.append(dict(id=i, name=f"Bench {i}", name_key=f"bench {i}", created_at=at, updated_at=at,
+                         next_due_at=at - timedelta(minutes=i),
+                         due_rank=DUE_OVERDUE, call_contact=i, call_tz=p.timezone))
+        contacts.append(dict(id=i, customer=i, name=f"Person {i}", role="buyer", phone=p.e164,
+                             timezone=p.timezone, created_at=at, updated_at=at))
+    with write_transaction():
+        for start in range(0, customers, batch_size(12)):
+            Customer.insert_many(rows[start:start + batch_size(12)]).execute()
+        for start in range(0, customers, batch_size(8)):
+            Contact.insert_many(contacts[start:start + batch_size(8)]).execute()
+    if "postgresql" in url:
+        for table in ("customer", "contact"):
+            proxy.obj.execute_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {customers})")
+    proxy.obj.close()
+
+
+def _run(url: str, processes: int) -> tuple[float, int, int]:
+    ctx = multiprocessing.get_context("spawn")
+    start_at = time.time() + 5
+    with ctx.Pool(processes) as pool:
+        results = pool.starmap(claim_until_empty, [(url, f"c{i}", NOW, start_at) for i in range(processes)])
+    elapsed = time.time() - start_at
+    claimed = [cid for got in results for cid in got]
+    dupes = sum(1 for n in Counter(claimed).values() if n > 1)
+    return len(claimed) / elapsed, dupes, len(claimed)
+
+
+def _pg_schema_url(schema: str) -> str:
+    from urllib.parse import quote
+
+    return f"{PG}{'&' if '?' in PG else '?'}options={quote(f'-c search_path={schema}')}"
+
+
+def _engine(bench: Bench, engine: str, processes: int, customers: int) -> None:
+    def fresh():
+        if engine == "sqlite":
+            path = Path(tempfile.mkdtemp()) / "team.db"
+            return str(path), lambda: None
+        from models.db import make_database
+
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = make_database(PG)
+        admin.connect()
+        admin.execute_sql(f'CREATE SCHEMA "{schema}"')
+
+        def drop():
+            admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            admin.close()
+
+        return _pg_schema_url(schema), drop
+
+    url1, drop1 = fresh()
+    try:
+        _fill(url1, customers)
+        base_rate, _, _ = _run(url1, 1)
+    finally:
+        drop1()
+    url2, drop2 = fresh()
+    try:
+        _fill(url2, customers)
+        rate, dupes, total = _run(url2, processes)
+    finally:
+        drop2()
+    bench.figure(f"team {engine} {processes} processes claims", round(rate), "claims/s", ">= 500/s",
+                 baseline=f"1 process {base_rate:.0f}/s", ok=rate >= 500)
+    bench.figure(f"team {engine} {processes} processes duplicates", dupes, "customers", "0",
+                 baseline=f"{total} claimed", ok=dupes == 0)
+
+
+def run(bench: Bench) -> None:
+    customers = bench.n(4000, minimum=400)
+    _engine(bench, "postgresql", 8, customers)
+    _engine(bench, "sqlite", 4, customers)
