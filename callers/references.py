@@ -309,9 +309,10 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _window(now: datetime) -> tuple[datetime, datetime, int, int, int]:
-    cap = int(settings.get("reference_cap"))
-    window_days = int(settings.get("reference_window_days"))
-    cycle_days = int(settings.get("cycle_days"))
+    values = settings.get_all()
+    cap = int(values["reference_cap"])
+    window_days = int(values["reference_window_days"])
+    cycle_days = int(values["cycle_days"])
     return clock.to_db(now - timedelta(days=window_days)), clock.to_db(now), cap, window_days, cycle_days
 
 
@@ -356,8 +357,9 @@ def find(crit: Criteria, limit: int | None = 50, now: datetime | None = None) ->
             matched = feats.c.m
             query = query.select_extend(matched.alias("matched_n"))
         query = query.where(*_filters(crit))
-        total = query.count()
-        offered = query.where(in_window < cap).count() if total else 0
+        total, offered = query.select(fn.COUNT(Customer.id),
+                                      fn.SUM(Case(None, [(in_window < cap, 1)], 0))).scalar(as_tuple=True)
+        total, offered = int(total or 0), int(offered or 0)
         order = [resting.asc()]
         if matched is not None:
             order.append(matched.desc())

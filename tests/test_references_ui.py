@@ -126,6 +126,9 @@ async def test_filters_reload_the_list(data):
         await settle(app, pilot)
         assert "is not MIN-MAX employees" in text(screen.query_one("#ref-status", Static))
         box.value = ""
+        box.focus()
+        await pilot.press("escape")  # back to the list
+        assert app.focused is table
         screen.query_one("#ref-type", Select).value = "press"
         await settle(app, pilot)
         assert table.row_count == 0
