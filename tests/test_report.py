@@ -49,8 +49,13 @@ def unanswered(customer, caller: str, ended, outcome: str) -> Call:
 
 @pytest.fixture
 def world(db, now):
-    """The known database (answers worked out by hand in the comments)."""
     now(NOW)
+    build_world()
+    return report.build(report.period_for("30"))
+
+
+def build_world() -> None:
+    """The known database (answers worked out by hand in the comments), as of NOW."""
     c1 = factories.customer("One", last_reached_at=at(10), contacts_confirmed_at=at(10),
                             referenceability_confirmed_at=at(10), implementation_state="live",
                             implementation_confirmed_at=at(10), features_confirmed_at=at(10),
@@ -112,7 +117,6 @@ def world(db, now):
     CustomerFeature.create(customer=c6, feature=reports)
     CustomerFeature.create(customer=c6, feature=api, in_production=False)
     CustomerFeature.create(customer=c2, feature=api)  # not live: not counted
-    return report.build(report.period_for("30"))
 
 
 def by_name(items):

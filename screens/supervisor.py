@@ -1,0 +1,441 @@
+"""The supervisor's live dashboard: departments, coverage of the cycle, calls,
+freshness, and what the calls found.
+
+The figures come from `callers.report.build` in a thread worker. At most one
+query runs at a time: when it finishes, the screen re-arms its own timer for
+the next refresh, so a slow database never stacks queries up. A period key
+pressed while a refresh runs asks that refresh to stop at its next query and
+starts the new period at once; keys never wait for the database.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, ListItem, ListView, Sparkline, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+from rich.text import Text
+
+from callers import clock, report
+from callers.report import DASH, Report, days, mmss, num, pct
+
+REFRESH_SECONDS = 5.0
+WIDE = 110  # from this width on, departments show more columns
+TALL = 36  # from this height on (and WIDE), coverage and calls also show under the departments
+TABS = ("departments", "coverage", "calls", "freshness", "found")
+
+
+def bar(share: float | None, width: int = 20) -> str:
+    if share is None:
+        return "░" * width
+    filled = int(round(max(0.0, min(1.0, share)) * width))
+    return "█" * filled + "░" * (width - filled)
+
+
+def right(text: str) -> Text:
+    return Text(text, justify="right")
+
+
+def department_line(d: report.DepartmentFigures, wide: bool) -> Content:
+    name_width = 26 if wide else 18
+    name = d.name if len(d.name) <= name_width - 2 else d.name[:name_width - 3] + "…"
+    parts: list = [
+        ("▲ " if d.growing else "  ", "bold"),
+        (f"{name:<{name_width - 2}}", "bold" if d.growing else ""),
+        f"{d.forwarded:>5,}",
+        f"{num(d.per_100_calls):>6}",
+        (f"{d.open:>5,}", "bold" if d.open > d.open_at_start else ""),
+        f"{days(d.oldest_open_days):>8}",
+        (f"{days(d.median_days_to_done):>8}", "bold" if d.growing and d.open <= d.open_at_start else ""),
+        f"{d.returned:>5,}",
+    ]
+    if wide:
+        parts += [f"{d.done:>6,}", f"{d.open_at_start:>10,}", f"{days(d.previous_median_days_to_done):>13}"]
+    return Content.assemble(*parts)
+
+
+def department_heading(wide: bool) -> str:
+    name_width = 26 if wide else 18
+    text = f"  {'Department':<{name_width - 2}}{'Fwd':>5}{'/100':>6}{'Open':>5}{'Oldest':>8}{'Median':>8}{'Ret':>5}"
+    if wide:
+        text += f"{'Done':>6}{'Open then':>10}{'Median then':>13}"
+    return text + "  12 weeks"
+
+
+class DepartmentItem(ListItem):
+    """One department: its figures on a line and its 12-week trend."""
+
+    def __init__(self, figures: report.DepartmentFigures, wide: bool) -> None:
+        super().__init__(classes="department")
+        self.set_class(wide, "-wide")
+        self.figures = figures
+        self.wide = wide
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="department-row"):
+            yield Static(department_line(self.figures, self.wide), classes="department-line", markup=False)
+            yield Sparkline(self.figures.trend, classes="department-trend")
+
+    def on_mount(self) -> None:
+        self.set_class(self.figures.growing, "-growing")
+
+    def show(self, figures: report.DepartmentFigures, wide: bool) -> None:
+        self.figures, self.wide = figures, wide
+        self.set_class(wide, "-wide")
+        self.query_one(".department-line", Static).update(department_line(figures, wide))
+        self.query_one(Sparkline).data = figures.trend
+        self.set_class(figures.growing, "-growing")
+
+
+def coverage_text(r: Report) -> Content:
+    c = r.coverage
+    callable_customers = c.customers - c.do_not_call
+    reached = report._share(c.reached_in_cycle, callable_customers)
+    rows = [
+        ("Customers", c.customers, None),
+        ("Reached within the cycle", c.reached_in_cycle, reached),
+        ("Overdue", c.overdue, report._share(c.overdue, callable_customers)),
+        ("Never reached", c.never_reached, report._share(c.never_reached, callable_customers)),
+        ("Unreachable this cycle", c.unreachable, None),
+        ("Needs a number", c.needs_number, None),
+        ("Do not call", c.do_not_call, None),
+    ]
+    parts: list = [(f"Coverage of the {c.cycle_days}-day cycle, now\n", "bold")]
+    for label, value, share in rows:
+        parts.append(f"  {label:<26}{value:>9,}")
+        if share is not None:
+            parts.append(f"  {pct(share):>4}  {bar(share)}")
+        parts.append("\n")
+    parts.append("\n")
+    if c.days_to_reach_everyone is None:
+        parts.append(f"No completed calls in the period: no pace yet (promise: {c.cycle_days} days).")
+    else:
+        late = c.days_to_reach_everyone > c.cycle_days
+        parts += [
+            f"At the current pace ({num(c.completed_per_day)} completed a day) everyone is reached in ",
+            (f"{num(c.days_to_reach_everyone)} days", "bold red" if late else "bold green"),
+            f"; promise: {c.cycle_days} days.",
+        ]
+    return Content.assemble(*parts)
+
+
+def calls_text(r: Report, narrow: bool = False) -> Content:
+    k = r.calls
+    other = k.count - k.completed - k.not_reached
+    median_style = "bold red" if k.median_seconds is not None and k.median_seconds > k.target_seconds else "bold"
+    gap = "\n  " if narrow else "   "
+    return Content.assemble(
+        (f"Calls, {r.period.label or 'the period'}\n", "bold"),
+        f"  Calls {k.count:,}{gap}Completed {k.completed:,}{gap}Not reached {k.not_reached:,}{gap}Other {other:,}\n",
+        "  Median length ", (mmss(k.median_seconds), median_style), f" (target {mmss(k.target_seconds)})",
+        f"{gap}Over {mmss(k.target_seconds)}: {pct(k.over_target_share)}{gap}Over 5:00: {pct(k.over_5_minutes_share)}",
+    )
+
+
+def freshness_text(r: Report) -> Content:
+    f = r.freshness
+    parts: list = [(f"Confirmed within the cycle, of {f.customers:,} customers we call\n", "bold")]
+    for fact in report.FACTS:
+        item = getattr(f, fact)
+        parts.append(f"  {fact.capitalize():<18}{pct(item.share):>5}  {bar(item.share)}  {item.fresh:,}\n")
+    d = f.decay
+    measured = DASH if d.per_month is None else f"{d.per_month * 100:.1f}% a month"
+    high = d.per_month is not None and d.per_month > d.rule_of_thumb
+    parts += [
+        "\nMeasured decay: ", (measured, "bold red" if high else "bold"),
+        f" ({d.gone:,} gone, {d.wrong_number:,} wrong numbers among {d.contacts:,} contacts, "
+        f"{r.period.label or 'the period'})\n",
+        f"Rule of thumb:  {d.rule_of_thumb * 100:.0f}% a month",
+    ]
+    return Content.assemble(*parts)
+
+
+def found_text(r: Report) -> Content:
+    states = " · ".join(f"{state.replace('_', ' ')} {n:,}" for state, n in r.implementation.items())
+    kinds = " · ".join(f"{kind.replace('_', ' ')} {r.references[kind]:,}" for kind in report.REFERENCE_KINDS)
+    return Content.assemble(
+        ("Implementation  ", "bold"), states, "\n",
+        ("Referenceable   ", "bold"), f"{r.references['referenceable']:,} customers: ", kinds, "\n",
+        ("Features in production ", "bold"), f"among {r.live_customers:,} live customers:",
+    )
+
+
+class SupervisorScreen(Screen):
+    """The supervisor's figures, refreshed every few seconds."""
+
+    BINDINGS = [
+        Binding("t", "period('today')", "Today", id="supervisor-today"),
+        Binding("7", "period('7')", "7 days", id="supervisor-7"),
+        Binding("3", "period('30')", "30 days", id="supervisor-30"),
+        Binding("9", "period('90')", "90 days", id="supervisor-90"),
+        Binding("o", "open_queue", "Open forwards", id="supervisor-open"),
+        Binding("r", "refresh", "Refresh", id="supervisor-refresh"),
+        Binding("d", "tab('departments')", "Departments", id="supervisor-tab-departments", show=False),
+        Binding("c", "tab('coverage')", "Coverage", id="supervisor-tab-coverage", show=False),
+        Binding("l", "tab('calls')", "Calls", id="supervisor-tab-calls", show=False),
+        Binding("f", "tab('freshness')", "Freshness", id="supervisor-tab-freshness", show=False),
+        Binding("w", "tab('found')", "What calls found", id="supervisor-tab-found", show=False),
+        Binding("right", "next_tab(1)", "Next panel", id="supervisor-next-tab", show=False),
+        Binding("left", "next_tab(-1)", "Previous panel", id="supervisor-previous-tab", show=False),
+    ]
+
+    def __init__(self, user: str, period: str = "30", refresh_seconds: float = REFRESH_SECONDS) -> None:
+        super().__init__()
+        self.user = user
+        self.period_key = period if period in report.PERIOD_KEYS else "30"
+        self.refresh_seconds = refresh_seconds
+        self.report: Report | None = None
+        self.error: str | None = None
+        self.loading = False  # a query is running
+        self.refreshes = 0  # finished refreshes (for tests and the benchmark)
+        self.shown_period: str | None = None  # the period of the figures on screen
+        self._timer: Timer | None = None
+        self._wide: bool | None = None
+
+    # ---- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="supervisor-period", markup=False)
+        yield Static("", id="supervisor-summary", markup=False)
+        with TabbedContent(id="supervisor-tabs", initial="departments"):
+            with TabPane("Departments (d)", id="departments"):
+                yield Static(department_heading(False), id="departments-heading", markup=False)
+                yield ListView(id="departments-list")
+                yield Static("▲ growing: open or median days up since the period began · Enter: open forwards",
+                             id="departments-legend", markup=False)
+                with Horizontal(id="overview"):
+                    yield Static("", id="overview-coverage", markup=False)
+                    yield Static("", id="overview-calls", markup=False)
+            with TabPane("Coverage (c)", id="coverage"):
+                with VerticalScroll():
+                    yield Static("", id="coverage-text", markup=False)
+            with TabPane("Calls (l)", id="calls"):
+                yield Static("", id="calls-text", markup=False)
+                yield DataTable(id="callers-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Freshness (f)", id="freshness"):
+                with VerticalScroll():
+                    yield Static("", id="freshness-text", markup=False)
+            with TabPane("Found (w)", id="found"):
+                yield Static("", id="found-text", markup=False)
+                yield DataTable(id="features-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Supervisor"
+        callers = self.query_one("#callers-table", DataTable)
+        callers.add_columns("Caller", "Calls", "Completed", "Not reached", "Median", "Over 3:00", "Over 5:00")
+        features = self.query_one("#features-table", DataTable)
+        features.add_columns("Feature", "Live customers", "Share")
+        self.focus_panel()
+        self.show_period_bar()
+        self.load()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE and self.size.height >= TALL, "-roomy")
+        wide = self.size.width >= WIDE
+        if wide != self._wide:
+            self._wide = wide
+            self.query_one("#departments-heading", Static).update(department_heading(wide))
+            if self.report is not None:
+                self.show_departments()
+
+    def on_screen_resume(self) -> None:
+        self.focus_panel()
+        if self.report is not None:  # back from a queue: fresh figures now
+            self.load()
+
+    FOCUS = {"departments": "#departments-list", "coverage": "#coverage VerticalScroll",
+             "calls": "#callers-table", "freshness": "#freshness VerticalScroll", "found": "#features-table"}
+
+    def focus_panel(self) -> None:
+        """Keys go to the active panel (up/down move in it, PageDown scrolls it)."""
+        active = self.query_one(TabbedContent).active or "departments"
+        self.query_one(self.FOCUS[active]).focus()
+
+    @on(TabbedContent.TabActivated)
+    def tab_changed(self) -> None:
+        self.focus_panel()
+
+    # ---- loading: one query at a time, re-armed when it finishes -----------------
+
+    def load(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.loading:
+            return  # the running refresh sees a changed period and makes way (see fetch)
+        self.loading = True
+        self.fetch(self.period_key)
+
+    @work(thread=True, exit_on_error=False, group="supervisor-load", name="supervisor-load")
+    def fetch(self, key: str) -> tuple[str, Report]:
+        period = report.period_for(key)
+        return key, report.build(period, cancelled=lambda: self.period_key != key)
+
+    def arm(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(delay, self.tick, name="supervisor-refresh")
+
+    def tick(self) -> None:
+        self._timer = None
+        if self.app.screen is self:  # no queries while a queue is open on top
+            self.load()
+        else:
+            self.arm(self.refresh_seconds)
+
+    @on(Worker.StateChanged)
+    def loaded(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.name != "supervisor-load" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        self.loading = False
+        if event.state == WorkerState.SUCCESS:
+            key, figures = worker.result
+            if key == self.period_key:
+                self.error = None
+                self.report = figures
+                self.shown_period = key
+                self.refreshes += 1
+                self.show()
+        elif event.state == WorkerState.ERROR and not isinstance(worker.error, report.Cancelled):
+            from models.db import first_line
+
+            self.error = first_line(worker.error)
+            self.show_period_bar()
+        if self.shown_period != self.period_key:
+            self.load()  # the period changed while that refresh ran: the new one at once
+        else:
+            self.arm(self.refresh_seconds)
+
+    # ---- actions ---------------------------------------------------------------------
+
+    def action_period(self, key: str) -> None:
+        if key == self.period_key and self.shown_period == key:
+            return
+        self.period_key = key
+        self.show_period_bar()
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_next_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        index = TABS.index(tabs.active) if tabs.active in TABS else 0
+        tabs.active = TABS[(index + step) % len(TABS)]
+
+    def action_open_queue(self) -> None:
+        listing = self.query_one("#departments-list", ListView)
+        item = listing.highlighted_child
+        if not isinstance(item, DepartmentItem):
+            self.notify("No department selected", severity="warning", timeout=3)
+            return
+        self.open_queue(item.figures.name)
+
+    @on(ListView.Selected, "#departments-list")
+    def selected(self, event: ListView.Selected) -> None:
+        if isinstance(event.item, DepartmentItem):
+            self.open_queue(event.item.figures.name)
+
+    def open_queue(self, department: str) -> None:
+        try:
+            queue_screen = drill_screen()
+        except ImportError:
+            self.notify("The department queue is not available in this version", severity="error")
+            return
+        self.app.push_screen(queue_screen(department=department, user=self.user))
+
+    # ---- rendering -------------------------------------------------------------------
+
+    def show_period_bar(self) -> None:
+        period = report.period_for(self.period_key)
+        parts: list = [(period.label.capitalize(), "bold"),
+                       f"  {period.since:%Y-%m-%d %H:%M} → {period.until:%Y-%m-%d %H:%M} UTC"]
+        if self.error:
+            parts += ["  ", (f"⚠ cannot load: {self.error}; retrying", "bold red")]
+        elif self.shown_period != self.period_key or self.loading and self.report is None:
+            parts.append(("  loading…", "italic"))
+        elif self.report is not None:
+            parts.append((f"  updated {self.report.generated_at:%H:%M:%S}", "dim"))
+        self.query_one("#supervisor-period", Static).update(Content.assemble(*parts))
+
+    def show(self) -> None:
+        r = self.report
+        if r is None:
+            return
+        self.show_period_bar()
+        c, k = r.coverage, r.calls
+        open_total = sum(d.open for d in r.departments)
+        reached = report._share(c.reached_in_cycle, c.customers - c.do_not_call)
+        late = c.days_to_reach_everyone is not None and c.days_to_reach_everyone > c.cycle_days
+        self.query_one("#supervisor-summary", Static).update(Content.assemble(
+            f"Reached {pct(reached)} · all in ",
+            (f"{num(c.days_to_reach_everyone)} d", "bold red" if late else "bold"),
+            f" (promise {c.cycle_days}) · {k.count:,} calls · median {mmss(k.median_seconds)}"
+            f" · {open_total:,} open",
+        ))
+        self.show_departments()
+        self.query_one("#coverage-text", Static).update(coverage_text(r))
+        self.query_one("#calls-text", Static).update(calls_text(r))
+        self.query_one("#overview-coverage", Static).update(coverage_text(r))
+        self.query_one("#overview-calls", Static).update(calls_text(r, narrow=True))
+        self.query_one("#freshness-text", Static).update(freshness_text(r))
+        self.query_one("#found-text", Static).update(found_text(r))
+        callers = self.query_one("#callers-table", DataTable)
+        callers.clear()
+        for p in r.callers:
+            callers.add_row(Text(p.name), *(right(v) for v in (
+                f"{p.count:,}", f"{p.completed:,}", f"{p.not_reached:,}", mmss(p.median_seconds),
+                pct(p.over_target_share), pct(p.over_5_minutes_share))))
+        if not r.callers:
+            callers.add_row(Text("no calls in the period", style="dim"), DASH, DASH, DASH, DASH, DASH, DASH)
+        features = self.query_one("#features-table", DataTable)
+        features.clear()
+        for f in r.features:
+            features.add_row(Text(f.name), right(f"{f.customers:,}"), right(pct(f.share)))
+        if not r.features:
+            features.add_row(Text("no features", style="dim"), DASH, DASH)
+
+    def show_departments(self) -> None:
+        r = self.report
+        listing = self.query_one("#departments-list", ListView)
+        wide = self.size.width >= WIDE
+        items = [child for child in listing.children if isinstance(child, DepartmentItem)]
+        if [i.figures.name for i in items] == [d.name for d in r.departments]:
+            for item, figures in zip(items, r.departments):
+                item.show(figures, wide)
+            return
+        keep = listing.highlighted_child.figures.name if isinstance(listing.highlighted_child, DepartmentItem) \
+            else None
+        index = next((i for i, d in enumerate(r.departments) if d.name == keep), 0)
+        listing.clear()
+        listing.extend(DepartmentItem(d, wide) for d in r.departments)
+        if r.departments:
+            self.call_after_refresh(setattr, listing, "index", index)
+
+
+def drill_screen() -> type[Screen]:
+    """The department queue, opened over the dashboard with Esc to come back."""
+    from screens.queue import QueueScreen
+
+    class DrilledQueue(QueueScreen):
+        BINDINGS = [Binding("escape", "back", "Back", id="supervisor-queue-back")]
+
+        def action_back(self) -> None:
+            if self.check_action("close_filter", ()):  # Esc closes the queue's filter first
+                self.run_action("close_filter")
+            else:
+                self.app.pop_screen()
+
+    return DrilledQueue

@@ -1,0 +1,166 @@
+"""The supervisor's dashboard through Textual's pilot: figures shown, period
+keys, refresh that never piles up, keys that never wait for the database, and
+the drill into a department's open forwards."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from callers import report
+from callers.app import CallersApp
+from models.tables import Customer, Department, Forward
+from screens.supervisor import DepartmentItem, SupervisorScreen
+from tests.test_report import NOW, at, build_world
+
+
+def app_for(refresh_seconds: float = 3600) -> CallersApp:
+    return CallersApp(caller="sam", first=lambda user: SupervisorScreen(user=user, refresh_seconds=refresh_seconds))
+
+
+async def until(pilot, condition, tries: int = 400) -> None:
+    """Wait for a condition, letting the app (and its workers) run."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the screen never got there")
+
+
+@pytest.fixture
+def world(db, now):
+    now(NOW)
+    build_world()
+
+
+def panel_text(screen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def test_opens_with_the_figures(world):
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SupervisorScreen)
+        await until(pilot, lambda: screen.refreshes >= 1)
+        await pilot.pause()
+        items = list(screen.query(DepartmentItem))
+        assert [i.figures.name for i in items] == ["Billing", "Support", "Account management"]
+        assert items[0].has_class("-growing") and not items[2].has_class("-growing")
+        assert "Last 30 days" in panel_text(screen, "#supervisor-period")
+        assert "10 calls · median 2:25" in panel_text(screen, "#supervisor-summary")
+        await pilot.press("c")
+        assert screen.query_one("TabbedContent").active == "coverage"
+        assert "everyone is reached in 30 days" in panel_text(screen, "#coverage-text")
+        await pilot.press("l")
+        table = screen.query_one("#callers-table")
+        assert table.row_count == 2 and str(table.get_row_at(0)[0]) == "alice"
+
+
+async def test_period_keys(world):
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.refreshes >= 1)
+        for key, period, calls in (("7", "7", 6), ("t", "today", 1), ("9", "90", 12), ("3", "30", 10)):
+            await pilot.press(key)
+            assert screen.period_key == period
+            await until(pilot, lambda: screen.shown_period == period)
+            assert screen.report.calls.count == calls
+            assert report.PERIOD_LABELS[period].capitalize() in panel_text(screen, "#supervisor-period")
+
+
+async def test_refresh_shows_new_data_and_never_piles_up(world, monkeypatch):
+    running, peak, calls = [0], [0], [0]
+    lock = threading.Lock()
+    build = report.build
+
+    def counted(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            calls[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            return build(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(report, "build", counted)
+    app = app_for(refresh_seconds=0.02)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.refreshes >= 2)
+        Forward.create(customer=Customer.get(Customer.name == "One"), caller="alice",
+                       department=Department.get(Department.name == "Billing"), created_at=at(1))
+        await until(pilot, lambda: screen.report.departments[0].forwarded == 4)
+        # A burst of period keys (their actions, without the pilot's idle waits) while refreshes run.
+        for key in ["7", "today", "90", "30"] * 3:
+            screen.action_period(key)
+            await pilot.pause(0.005)
+        await until(pilot, lambda: screen.shown_period == "30" and screen.refreshes >= 6)
+    assert calls[0] >= 4
+    assert peak[0] == 1  # one query at a time, whatever the keys and timers did
+
+
+async def test_a_period_key_during_a_slow_refresh_does_not_wait(world, monkeypatch):
+    gate, started = threading.Event(), threading.Event()
+    build = report.build
+    seen = []
+
+    def slow(period, now=None, cancelled=None):
+        seen.append(period.label)
+        if len(seen) == 2:  # the first timed refresh after the initial load hangs
+            started.set()
+            gate.wait(10)
+        return build(period, now, cancelled)
+
+    monkeypatch.setattr(report, "build", slow)
+    app = app_for(refresh_seconds=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: started.is_set())
+        assert screen.loading
+        await pilot.press("9")  # returns at once although the refresh is stuck
+        assert screen.period_key == "90"
+        assert "loading…" in panel_text(screen, "#supervisor-period")
+        assert screen.shown_period == "30"
+        gate.set()  # the stuck refresh gives up at its next query; 90 days follow at once
+        await until(pilot, lambda: screen.shown_period == "90")
+        assert screen.report.period.label == "last 90 days"
+    assert seen[:3] == ["last 30 days", "last 30 days", "last 90 days"]
+
+
+async def test_drill_into_a_department_and_back(world):
+    pytest.importorskip("screens.queue")
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.refreshes >= 1)
+        await pilot.pause()
+        await pilot.press("enter")  # Billing: worst first, highlighted
+        await until(pilot, lambda: app.screen is not screen)
+        assert app.screen.department == "Billing"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("down", "o")
+        await until(pilot, lambda: app.screen is not screen)
+        assert app.screen.department == "Support"
+
+
+async def test_thin_data_and_a_database_error(db, now):
+    now(NOW)
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.refreshes >= 1)
+        assert "median —" in panel_text(screen, "#supervisor-summary")
+        await pilot.press("c")
+        assert "no pace yet" in panel_text(screen, "#coverage-text")
+        db.db.execute_sql("DROP TABLE forward_event")
+        db.db.execute_sql("DROP TABLE forward")
+        await pilot.press("7")
+        await until(pilot, lambda: screen.error is not None)
+        assert "cannot load" in panel_text(screen, "#supervisor-period")
+        assert app.screen is screen  # no crash, no traceback
