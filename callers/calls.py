@@ -306,6 +306,16 @@ def restore(caller: str, now: datetime | None = None) -> CallState | None:
         if call is None:
             return None
         with write_transaction():
+            customer = _customer(call.customer_id)
+            holder = customer.claim_holder
+            if (holder and holder != caller and customer.claim_expires_at is not None
+                    and customer.claim_expires_at > clock.to_db(now)):
+                # The lease ran out while this caller was away and another
+                # caller has the customer now: never two callers on one
+                # customer. The answers given are already in the profile.
+                (Call.update(ended_at=clock.to_db(now), skip_reason=f"taken over by {holder}")
+                 .where(Call.id == call.id).execute())
+                return None
             _hold(call.customer_id, caller, now)
         return _state(call, now)
 

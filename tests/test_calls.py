@@ -243,3 +243,15 @@ def test_opening_another_customer_lets_the_unfinished_one_go(shown):
     assert Call.get_by_id(state.call_id).skip_reason == "left unfinished"
     assert Customer.get_by_id(acme.id).claim_holder is None
     assert calls.restore("alice").profile.customer.name == "Beta"
+
+
+def test_restore_after_the_lease_went_to_another_caller_lets_the_call_go(shown):
+    at, acme, state = shown
+    calls.record_answer(state.call_id, "implementation", "state", "stalled")
+    later = at + timedelta(minutes=20)  # alice's lease (15 minutes) has run out
+    assert due.next_due("bob", now=later).id == acme.id
+    assert calls.restore("alice", now=later) is None
+    assert Call.get_by_id(state.call_id).skip_reason == "taken over by bob"
+    assert Customer.get_by_id(acme.id).claim_holder == "bob"
+    # What alice was told is kept.
+    assert calls.profile(acme.id).implementation_state == "stalled"
