@@ -207,7 +207,7 @@ class SupervisorScreen(Screen):
             with TabPane("Departments (d)", id="departments"):
                 yield Static(department_heading(False), id="departments-heading", markup=False)
                 yield ListView(id="departments-list")
-                yield Static("▲ growing: open or median days up since the period began · Enter: open forwards",
+                yield Static("▲ open count or median days to done grew in the period · Enter: open forwards",
                              id="departments-legend", markup=False)
                 with Horizontal(id="overview"):
                     yield Static("", id="overview-coverage", markup=False)
