@@ -585,7 +585,10 @@ def log_use(customer: str | int, ref_type: str, prospect: str | None, requested_
     at = clock.to_db(now)
     with connection():
         row = customer if isinstance(customer, Customer) else (
-            Customer.get_by_id(customer) if isinstance(customer, int) else find_customer(customer))
+            Customer.get_or_none(Customer.id == customer) if isinstance(customer, int)
+            else find_customer(customer))
+        if row is None:
+            raise CallersError(f"no customer {customer}: it may have been removed")
         answer = getattr(row, REF_TYPES[ref_type])
         if answer != "yes":
             said = {"no": "said no", "not_now": "said not now"}.get(answer or "", "has not been asked")

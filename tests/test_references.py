@@ -421,3 +421,19 @@ def test_text_output_shows_why_and_resting(clock_now, capsys):
     assert "RESTING until 2027-02-19" in out
     assert "(STALE)" in out and "gift restriction: no gifts over 20 EUR" in out
     assert out.index("Stale Co") < out.index("Tired")
+
+
+def test_roles_keep_requesters_to_references(clock_now, capsys):
+    from callers import access
+
+    mk("Acme", external_id="A1")
+    access.add_user("sam", "supervisor")
+    access.add_user("rita", "requester")
+    access.add_user("cal", "caller")
+    assert main(["--as", "rita", "references", "--format", "json"]) == 0
+    assert [c["name"] for c in json.loads(capsys.readouterr().out)] == ["Acme"]
+    assert main(["references", "--as", "cal", "--format", "json"]) == 1
+    assert "references needs" in capsys.readouterr().err
+    assert main(["leads", "beta", "--as", "rita"]) == 1  # leads carry call notes: supervisors only
+    assert "needs a supervisor" in capsys.readouterr().err
+    assert main(["leads", "beta", "--as", "sam"]) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
@@ -263,7 +264,8 @@ def register(sub, common) -> None:
     p.add_argument("--by", metavar="NAME", help="thanked: who sent it (default: --as, else the OS user)")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="most rows listed (default 50; 0: all)")
     p.add_argument("--format", choices=["text", "json"], default=None)
-    p.add_argument("--as", dest="caller", metavar="NAME", help="who is asking (default: the OS user name)")
+    p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
+                   help="who is asking (default: the OS user name)")
     p.set_defaults(handler=_with_format(run_references))
 
     p = add_command(sub, common, "leads", run_leads,
@@ -271,7 +273,8 @@ def register(sub, common) -> None:
     p.add_argument("kind", choices=["professional-services", "beta"])
     p.add_argument("--limit", type=int, default=0, metavar="N", help="most rows listed (default: all)")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--as", dest="caller", metavar="NAME", help="who is asking (default: the OS user name)")
+    p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
+                   help="who is asking (default: the OS user name)")
 
     p = add_command(sub, common, "reconcile", run_reconcile,
                     "match a billing system's account export against the customers: matched, unbilled, "
@@ -281,7 +284,8 @@ def register(sub, common) -> None:
     p.add_argument("--map", metavar="COLUMN=FIELD", nargs="+", action="extend",
                    help="read COLUMN as FIELD (id, name, plan, amount, status)")
     p.add_argument("--link", action="store_true", help="store the matched billing ids (changes nothing else)")
-    p.add_argument("--as", dest="caller", metavar="NAME", help="who is asking (default: the OS user name)")
+    p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
+                   help="who is asking (default: the OS user name)")
 
 
 def _with_format(handler):
