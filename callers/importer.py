@@ -341,36 +341,41 @@ class RowReader:
         self._keys: dict[str, str] = {}
         self._countries: dict[str, str | None] = {}
 
-    def _get(self, cells: list, name: str) -> str | None:
-        for i in self.fields.get(name, ()):
-            if i < len(cells):
-                value = cells[i].strip()
-                if value:
-                    if value[0] == "'" and value[1:2] in _NEUTRALISED:
-                        value = value[1:]  # a cell our CSV export protected
-                    return value
-        return None
+    def values(self, cells: list) -> dict:
+        """field -> the first non-empty cell mapped to it (stripped)."""
+        out = {}
+        width = len(cells)
+        for name, idxs in self.fields.items():
+            for i in idxs:
+                if i < width:
+                    value = cells[i].strip()
+                    if value:
+                        if value[0] == "'" and value[1:2] in _NEUTRALISED:
+                            value = value[1:]  # a cell our CSV export protected
+                        out[name] = value
+                        break
+        return out
 
     def read(self, line: int, cells: list) -> Row:
-        get = self._get
-        extra = [c for c in cells[self.width:] if c.strip()]
-        if extra:
+        if len(cells) > self.width and any(c.strip() for c in cells[self.width:]):
             raise Rejected(f"{len(cells)} cells but the header has {self.width} columns "
                            f"(an unquoted delimiter?)")
-        desk_role = get(cells, "desk_role")
+        found = self.values(cells)
+        get = found.get
+        desk_role = get("desk_role")
         if desk_role and normalise_header(desk_role) in _STAFF:
             raise Skipped(f"help-desk staff ({desk_role.lower()})")
-        customer = get(cells, "customer")
+        customer = get("customer")
         if not customer:
             raise Rejected("no company (customer name)")
-        country_text = get(cells, "country")
+        country_text = get("country")
         country = None
         if country_text:
             if country_text not in self._countries:
                 self._countries[country_text] = countries.country_code(country_text)
             country = self._countries[country_text]
         region = country or self.region
-        raw_phone, raw_mobile = get(cells, "phone"), get(cells, "mobile")
+        raw_phone, raw_mobile = get("phone"), get("mobile")
         main = alt = None
         error = None
         for raw in (raw_phone, raw_mobile):
@@ -391,24 +396,24 @@ class RowReader:
             if country_text and country is None:
                 error += f" (country {country_text!r} not recognised)"
             raise Rejected(error)
-        extension = get(cells, "extension")
+        extension = get("extension")
         if extension:
             extension = extension.lstrip("#xX. ").strip() or None
-        name = get(cells, "name")
+        name = get("name")
         if not name:
-            name = " ".join(p for p in (get(cells, "first_name"), get(cells, "last_name")) if p)
+            name = " ".join(p for p in (get("first_name"), get("last_name")) if p)
         key = self._keys.get(customer)
         if key is None:
             key = self._keys[customer] = names.name_key(customer) or customer.casefold()
         return Row(
-            line=line, cells=cells, customer=customer, external_id=get(cells, "external_id"), key=key,
-            industry=get(cells, "industry"), employees=_int(get(cells, "employees")), country=country,
-            account_manager=get(cells, "account_manager"), contact_id=get(cells, "contact_id"),
-            name=name, role=_role(get(cells, "role")), title=get(cells, "title"),
+            line=line, cells=cells, customer=customer, external_id=get("external_id"), key=key,
+            industry=get("industry"), employees=_int(get("employees")), country=country,
+            account_manager=get("account_manager"), contact_id=get("contact_id"),
+            name=name, role=_role(get("role")), title=get("title"),
             phone=main.e164, extension=extension or main.extension,
             alt_phone=alt.e164 if alt else None, alt_extension=alt.extension if alt else None,
-            email=get(cells, "email"), timezone=main.timezone or None,
-            do_not_call=_dnc(get(cells, "do_not_call"), get(cells, "tags")),
+            email=get("email"), timezone=main.timezone or None,
+            do_not_call=_dnc(get("do_not_call"), get("tags")),
             phone_region=main.region,
         )
 
