@@ -152,6 +152,7 @@ class ReferencesScreen(Screen):
 
     BINDINGS = [
         Binding("u", "use", "Log use", id="references-use"),
+        Binding("t", "thanks", "Thank-yous", id="references-thanks"),
         Binding("f5", "refresh", "Refresh", id="references-refresh"),
         Binding("escape", "focus_list", "List", id="references-list", show=False),
     ]
@@ -338,6 +339,90 @@ class ReferencesScreen(Screen):
 
         self.app.push_screen(UseModal(cand, self.filters.get("type"), self.caller, found.cap, found.window_days),
                              done)
+
+    def action_thanks(self) -> None:
+        self.app.push_screen(ThanksScreen(self.caller))
+
+
+class ThanksScreen(ModalScreen[None]):
+    """Thank-yous owed, oldest first, each with its gift restriction; `s` marks one sent."""
+
+    BINDINGS = [
+        Binding("s", "sent", "Mark sent", id="references-thanks-sent"),
+        Binding("escape", "close", "Back", id="references-thanks-close"),
+    ]
+
+    def __init__(self, caller: str) -> None:
+        super().__init__()
+        self.caller = caller
+        self.owed: list[refs.Thanks] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="thanks-dialog"):
+            yield Static("Thank-yous owed, oldest first", id="thanks-title", markup=False)
+            yield DataTable(id="thanks-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="thanks-gift", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#thanks-table", DataTable)
+        for label, key in (("Owed since", "since"), ("Customer", "name"), ("Kind", "kind"), ("For", "for"),
+                           ("Gift", "gift")):
+            table.add_column(label, key=key)
+        table.focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="thanks-load")
+    def load(self) -> list[refs.Thanks]:
+        return refs.thanks_owed()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="thanks-sent")
+    def mark(self, thank_id: int) -> refs.Thanks:
+        return refs.mark_thanked(thank_id, self.caller)[0]
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            self.notify(Text(ReferencesScreen._message(worker.error)), severity="error")
+        elif event.state == WorkerState.SUCCESS and worker.group == "thanks-load":
+            self.show(worker.result)
+        elif event.state == WorkerState.SUCCESS and worker.group == "thanks-sent":
+            self.notify(Text(f"Thank-you to {worker.result.name} marked sent"), title="Thank-yous")
+            self.load()
+
+    def show(self, owed: list[refs.Thanks]) -> None:
+        self.owed = owed
+        table = self.query_one("#thanks-table", DataTable)
+        table.clear()
+        for t in owed:
+            table.add_row(Text(_date(t.owed_since)), Text(t.name, no_wrap=True, overflow="ellipsis"),
+                          Text(t.ref_type), Text(t.prospect or "-", no_wrap=True, overflow="ellipsis"),
+                          Text("restricted" if t.gift_restriction else "", style="bold yellow"),
+                          key=str(t.id))
+        self.show_gift()
+
+    @on(DataTable.RowHighlighted, "#thanks-table")
+    def show_gift(self) -> None:
+        panel = self.query_one("#thanks-gift", Static)
+        current = self.current()
+        if current is None:
+            panel.update("No thank-yous owed.")
+        elif current.gift_restriction:
+            panel.update(Content.assemble(("Gift restriction: ", "bold yellow"), current.gift_restriction))
+        else:
+            panel.update(f"Asked by {current.requested_by}; no gift restriction.")
+
+    def current(self) -> refs.Thanks | None:
+        row = self.query_one("#thanks-table", DataTable).cursor_row
+        return self.owed[row] if 0 <= row < len(self.owed) else None
+
+    def action_sent(self) -> None:
+        current = self.current()
+        if current is not None:
+            self.mark(current.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 def references_screen(filters: dict[str, str | None] | None = None):

@@ -133,3 +133,29 @@ async def test_filters_reload_the_list(data):
         await settle(app, pilot)
         assert table.row_count == 0
         assert text(screen.query_one("#ref-status", Static)).startswith("0 offered, 0 resting")
+
+
+async def test_thank_yous_oldest_first_with_gift_restriction(data):
+    from callers import references as refs
+    from screens.references import ThanksScreen
+
+    refs.log_use("S-1", "prospect-call", "Later prospect", "sally", now=data)
+    refs.log_use("O-1", "prospect-call", "Earlier prospect", "sally", now=data - timedelta(days=3))
+    app = CallersApp(caller="mona", first=references_screen())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ThanksScreen)
+        table = screen.query_one("#thanks-table", DataTable)
+        assert [str(table.get_row_at(i)[1]) for i in range(2)] == ["Offered [bold] Ltd", "Stale Co"]
+        assert text(screen.query_one("#thanks-gift", Static)) == "Gift restriction: public body: [no] gifts"
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert table.row_count == 1 and str(table.get_row_at(0)[1]) == "Stale Co"
+        sent = ThankYou.get(ThankYou.sent_at.is_null(False))
+        assert sent.sent_by == "mona" and sent.customer.name == "Offered [bold] Ltd"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReferencesScreen)
