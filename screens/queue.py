@@ -159,6 +159,8 @@ class QueueScreen(Screen):
         self.kind: str | None = None
         self.error: str | None = None
         self._poll: Timer | None = None
+        self._shown: list[tuple] = []  # the rows on screen, to skip redrawing the same
+        self._note_width = 0
         self._kept: dict[tuple[str, int], str] = {}  # unsaved notes, for a retry
 
     # ---- layout ------------------------------------------------------------------
@@ -179,7 +181,7 @@ class QueueScreen(Screen):
         self.reload()
 
     def on_resize(self) -> None:
-        if self.items or self.query_one(DataTable).columns:
+        if self.query_one(DataTable).columns:
             self.render_items()
 
     # ---- loading, and polling that cannot pile up --------------------------------------
@@ -254,38 +256,48 @@ class QueueScreen(Screen):
         self.query_one("#queue-title", Static).update(text)
 
     def render_items(self) -> None:
+        """Show self.items; keep the cursor on the same forward. Nothing is
+        redrawn when a poll brings back what is already shown."""
         table = self.query_one(DataTable)
-        current = self.selected()
-        keep = current.id if current else None
-        table.clear(columns=True)
+        keep = None
+        if self._shown and table.row_count:
+            keep = self._shown[min(max(table.cursor_row, 0), len(self._shown) - 1)][0]
         fixed = sum(WIDTHS.values()) + 2 * (len(WIDTHS) + 1) + 2  # padding and the scrollbar
-        note_width = max(NOTE_MIN, table.size.width - fixed if table.size.width else 80 - fixed)
-        table.add_column("Age", width=WIDTHS["age"], key="age")
-        table.add_column("Customer", width=WIDTHS["customer"], key="customer")
-        table.add_column("Contact", width=WIDTHS["contact"], key="contact")
-        table.add_column("Number", width=WIDTHS["number"], key="number")
-        table.add_column("Note", width=note_width, key="note")
-        table.add_column("Caller", width=WIDTHS["caller"], key="caller")
-        table.add_column("Status", width=WIDTHS["status"], key="status")
+        note_width = max(NOTE_MIN, (table.size.width or 80) - fixed)
         at = clock.now()
+        rows = []
         for item in self.items:
             end = at if item.pending or item.resolved_at is None else item.resolved_at
             age = forwards.age_text(max(end - item.created_at, timedelta(0)))
-            table.add_row(
-                Text(age, style="" if item.pending else "dim"),
-                short(item.customer, WIDTHS["customer"]),
-                short(item.contact, WIDTHS["contact"]),
-                short(item.phone, WIDTHS["number"]),
-                short(item.note, note_width),
-                short(item.caller, WIDTHS["caller"]),
-                Text(STATUS_SHORT.get(item.status, item.status), style="" if item.pending else "dim"),
-                key=str(item.id),
-            )
-        if keep is not None:
-            for index, item in enumerate(self.items):
-                if item.id == keep:
-                    table.move_cursor(row=index, animate=False)
-                    break
+            rows.append((item.id, age, item.customer, item.contact, item.phone, item.note, item.caller,
+                         item.status, item.pending))
+        if rows != self._shown or note_width != self._note_width or not table.columns:
+            table.clear(columns=True)
+            table.add_column("Age", width=WIDTHS["age"], key="age")
+            table.add_column("Customer", width=WIDTHS["customer"], key="customer")
+            table.add_column("Contact", width=WIDTHS["contact"], key="contact")
+            table.add_column("Number", width=WIDTHS["number"], key="number")
+            table.add_column("Note", width=note_width, key="note")
+            table.add_column("Caller", width=WIDTHS["caller"], key="caller")
+            table.add_column("Status", width=WIDTHS["status"], key="status")
+            for forward_id, age, customer, contact, phone, note, caller, status, pending in rows:
+                style = "" if pending else "dim"
+                table.add_row(
+                    Text(age, style=style),
+                    short(customer, WIDTHS["customer"]),
+                    short(contact, WIDTHS["contact"]),
+                    short(phone, WIDTHS["number"]),
+                    short(note, note_width),
+                    short(caller, WIDTHS["caller"]),
+                    Text(STATUS_SHORT.get(status, status), style=style),
+                    key=str(forward_id),
+                )
+            self._shown, self._note_width = rows, note_width
+            if keep is not None:
+                for index, row in enumerate(rows):
+                    if row[0] == keep:
+                        table.move_cursor(row=index, animate=False)
+                        break
         self.render_title()
         self.render_detail()
 

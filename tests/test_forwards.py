@@ -369,3 +369,23 @@ async def test_forward_note_keeps_note_for_retry():
         await pilot.press("!", "enter")
         await pilot.pause()
         assert app.results == ["kept!"]
+
+
+def test_cli_department_member_sees_only_their_department(acme, capsys):
+    from callers import access
+
+    access.add_user("boss", "supervisor")
+    access.add_user("bill", "department", "Billing")
+    billing = forwards.create(acme.id, "Billing", "amy")
+    support = forwards.create(acme.id, "Support", "amy")
+    assert main(["forwards", "--format", "json", "--as", "bill"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [billing.id]
+    assert main(["forwards", "--department", "support", "--as", "bill"]) == 1
+    assert "only that department's queue" in capsys.readouterr().err
+    assert main(["forwards", "ack", str(support.id), "--as", "bill"]) == 1
+    assert Forward.get_by_id(support.id).status == "open"
+    assert main(["forwards", "ack", str(billing.id), "--as", "bill"]) == 0
+    assert main(["departments", "add", "Legal", "--as", "bill"]) == 1
+    assert main(["queue", "Support", "--as", "bill"]) == 1
+    assert main(["queue", "Legal", "--as", "boss"]) == 1
+    assert "known departments: Billing, Support, Account management" in capsys.readouterr().err

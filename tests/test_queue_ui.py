@@ -222,9 +222,25 @@ async def test_failed_save_shows_error_and_keeps_the_note(billing):
         forwards_row.save()
         app.screen.reload()
         await settle(app, pilot)
-        await pilot.press("d")
+        assert [r[1] for r in rows(app)] == ["Acme Ltd", "Beta SA"]
+        await pilot.press("up", "d")  # the cursor stayed on Beta, the forward it was on
         await pilot.pause()
         assert app.screen.query_one("#line-input", Input).value == "credit note issued"
         await pilot.press("enter")
         await settle(app, pilot)
         assert Forward.get_by_id(billing["first"]).resolution == "credit note issued"
+
+
+async def test_cursor_stays_on_the_same_forward_across_a_refresh(billing):
+    app = app_for("Billing")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.screen.selected().id == billing["second"]
+        forwards.done(billing["first"], "sue", "sorted by phone")  # elsewhere, meanwhile
+        app.screen.reload()
+        await settle(app, pilot)
+        assert [r[1] for r in rows(app)] == ["Beta SA"]
+        assert app.screen.selected().id == billing["second"]
+        assert "#2 Beta SA" in str(app.screen.query_one("#queue-detail").render())
