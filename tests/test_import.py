@@ -426,3 +426,44 @@ def test_contact_to_call_is_what_the_queue_would_choose(db, frozen, tmp_path):
     for customer in Customer.select():
         queue.refresh_contact(customer.id)
     assert {c.name: (c.call_contact, c.call_tz) for c in Customer.select()} == chosen
+
+
+def _big_file(tmp_path) -> Path:
+    path = tmp_path / "big.csv"
+    lines = ["Account ID,Company,Contact,Phone,Email"]
+    lines += [f"B{i // 3},Big Customer {i // 3},Person {i},+44 20 7946 {i:04d},"
+              f"person{i}@a-rather-long-domain-name-for-size.example" for i in range(3000)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 256 * 1024
+    return path
+
+
+def test_progress_bar_only_on_a_terminal(db, frozen, tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    path = _big_file(tmp_path)
+    env = dict(os.environ, CALLERS_DB=db.url)
+    piped = subprocess.run([sys.executable, "-m", "callers", "import", str(path), "--dry-run"],
+                           capture_output=True, text=True, env=env, check=False)
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert "3,000 rows: 3,000 contacts created" in piped.stdout
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdout and stderr are the terminal
+        os.execve(sys.executable, [sys.executable, "-m", "callers", "import", str(path), "--dry-run"], env)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = out.decode("utf-8", "replace")
+    assert "rows/s" in text and "importing" in text
+    assert "3,000 rows: 3,000 contacts created" in text

@@ -14,8 +14,9 @@ ORDER = 20
 PROGRESS_BYTES = 256 * 1024
 
 
-def _progress_factory():
-    """A progress callback on stderr, or None when stderr is not a terminal."""
+def _progress_factory(bars: list):
+    """A progress callback on stderr, or None when stderr is not a terminal.
+    Bars started are appended to `bars` so the caller can always stop them."""
     if not sys.stderr.isatty():
         return None
 
@@ -33,6 +34,7 @@ def _progress_factory():
         task = progress.add_task("import", total=max(1, table.size), rows=0, rate=0.0)
         started = time.perf_counter()
         progress.start()
+        bars.append(progress)
 
         def update(rows: int) -> None:
             done = table.bytes_read
@@ -50,10 +52,15 @@ def run_import(args) -> int:
     from callers import importer
 
     open_db(args)
-    factory = None if args.json else _progress_factory()
-    result = importer.import_file(args.file, region=args.region, maps=args.map or (),
-                                  dry_run=args.dry_run, rejects_path=args.rejects,
-                                  progress=factory)
+    bars: list = []
+    factory = None if args.json else _progress_factory(bars)
+    try:
+        result = importer.import_file(args.file, region=args.region, maps=args.map or (),
+                                      dry_run=args.dry_run, rejects_path=args.rejects,
+                                      progress=factory)
+    finally:
+        for bar in bars:
+            bar.stop()
     if args.json:
         print(json.dumps(result.as_json()))
         return 0
