@@ -160,17 +160,21 @@ def add_department(name: str, key: str | None = None, kind: str = "other") -> De
     key = normalize_key(key)
     if key is not None and not _FKEY.match(key):
         raise CallersError(f"--key must be a function key F1..F24 (the desk's keys work while typing), not {key!r}")
-    if key in DESK_KEYS:
-        raise CallersError(
-            f"{key.upper()} is the desk's own key ({DESK_KEYS[key]}); "
-            f"the desk keeps {', '.join(k.upper() for k in DESK_KEYS)}: choose another, e.g. F8"
-        )
     with connection(), write_transaction():
-        for row in Department.select():
+        rows = list(Department.select())
+        taken = {row.key for row in rows if row.key}
+        free = next((f"f{n}" for n in range(5, 25) if f"f{n}" not in DESK_KEYS and f"f{n}" not in taken), None)
+        hint = f", e.g. {free.upper()}" if free else ""
+        if key in DESK_KEYS:
+            raise CallersError(
+                f"{key.upper()} is the desk's own key ({DESK_KEYS[key]}); "
+                f"the desk keeps {', '.join(k.upper() for k in DESK_KEYS)}: choose another{hint}"
+            )
+        for row in rows:
             if _norm(row.name) == _norm(name):
                 raise CallersError(f"there is already a department named {row.name!r}")
             if key is not None and row.key == key:
-                raise CallersError(f"{key.upper()} already forwards to {row.name}; choose another key")
+                raise CallersError(f"{key.upper()} already forwards to {row.name}; choose another key{hint}")
         position = (Department.select(fn.MAX(Department.position)).scalar() or 0) + 1
         row = Department.create(name=name, kind=kind, key=key, position=position)
         return _info(row)
