@@ -9,8 +9,10 @@ Figures, on SQLite (and on PostgreSQL when CALLERS_TEST_PG is set):
 * the query itself (the index seeks for the open zone keys + picking the best)
   p95 at 1M (goal <= 2 ms).
 
-Databases come from `tests/benchmarks/data.py` (`database(customers)`) when it
-exists, else from the small builder below; both are kept in bench-data/.
+CALLERS_BENCH_DESK_ENGINES=sqlite skips PostgreSQL (its 1M schema takes
+minutes to build the first time). Databases come from `tests/benchmarks/data.py` (`database(customers)`,
+`postgres(customers)`: demo data shared with the other benchmarks) when it
+exists, else from the small builder below; both are kept and reused.
 """
 
 from __future__ import annotations
@@ -54,11 +56,31 @@ def _phones():
     return found
 
 
+def _insert(model, rows: list[dict]) -> None:
+    """Many rows in one executemany (peewee's insert_many compiles SQL per batch)."""
+    from models.db import database as proxy
+
+    if not rows:
+        return
+    db = proxy.obj
+    given = set(rows[0])
+    defaults = {f.name: f.default for f in model._meta.sorted_fields
+                if f.name not in given and f.default is not None and not callable(f.default)}
+    if defaults:
+        rows = [{**defaults, **row} for row in rows]
+    fields = [model._meta.fields[name] for name in rows[0]]
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    marks = ", ".join(db.param for _ in fields)
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
+    values = [[f.db_value(row[f.name]) for f in fields] for row in rows]
+    db.cursor().executemany(sql, values)
+
+
 def build(url: str, customers: int, seed: int = 5) -> None:
     """Customers spread over zones, ranks and due times like a live base:
     ~1% callbacks, ~25% never reached, the rest overdue or due later this cycle."""
     from callers import clock, database
-    from models.db import batch_size, database as proxy, write_transaction
+    from models.db import database as proxy, write_transaction
     from models.tables import DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE, Contact, Customer
 
     database.open(url)
@@ -84,12 +106,8 @@ def build(url: str, customers: int, seed: int = 5) -> None:
             contacts.append(dict(id=i, customer=i, name=f"Person {i}", role="buyer", phone=p.e164,
                                  timezone=p.timezone, created_at=at, updated_at=at))
         with write_transaction():
-            size = batch_size(12)
-            for start in range(0, len(rows), size):
-                Customer.insert_many(rows[start:start + size]).execute()
-            size = batch_size(8)
-            for start in range(0, len(contacts), size):
-                Contact.insert_many(contacts[start:start + size]).execute()
+            _insert(Customer, rows)
+            _insert(Contact, contacts)
         done += len(rows)
     db = proxy.obj
     if "postgresql" in url:
@@ -115,7 +133,7 @@ def sqlite_db(customers: int) -> str:
         data = None
     if data is not None and hasattr(data, "database"):
         found = data.database(customers)
-        return str(found)
+        return str(getattr(found, "url", found))
     path = DATA / f"desk-{customers}.db"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
@@ -129,6 +147,14 @@ def sqlite_db(customers: int) -> str:
 
 def pg_db(customers: int) -> str:
     """A PostgreSQL schema of so many customers (built once, reused)."""
+    try:
+        from tests.benchmarks import data  # the demo engineer's shared generator
+    except ImportError:
+        data = None
+    if data is not None and hasattr(data, "postgres"):
+        found = data.postgres(customers)
+        if found:
+            return str(found)
     from models.db import make_database
 
     schema = f"bench_desk_{customers}"
@@ -220,7 +246,10 @@ def explain(url: str) -> list[str]:
 
 def run(bench: Bench) -> None:
     sizes = [bench.n(1000, minimum=1000), bench.n(200_000, minimum=2000), bench.n(1_000_000, minimum=10_000)]
-    engines = [("sqlite", sqlite_db)] + ([("postgresql", pg_db)] if PG else [])
+    wanted = os.environ.get("CALLERS_BENCH_DESK_ENGINES", "sqlite,postgresql").split(",")
+    engines = [("sqlite", sqlite_db)] if "sqlite" in wanted else []
+    if PG and "postgresql" in wanted:
+        engines.append(("postgresql", pg_db))
     for engine, make in engines:
         results = {}
         for size in sizes:
