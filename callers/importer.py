@@ -331,6 +331,15 @@ def _dnc(value: str | None, tags: str | None) -> bool:
     return False
 
 
+# The longest value each field may hold (PostgreSQL refuses longer ones).
+_LIMITS = {
+    "customer": Customer.name.max_length, "external_id": Customer.external_id.max_length,
+    "industry": Customer.industry.max_length, "account_manager": Customer.account_manager.max_length,
+    "name": Contact.name.max_length, "title": Contact.title.max_length, "email": Contact.email.max_length,
+    "extension": Contact.extension.max_length, "contact_id": Contact.external_id.max_length,
+}
+
+
 class RowReader:
     """Turns the cells of one row into a `Row`, or raises Rejected/Skipped."""
 
@@ -349,6 +358,8 @@ class RowReader:
             for i in idxs:
                 if i < width:
                     value = cells[i].strip()
+                    if "\x00" in value:  # never meaningful; PostgreSQL refuses it
+                        value = value.replace("\x00", "").strip()
                     if value:
                         if value[0] == "'" and value[1:2] in _NEUTRALISED:
                             value = value[1:]  # a cell our CSV export protected
@@ -361,6 +372,10 @@ class RowReader:
             raise Rejected(f"{len(cells)} cells but the header has {self.width} columns "
                            f"(an unquoted delimiter?)")
         found = self.values(cells)
+        for name, value in found.items():
+            limit = _LIMITS.get(name)
+            if limit and len(value) > limit:
+                raise Rejected(f"{name} longer than {limit} characters")
         get = found.get
         desk_role = get("desk_role")
         if desk_role and normalise_header(desk_role) in _STAFF:

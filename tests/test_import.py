@@ -268,13 +268,15 @@ def test_one_bad_row_never_aborts(db, frozen, tmp_path):
                     "Good One,Ann,+44 20 7946 0300\n"
                     "Shifted,Bo,+44 20 7946 0301,extra,cells\n"
                     "Good Two,Cy,not a number\n"
-                    "Good Two,Di,+44 20 7946 0302\n", encoding="utf-8")
+                    "Good Two,Di,+44 20 7946 0302\n"
+                    f"{'Long' * 126},Ed,+44 20 7946 0303\n", encoding="utf-8")
     res = import_file(path)
-    assert _counts(res) == dict(rows=4, customers_created=2, customers_updated=0, contacts_created=2,
-                                contacts_updated=0, unchanged=0, duplicates=0, rejected=2, skipped=0)
+    assert _counts(res) == dict(rows=5, customers_created=2, customers_updated=0, contacts_created=2,
+                                contacts_updated=0, unchanged=0, duplicates=0, rejected=3, skipped=0)
     assert _problems(res) == [
         (3, "rejected", "5 cells but the header has 3 columns (an unquoted delimiter?)"),
         (4, "rejected", "phone 'not a number' is not a phone number"),
+        (6, "rejected", "customer longer than 500 characters"),
     ]
 
 
@@ -467,3 +469,13 @@ def test_progress_bar_only_on_a_terminal(db, frozen, tmp_path):
     text = out.decode("utf-8", "replace")
     assert "rows/s" in text and "importing" in text
     assert "3,000 rows: 3,000 contacts created" in text
+
+
+def test_nul_characters_late_in_a_file_are_dropped(db, frozen, tmp_path):
+    path = tmp_path / "nul.csv"
+    body = "Company,Contact,Phone\n" + "".join(f"C{i},P{i},+44 20 7946 {i:04d}\n" for i in range(3000))
+    path.write_bytes(body.encode() + b"Nul Co,Ze\x00ro,+44 20 7946 9999\n")
+    assert path.stat().st_size > 64 * 1024
+    res = import_file(path)
+    assert (res.contacts_created, res.rejected) == (3001, 0)
+    assert Contact.get(Contact.phone == "+442079469999").name == "Zero"
