@@ -534,7 +534,12 @@ def outcome_schedule(customer: Customer, outcome: str, callback_at: datetime | N
         if callback_at <= now:
             raise CallersError("the call-back time has already passed")
         update.update({Customer.due_rank: DUE_CALLBACK, Customer.callback_at: clock.to_db(callback_at)})
-        return update, callback_at, f"Call back {_when(callback_at, key)}"
+        message = f"Call back {_when(callback_at, key)}"
+        if not hours.inside(key, callback_at, rules):
+            opens = hours.next_open(key, callback_at, rules)
+            message += (f" (outside calling hours: shown from {_when(opens, key)})" if opens
+                        else " (outside calling hours)")
+        return update, callback_at, message
     if outcome == "do_not_call":
         update.update({Customer.do_not_call: True})
         return update, None, "Do not call: never due again"

@@ -317,6 +317,17 @@ def test_callback_is_due_at_that_time_before_anyone_else(db, now):
     assert back.name == "Never reached" and back.reason == "callback"
 
 
+def test_a_callback_promised_outside_hours_says_when_it_will_show(db, now):
+    now("2026-11-24T10:00:00+00:00")
+    factories.customer("Acme", phone=LONDON)
+    _, state = _call()
+    result = calls.end_call(state.call_id, "callback", callback_at="today 19:00")
+    assert result.next_due_at == utc("2026-11-24T19:00:00")
+    assert result.message == "Call back Tue 19:00 their time (outside calling hours: shown from Wed 09:00 their time)"
+    assert due.next_due("alice", now=utc("2026-11-24T19:00:00"), claim=False) is None
+    assert due.next_due("alice", now=utc("2026-11-25T09:00:00"), claim=False).reason == "callback"
+
+
 def test_callback_needs_a_future_time(db, now):
     now("2026-11-24T10:00:00+00:00")
     factories.customer("Acme", phone=LONDON)
