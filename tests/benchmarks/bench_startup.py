@@ -1,0 +1,143 @@
+"""`python -m tests.benchmarks startup`: how long until the desk shows the first
+due customer, against a bare Textual app (Header, a one-row DataTable, Footer)
+showing the same name, both measured in the same run.
+
+Each measurement is a fresh process (`python -m tests.benchmarks.bench_startup
+child ...`): the time runs from starting the process until the customer's name
+is in the rendered screen (80x24, headless), so interpreter start, imports,
+opening the database and the first query all count, for both apps alike.
+Runs alternate desk / bare; the figure is the median of each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.benchmarks.harness import ROOT, Bench, ms
+
+GOAL_RATIO = 1.4
+CUSTOMERS = 200_000  # shares bench-data/ with the desk benchmarks
+TIMEOUT = 120
+
+
+def _screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def _until_shown(app, expect: str):
+    async def pilot(_pilot) -> None:
+        while True:
+            try:
+                if expect in _screen_text(app):
+                    break
+            except Exception:  # the screen is still being built
+                pass
+            await asyncio.sleep(0.002)
+        print("READY", flush=True)
+        app.exit()
+
+    return pilot
+
+
+def child(kind: str, url: str, expect: str) -> None:
+    if kind == "desk":
+        from callers import database
+        from callers.app import CallersApp
+
+        database.open(url)
+        app = CallersApp(caller="bench")
+    else:
+        from textual.app import App
+        from textual.widgets import DataTable, Footer, Header
+
+        class Bare(App):
+            def compose(self):
+                yield Header()
+                yield DataTable()
+                yield Footer()
+
+            def on_mount(self) -> None:
+                table = self.query_one(DataTable)
+                table.add_columns("Customer", "Phone")
+                table.add_row(expect, "+44 20 7946 0958")
+
+        app = Bare()
+    app.run(headless=True, size=(80, 24), auto_pilot=_until_shown(app, expect))
+
+
+def _once(kind: str, url: str, expect: str, env: dict) -> float:
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.bench_startup", "child", kind, url, expect],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        elapsed = time.perf_counter() - start
+        proc.wait(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if line.strip() != "READY":
+        raise RuntimeError(f"{kind} never showed {expect!r}: {proc.stderr.read()[-2000:]}")
+    return elapsed
+
+
+def run(bench: Bench) -> None:
+    from tests.benchmarks import data
+
+    customers = bench.n(CUSTOMERS)
+    source = data.database(customers)
+    repeats = 7 if bench.scale >= 1 else 3
+    with tempfile.TemporaryDirectory(prefix="callers-startup-") as tmp:
+        # A copy: the desk claims the customer it shows; the shared file stays as built.
+        from models.db import sqlite_path
+
+        path = Path(tmp) / "desk.db"
+        shutil.copy(sqlite_path(source), path)
+        url = f"sqlite:///{path}"
+        env = dict(os.environ, CALLERS_NOW=data.BUILT_AT, CALLERS_HOME=str(Path(tmp) / "home"))
+        env.pop("CALLERS_DB", None)
+        expect = _first_due(url, env)
+        desk, bare = [], []
+        _once("bare", url, expect, env)  # warm the OS file cache for both
+        _once("desk", url, expect, env)
+        for _ in range(repeats):
+            desk.append(_once("desk", url, expect, env))
+            bare.append(_once("bare", url, expect, env))
+    desk_s, bare_s = statistics.median(desk), statistics.median(bare)
+    ratio = desk_s / bare_s
+    bench.note(f"{customers:,} customers; {repeats} runs each, desk {[ms(t) for t in desk]} ms, "
+               f"bare {[ms(t) for t in bare]} ms")
+    bench.figure("desk start-up to first due customer", ms(desk_s), "ms", f"<= {GOAL_RATIO}x bare",
+                 baseline=f"bare Textual app {ms(bare_s)} ms")
+    bench.figure("desk start-up ratio", round(ratio, 3), "x", f"<= {GOAL_RATIO}",
+                 baseline=f"bare Textual app {ms(bare_s)} ms", ok=ratio <= GOAL_RATIO)
+
+
+def _first_due(url: str, env: dict) -> str:
+    """The name the desk will show (asked in a child, so this process stays clean)."""
+    code = ("import sys\n"
+            "from callers import database, due\n"
+            "database.open(sys.argv[1])\n"
+            "found = due.next_due('bench', claim=False)\n"
+            "print(found.name if found else '')\n")
+    out = subprocess.run([sys.executable, "-c", code, url], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=TIMEOUT)
+    name = out.stdout.strip()
+    if not name:
+        raise RuntimeError(f"nobody is due in {url}: {out.stderr[-2000:]}")
+    return name
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "child":
+        child(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        sys.exit("usage: python -m tests.benchmarks startup")
