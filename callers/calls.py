@@ -335,9 +335,14 @@ def start_call(call_id: int, now: datetime | None = None) -> datetime:
 
 def _phone(value: str | None, customer: Customer) -> phones.Phone:
     try:
-        return phones.parse(value, customer.country)
+        number = phones.parse(value, customer.country)
     except phones.PhoneError as exc:
         raise CallersError(str(exc)) from None
+    if len(number.timezone) > Contact.timezone.max_length:
+        # e.g. a US toll-free number: phonenumbers places it in 42 zones, which
+        # never share calling hours and do not fit the column.
+        raise CallersError(f"phone {value!r} spans {len(number.zones)} time zones; ask for a direct number")
+    return number
 
 
 def _contact_of(customer: Customer, contact_id: str) -> Contact:
