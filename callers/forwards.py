@@ -209,7 +209,9 @@ def create(customer_id: int, department: str, caller: str, note: str | None = No
 
     `department` is a name (any case) or a kind; account-manager forwards go to
     the customer's account manager. The contact defaults to the one the
-    customer is called on.
+    customer is called on. Given an explicit `now`, filing the same forward
+    again (same customer, department, caller, call, note and time) returns
+    the one already saved: safe to replay.
     """
     caller = (caller or "").strip()
     if not caller:
@@ -229,6 +231,15 @@ def create(customer_id: int, department: str, caller: str, note: str | None = No
         assignee = None
         if dept.kind == ACCOUNT_MANAGER:
             assignee = (customer.account_manager or "").strip() or None
+        if now is not None:
+            # A replay (e.g. from the desk's outbox) passes the original time:
+            # the same forward already saved is returned, not filed twice.
+            same = (Forward.select().where(Forward.customer == customer.id, Forward.department == dept.id,
+                                           Forward.caller == caller, Forward.created_at == at,
+                                           Forward.call == call_id if call_id else Forward.call.is_null())
+                    .first())
+            if same is not None and same.note == note:
+                return Filed(same.id, dept.name, same.assignee, confirmation(dept.name, dept.kind, same.assignee))
         row = Forward.create(customer=customer.id, call=call_id, contact=contact_id, caller=caller,
                              department=dept.id, assignee=assignee, note=note, status="open",
                              created_at=at)

@@ -103,6 +103,18 @@ def test_create_records_call_and_contact_and_empty_note(acme):
     assert (row.call_id, row.contact_id, row.note) == (call.id, acme.call_contact, None)
 
 
+def test_replay_with_the_same_time_files_once(acme):
+    from callers import clock
+
+    at = clock.now()
+    first = forwards.create(acme.id, "Billing", "amy", note="twice?", now=at)
+    again = forwards.create(acme.id, "billing", "amy", note="twice?", now=at)
+    assert again == first
+    other = forwards.create(acme.id, "Billing", "amy", note="another problem", now=at)
+    assert other.id != first.id
+    assert Forward.select().count() == 2 and ForwardEvent.select().count() == 2
+
+
 def test_unknown_department_lists_known_ones(acme):
     with pytest.raises(CallersError) as err:
         forwards.create(acme.id, "Legal", "amy")
