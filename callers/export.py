@@ -171,9 +171,12 @@ def export(what: str, fmt: str = "csv", path: Path | None = None, out: TextIO | 
             # A BOM so spreadsheets read UTF-8 CSV right; JSON stays plain UTF-8.
             encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
             tmp = Path(str(path) + ".part")
-            with open(tmp, "w", encoding=encoding, newline="") as handle:
-                count = write_csv(handle, what, items) if fmt == "csv" else write_json(handle, items)
-            tmp.replace(path)
+            try:
+                with open(tmp, "w", encoding=encoding, newline="") as handle:
+                    count = write_csv(handle, what, items) if fmt == "csv" else write_json(handle, items)
+                tmp.replace(path)
+            finally:
+                tmp.unlink(missing_ok=True)
             return count
         out = out or sys.stdout
         return write_csv(out, what, items) if fmt == "csv" else write_json(out, items)

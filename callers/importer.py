@@ -685,18 +685,23 @@ class Importer:
 
         # Existing contacts of these customers.
         cust_ids = list({cust.id for _, cust, _ in placed if id(cust) not in seen_new})
-        people: dict[int, list[_Person]] = {}
+        people: dict[int, _People] = {}
         for chunk in _chunks(cust_ids, max(1, max_variables() - 10)):
             for row in Contact.select(*_CONTACT_COLS).where(Contact.customer.in_(chunk)).tuples():
                 person = _Person(row)
-                people.setdefault(person.customer_id, []).append(person)
+                mine = people.get(person.customer_id)
+                if mine is None:
+                    mine = people[person.customer_id] = _People()
+                mine.add(person)
 
         new_people: list[_Person] = []
         updates: dict[int, dict] = {}
         queue_changed: set[int] = set()  # customers whose callable contacts changed
         for row, cust, changed_customer in placed:
-            mine = people.setdefault(cust.id, [])
-            person = _match(mine, row)
+            mine = people.get(cust.id)
+            if mine is None:
+                mine = people[cust.id] = _People()
+            person = mine.match(row)
             if person is None:
                 person = _Person()
                 person.id = None
@@ -715,7 +720,7 @@ class Importer:
                 person.unreachable = False
                 person.active = True
                 person.cust = cust
-                mine.append(person)
+                mine.add(person)
                 new_people.append(person)
                 res.contacts_created += 1
                 queue_changed.add(cust.id)
@@ -728,6 +733,7 @@ class Importer:
             self.touched.add(person.id)
             changes = _contact_changes(person, row)
             if changes:
+                mine.index(person)
                 updates[person.id] = changes
                 if changes.keys() & {"phone", "do_not_call", "role", "timezone", "unreachable"}:
                     queue_changed.add(cust.id)
@@ -765,7 +771,8 @@ class Importer:
 
         if queue_changed:
             self._customers_do_not_call(list(queue_changed))
-            self._point_at_contacts({cid: people.get(cid, ()) for cid in queue_changed})
+            self._point_at_contacts({cid: people[cid].all if cid in people else ()
+                                     for cid in queue_changed})
 
     def _point_at_contacts(self, contacts: dict) -> None:
         """`queue.refresh_contact` for many customers at once: the same choice
@@ -830,24 +837,56 @@ def _same_email(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and a.casefold() == b.casefold()
 
 
-def _match(people: list[_Person], row: Row) -> _Person | None:
-    """The contact a row describes: same source id, else same number, else same e-mail."""
-    def compatible(p: _Person) -> bool:
-        return not (row.contact_id and p.external_id and p.external_id != row.contact_id)
+class _People:
+    """One customer's contacts, indexed by source id, number and e-mail, so a
+    customer with thousands of contacts is matched in constant time per row."""
 
-    if row.contact_id:
-        for p in people:
-            if p.external_id == row.contact_id:
-                return p
-    numbers = {row.phone} | ({row.alt_phone} if row.alt_phone else set())
-    for p in people:
-        if (p.phone in numbers or (p.alt_phone and p.alt_phone in numbers)) and compatible(p):
-            return p
-    if row.email:
-        for p in people:
-            if _same_email(p.email, row.email) and compatible(p):
-                return p
-    return None
+    __slots__ = ("all", "by_ext", "by_phone", "by_email")
+
+    def __init__(self):
+        self.all: list[_Person] = []
+        self.by_ext: dict[str, list[_Person]] = {}
+        self.by_phone: dict[str, list[_Person]] = {}
+        self.by_email: dict[str, list[_Person]] = {}
+
+    def add(self, p: _Person) -> None:
+        self.all.append(p)
+        self.index(p)
+
+    def index(self, p: _Person) -> None:
+        """(Re-)index a contact under its current id, numbers and e-mail."""
+        def put(table, key):
+            bucket = table.setdefault(key, [])
+            if p not in bucket:
+                bucket.append(p)
+
+        if p.external_id:
+            put(self.by_ext, p.external_id)
+        for number in (p.phone, p.alt_phone):
+            if number:
+                put(self.by_phone, number)
+        if p.email:
+            put(self.by_email, p.email.casefold())
+
+    def match(self, row: Row) -> _Person | None:
+        """The contact a row describes: same source id, else same number, else same e-mail."""
+        def compatible(p: _Person) -> bool:
+            return not (row.contact_id and p.external_id and p.external_id != row.contact_id)
+
+        if row.contact_id:
+            for p in self.by_ext.get(row.contact_id, ()):
+                if p.external_id == row.contact_id:
+                    return p
+        numbers = (row.phone, row.alt_phone) if row.alt_phone else (row.phone,)
+        for number in numbers:
+            for p in self.by_phone.get(number, ()):
+                if (p.phone == number or p.alt_phone == number) and compatible(p):
+                    return p
+        if row.email:
+            for p in self.by_email.get(row.email.casefold(), ()):
+                if _same_email(p.email, row.email) and compatible(p):
+                    return p
+        return None
 
 
 def _contact_changes(p: _Person, row: Row) -> dict:
@@ -906,6 +945,8 @@ def import_file(path, *, region: str | None = None, maps: Iterable[str] = (), dr
             import csv
 
             rejects_path = Path(rejects_path)
+            if rejects_path.exists() and rejects_path.resolve() == Path(path).resolve():
+                raise CallersError(f"--rejects {rejects_path} is the file being imported; name another file")
             encoding = table.encoding if table.encoding != "utf-16" else "utf-8-sig"
             rejects_handle = open(rejects_path, "w", encoding=encoding, errors="replace", newline="")
             writer = csv.writer(rejects_handle, delimiter=table.delimiter, lineterminator="\r\n")

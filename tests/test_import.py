@@ -479,3 +479,24 @@ def test_nul_characters_late_in_a_file_are_dropped(db, frozen, tmp_path):
     res = import_file(path)
     assert (res.contacts_created, res.rejected) == (3001, 0)
     assert Contact.get(Contact.phone == "+442079469999").name == "Zero"
+
+
+def test_one_customer_with_thousands_of_contacts(db, frozen, tmp_path):
+    path = tmp_path / "one.csv"
+    rows = "".join(f"Mega Corp,Person {i},+1 212 2{i // 10000:02d}-{i % 10000:04d},p{i}@mega.example\n"
+                   for i in range(4200))
+    path.write_text("Company,Contact,Phone,Email\n" + rows + "Mega Corp,Again,+1 212 200-4199,\n"
+                    "Mega Corp,Mail Again,,P7@MEGA.example\n", encoding="utf-8")
+    res = import_file(path)
+    assert (res.customers_created, res.contacts_created, res.duplicates, res.rejected) == (1, 4200, 1, 1)
+    assert res.reasons["rejected: no phone number"] == 1
+    again = import_file(path)
+    assert (again.unchanged, again.duplicates, again.contacts_created) == (4200, 1, 0)
+
+
+def test_rejects_file_must_not_be_the_input(db, tmp_path, capsys):
+    path = tmp_path / "in.csv"
+    path.write_text("Company,Phone\nA,+44 20 7946 0500\n", encoding="utf-8")
+    assert main(["import", str(path), "--rejects", str(path)]) == 1
+    assert "is the file being imported" in capsys.readouterr().err
+    assert path.read_text(encoding="utf-8") == "Company,Phone\nA,+44 20 7946 0500\n"
