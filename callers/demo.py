@@ -53,7 +53,7 @@ from models.tables import (
 
 # Bump when the generator makes different rows for the same seed (benchmark
 # databases cached in bench-data/ are then rebuilt).
-VERSION = 1
+VERSION = 2
 DUE_PARKED = 3  # callers.due.DUE_PARKED (imported lazily there; same value)
 
 DAY = 86400
@@ -251,6 +251,7 @@ DEPARTMENT_PEOPLE = {
     "other": ["Kim Novak"],
 }
 
+ROLE_RANK = {"buyer": 0, "user": 1, "other": 2}  # callers.queue.ROLE_ORDER
 FAILURES = ("no_answer", "voicemail", "busy")
 FAILURE_CUM = [0.55, 0.85, 1.0]
 # What the customer is doing at the end of the history, with weights.
@@ -587,9 +588,12 @@ class _Generator:
         return slug
 
     def _person(self, lang: str) -> tuple[str, str, str]:
-        lang = {"ch": "de" if self.rng.random() < 0.6 else "fr"}.get(lang, lang)
-        first, last = self._pick(FIRST[lang]), self._pick(LAST[lang])
-        if lang == "ja" and self.rng.random() < 0.5:
+        r = self.rng.random
+        if lang == "ch":
+            lang = "de" if r() < 0.6 else "fr"
+        firsts, lasts = FIRST[lang], LAST[lang]
+        first, last = firsts[int(r() * len(firsts))], lasts[int(r() * len(lasts))]
+        if lang == "ja" and r() < 0.5:
             return f"{last} {first}", first, last  # family name first, as on a meishi
         return f"{first} {last}", first, last
 
@@ -652,7 +656,7 @@ class _Generator:
         n_contacts = 1 if roll < 0.22 else 2 if roll < 0.62 else 3 if roll < 0.88 else 4
         roles = ["buyer"] + [("buyer" if r() < 0.15 else "user" if r() < 0.9 else "other")
                              for _ in range(n_contacts - 1)]
-        roles.sort(key=lambda role: {"buyer": 0, "user": 1, "other": 2}[role])
+        roles.sort(key=ROLE_RANK.__getitem__)
         domain = f"{self._slug(self._key(name).split(' ')[0])}.{COUNTRIES[code][2]}"
         fixed, mobile = self.fixed[code], self.mobile[code]
         switchboard = fixed[int(r() * len(fixed))]
