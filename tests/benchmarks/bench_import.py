@@ -102,14 +102,31 @@ print(json.dumps({"seconds": seconds, "rss_mb": rss(), "rss_before_mb": before,
 """
 
 
-def import_in_subprocess(db_url: str, csv_path: Path) -> dict:
-    env = dict(os.environ, CALLERS_HOME=str(csv_path.parent / "home"))
+_FLOOR_CHILD = r"""
+import json, sys
+from pathlib import Path
+from tests.benchmarks.bench_import import floor
+print(json.dumps({"seconds": floor(Path(sys.argv[1]), Path(sys.argv[2]))}))
+"""
+
+
+def _child(code: str, *args: str, home: Path) -> dict:
+    env = dict(os.environ, CALLERS_HOME=str(home))
     env.pop("CALLERS_NOW", None)
-    proc = subprocess.run([sys.executable, "-c", _CHILD, db_url, str(csv_path)], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"import failed: {proc.stderr.strip()[-2000:]}")
+        raise RuntimeError(f"benchmark child failed: {proc.stderr.strip()[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def import_in_subprocess(db_url: str, csv_path: Path) -> dict:
+    return _child(_CHILD, db_url, str(csv_path), home=csv_path.parent / "home")
+
+
+def floor_in_subprocess(csv_path: Path, db_path: Path) -> float:
+    """The floor in a fresh process too, so both start with cold phonenumbers caches."""
+    return _child(_FLOOR_CHILD, str(csv_path), str(db_path), home=csv_path.parent / "home")["seconds"]
 
 
 def run(bench) -> None:
@@ -120,8 +137,14 @@ def run(bench) -> None:
         generate(csv_path, rows)
         bench.note(f"{rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB, "
                    f"{rows // CONTACTS_PER_CUSTOMER:,} customers")
-        base = floor(csv_path, tmp / "floor.db")
-        first = import_in_subprocess(str(tmp / "callers.db"), csv_path)
+        # Best of two for each, alternated, in fresh processes: the machine is shared.
+        floors, imports = [], []
+        for attempt in range(2):
+            floors.append(floor_in_subprocess(csv_path, tmp / f"floor{attempt}.db"))
+            imports.append(import_in_subprocess(str(tmp / f"callers{attempt}.db"), csv_path))
+        base = min(floors)
+        first = min(imports, key=lambda r: r["seconds"])
+        first["rss_mb"] = max(r["rss_mb"] for r in imports)
         res = first["result"]
         if res["contacts_created"] != rows or res["rejected"]:
             bench.note(f"unexpected counts: {res}")
@@ -132,7 +155,7 @@ def run(bench) -> None:
         bench.figure("import / floor", round(ratio, 2), "x", "<= 1.6", ok=ratio <= 1.6)
         bench.figure("import peak RSS", round(first["rss_mb"], 1), "MB", "<= 150", ok=first["rss_mb"] <= 150,
                      baseline=f"{first['rss_before_mb']:.0f} MB once modules are loaded, before the import")
-        again = import_in_subprocess(str(tmp / "callers.db"), csv_path)
+        again = import_in_subprocess(str(tmp / "callers0.db"), csv_path)
         if again["result"]["unchanged"] != rows:
             bench.note(f"re-import was not all unchanged: {again['result']}")
         bench.figure(f"re-import {rows:,} rows (all unchanged)", round(again["seconds"], 3), "s",
