@@ -53,7 +53,7 @@ from models.tables import (
 
 # Bump when the generator makes different rows for the same seed (benchmark
 # databases cached in bench-data/ are then rebuilt).
-VERSION = 2
+VERSION = 3
 DUE_PARKED = 3  # callers.due.DUE_PARKED (imported lazily there; same value)
 
 DAY = 86400
@@ -474,11 +474,15 @@ class _Generator:
         self.forward_rate = forwards / customers if customers else 0.0
         self.forward_debt = 0.0
         self.forwards_left = forwards
-        # Failed attempts before each completed call: tuned so that the calls
-        # per customer come out near `calls_per_customer` (the base plan below
-        # makes about 1.6 calls and 0.7 completed calls per customer).
-        extra = max(0.0, (calls_per_customer - 1.6) / 0.7)
-        self.retry_p = extra / (1.0 + extra)
+        # Failed attempts before each completed call: the base plan below makes
+        # about 1.6 calls and 0.7 completed calls per customer; the mean number
+        # of failures before a success is steered customer by customer so that
+        # the calls made follow `calls_per_customer` (as far as 120 days allow).
+        self.calls_target = float(calls_per_customer)
+        self.base_extra = max(0.0, (self.calls_target - 1.6) / 0.7)
+        self.calls_made = 0
+        self.customers_made = 0
+        self.retry_p = self.base_extra / (1.0 + self.base_extra)
         self.country_codes = list(COUNTRIES)
         self.country_cum = _cumulative([COUNTRIES[c][0] for c in self.country_codes])
         self.industry_cum = _cumulative(INDUSTRY_WEIGHTS)
@@ -623,7 +627,7 @@ class _Generator:
             out.append(day)
         return out
 
-    def _geometric(self, cap: int = 8) -> int:
+    def _geometric(self, cap: int = 12) -> int:
         k, r, p = 0, self.rng.random, self.retry_p
         while k < cap and r() < p:
             k += 1
@@ -635,6 +639,11 @@ class _Generator:
         rng, r = self.rng, self.rng.random
         fmt, now = self.fmt, self.now
         rows = self.chunk_rows
+        deficit = self.calls_target * self.customers_made - self.calls_made
+        extra = min(12.0, max(0.0, self.base_extra + 0.25 * deficit))
+        self.retry_p = extra / (1.0 + extra)
+        calls_before = self.ids["call"]
+        self.customers_made += 1
         cid = self.ids["customer"]
         self.ids["customer"] += 1
 
@@ -894,6 +903,7 @@ class _Generator:
             self.forwards_left -= count
         if completed_calls:
             self.last_completed = (cid, am, completed_calls[-1])
+        self.calls_made += self.ids["call"] - calls_before
 
     def _callback_time(self, end: int, offset: int) -> int:
         r = self.rng.random
