@@ -26,11 +26,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from peewee import Case, Select, fn
+from peewee import SQL, Case, Select, fn
 
 from callers import clock, settings
 from callers.errors import CallersError
@@ -250,7 +251,9 @@ def _median_from_histogram(buckets: dict[int, int]) -> float | None:
 
 
 def _sum_if(condition) -> fn:
-    return fn.SUM(Case(None, [(condition, 1)], 0))
+    """How many rows meet the condition: COUNT(*) FILTER (WHERE ...), which
+    both engines know and which SQLite runs far faster than SUM(CASE ...)."""
+    return fn.COUNT(SQL("*")).filter(condition)
 
 
 def _int(value) -> int:
@@ -367,35 +370,39 @@ def call_figures(period: Period, target_seconds: int | None = None) -> tuple[Cal
     since, until = clock.to_db(period.since), clock.to_db(period.until)
     total = CallFigures(target_seconds=target)
     callers: dict[str, CallerFigures] = {}
+    secs = seconds_between(Call.started_at, Call.ended_at)
+    histograms: dict[str, dict[int, int]] = {}
     with connection():
-        unanswered = Call.started_at.is_null()
-        for caller, outcome, not_reached, count in (
-                Call.select(Call.caller, Call.outcome, _sum_if(unanswered), fn.COUNT(Call.id))
-                .where(_in_period(since, until))
-                .group_by(Call.caller, Call.outcome).tuples()):
-            fig = callers.setdefault(caller, CallerFigures(caller))
-            count, not_reached = _int(count), _int(not_reached)
-            fig.count += count
-            total.count += count
-            # An unanswered call with an outcome is "not reached"; one without is still on the desk.
-            if outcome is not None:
-                fig.not_reached += not_reached
-                total.not_reached += not_reached
-            if outcome == "completed":
-                fig.completed += count
-                total.completed += count
-            key = outcome or "in_progress"
-            total.outcomes[key] = total.outcomes.get(key, 0) + count
-
-        # Call lengths as a histogram of whole seconds per caller: the medians
-        # and shares come from a few hundred grouped rows, never from every call.
-        secs = seconds_between(Call.started_at, Call.ended_at)
-        histograms: dict[str, dict[int, int]] = {}
-        for caller, value, count in (
-                Call.select(Call.caller, secs, fn.COUNT(Call.id))
-                .where(Call.started_at >= since, Call.started_at < until, Call.ended_at.is_null(False))
-                .group_by(Call.caller, secs).tuples()):
-            histograms.setdefault(caller, {})[int(value)] = _int(count)
+        # Answered calls, by the time they started: counts per caller and
+        # outcome, and their lengths as a histogram of whole seconds (the
+        # medians and shares come from these few hundred grouped rows).
+        answered = (Call.select(Call.caller, Call.outcome, secs, fn.COUNT(Call.id))
+                    .where(Call.started_at >= since, Call.started_at < until)
+                    .group_by(Call.caller, Call.outcome, secs).tuples())
+        # Calls nobody answered, by the time they ended. (COALESCE keeps
+        # SQLite on the ended_at index rather than walking every unanswered
+        # call ever made through the started_at index.)
+        unanswered = (Call.select(Call.caller, Call.outcome, SQL("NULL"), fn.COUNT(Call.id))
+                      .where(Call.ended_at >= since, Call.ended_at < until,
+                             fn.COALESCE(Call.started_at, None).is_null())
+                      .group_by(Call.caller, Call.outcome).tuples())
+        for rows, reached in ((list(answered), True), (list(unanswered), False)):
+            for caller, outcome, length, count in rows:
+                fig = callers.setdefault(caller, CallerFigures(caller))
+                count = _int(count)
+                fig.count += count
+                total.count += count
+                if outcome == "completed":
+                    fig.completed += count
+                    total.completed += count
+                elif not reached and outcome is not None:
+                    fig.not_reached += count
+                    total.not_reached += count
+                key = outcome or "in_progress"
+                total.outcomes[key] = total.outcomes.get(key, 0) + count
+                if length is not None:
+                    bucket = histograms.setdefault(caller, {})
+                    bucket[int(length)] = bucket.get(int(length), 0) + count
 
     overall: dict[int, int] = {}
     for caller, buckets in histograms.items():
@@ -456,17 +463,30 @@ def customer_figures(period: Period, completed_calls: int, now: datetime | None 
     any_ref, states = rest[0], rest[1:]
 
     callable_customers = customers - dnc
-    days = max(period.days, 1.0)
-    per_day = completed_calls / days
-    coverage = Coverage(customers, reached, overdue, never, unreachable, needs, dnc, cycle,
-                        round(per_day, 1) if completed_calls else None,
-                        round(callable_customers / per_day, 0) if completed_calls and callable_customers else None)
+    coverage = Coverage(customers, reached, overdue, never, unreachable, needs, dnc, cycle)
+    _pace(coverage, completed_calls, period)
     freshness = Freshness(callable_customers,
                           *[Fact(n, _share(n, callable_customers)) for n in fresh])
     references = {"referenceable": any_ref, **dict(zip(REFERENCE_KINDS, refs))}
     implementation = dict(zip(IMPLEMENTATION_STATES, states))
     implementation["unknown"] = customers - sum(states)
     return coverage, freshness, references, implementation
+
+
+def _pace(coverage: Coverage, completed_calls: int, period: Period) -> None:
+    """Completed calls a day in the period (at least a day long), and the days
+    that pace needs to reach every customer we call."""
+    callable_customers = coverage.customers - coverage.do_not_call
+    per_day = completed_calls / max(period.days, 1.0)
+    coverage.completed_per_day = round(per_day, 1) if completed_calls else None
+    coverage.days_to_reach_everyone = (round(callable_customers / per_day, 0)
+                                       if completed_calls and callable_customers else None)
+
+
+def _per_month(gone: int, wrong: int, contacts: int, period: Period) -> Decay:
+    months = max(period.days, 1.0) / MONTH_DAYS
+    per_month = round((gone + wrong) / months / contacts, 4) if contacts else None
+    return Decay(contacts, gone, wrong, per_month)
 
 
 def decay(period: Period, wrong_number_calls: int) -> Decay:
@@ -479,10 +499,7 @@ def decay(period: Period, wrong_number_calls: int) -> Decay:
                 .where(CallAnswer.step == "contacts", CallAnswer.answered_at >= since,
                        CallAnswer.answered_at < until, CallAnswer.key ** "contact:%:gone")
                 .scalar()) or 0
-    found = gone + wrong_number_calls
-    months = max(period.days, 1.0) / MONTH_DAYS
-    per_month = round(found / months / contacts, 4) if contacts else None
-    return Decay(contacts, int(gone), wrong_number_calls, per_month)
+    return _per_month(int(gone), wrong_number_calls, contacts, period)
 
 
 # ---- features --------------------------------------------------------------
@@ -493,9 +510,12 @@ def feature_figures() -> tuple[list[FeatureFigures], int]:
     live = Customer.implementation_state == "live"
     with connection():
         live_customers = Customer.select().where(live).count()
+        # Live customers first (an index), then their features (an index):
+        # never a walk over every customer's features.
+        live_ids = Customer.select(Customer.id).where(live)
         used = dict(CustomerFeature.select(CustomerFeature.feature, fn.COUNT(CustomerFeature.id))
-                    .join(Customer, on=(CustomerFeature.customer == Customer.id))
-                    .where(CustomerFeature.in_production == True, live)  # noqa: E712
+                    .where(CustomerFeature.customer.in_(live_ids),
+                           CustomerFeature.in_production == True)  # noqa: E712
                     .group_by(CustomerFeature.feature).tuples())
         features = list(Feature.select().where(Feature.active == True)  # noqa: E712
                         .order_by(Feature.position, Feature.name))
@@ -509,28 +529,58 @@ def feature_figures() -> tuple[list[FeatureFigures], int]:
 
 
 def build(period: Period, now: datetime | None = None,
-          cancelled: Callable[[], bool] | None = None) -> Report:
-    """Every figure for the period. `cancelled` is asked between the queries;
-    when it says True, `Cancelled` is raised (a dashboard that moved on)."""
+          cancelled: Callable[[], bool] | None = None, parallel: bool = True) -> Report:
+    """Every figure for the period.
+
+    The sections are independent queries; with `parallel` they run at once on
+    three connections of their own (SQLite in WAL mode and PostgreSQL both let
+    readers run side by side), which roughly halves the wall time on a big
+    database. `cancelled` is asked before each section starts and when they
+    are done; when it says True, `Cancelled` is raised (a dashboard that moved
+    on to another period) and no further section starts.
+    """
     now = now or clock.now()
 
     def check() -> None:
         if cancelled is not None and cancelled():
             raise Cancelled()
 
-    with connection():
-        values = settings.get_all()
-        check()
-        calls, callers = call_figures(period, values["target_seconds"])
-        check()
-        departments = department_figures(period, calls.completed, now)
-        check()
-        coverage, freshness, references, implementation = customer_figures(
-            period, calls.completed, now, values["cycle_days"])
-        check()
-        freshness.decay = decay(period, calls.outcomes.get("wrong_number", 0))
-        check()
-        features, live = feature_figures()
+    values = settings.get_all()
+
+    def run(section: Callable[[], object]) -> Callable[[], object]:
+        def task():
+            check()
+            with connection():
+                return section()
+        return task
+
+    sections = [
+        run(lambda: call_figures(period, values["target_seconds"])),
+        run(lambda: customer_figures(period, 0, now, values["cycle_days"])),
+        run(lambda: department_figures(period, 0, now)),
+        run(lambda: decay(period, 0)),
+        run(feature_figures),
+    ]
+    check()
+    if parallel:
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
+            futures = [pool.submit(task) for task in sections]
+            try:
+                results = [f.result() for f in futures]
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+    else:
+        results = [task() for task in sections]
+    check()
+    (calls, callers), (coverage, freshness, references, implementation), departments, found, \
+        (features, live) = results
+    # The figures that depend on how many calls were completed, or found wrong numbers.
+    for d in departments:
+        d.per_100_calls = round(100 * d.forwarded / calls.completed, 1) if calls.completed else None
+    _pace(coverage, calls.completed, period)
+    freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
     return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
                   references, implementation)
 

@@ -184,8 +184,11 @@ class SupervisorScreen(Screen):
         Binding("left", "next_tab(-1)", "Previous panel", id="supervisor-previous-tab", show=False),
     ]
 
-    def __init__(self, user: str, period: str = "30", refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(self, user: str, period: str = "30", refresh_seconds: float = REFRESH_SECONDS,
+                 parallel: bool = False) -> None:
         super().__init__()
+        # One query at a time by default: the keys stay quick while a refresh runs.
+        self.parallel = parallel
         self.user = user
         self.period_key = period if period in report.PERIOD_KEYS else "30"
         self.refresh_seconds = refresh_seconds
@@ -276,7 +279,7 @@ class SupervisorScreen(Screen):
     @work(thread=True, exit_on_error=False, group="supervisor-load", name="supervisor-load")
     def fetch(self, key: str) -> tuple[str, Report]:
         period = report.period_for(key)
-        return key, report.build(period, cancelled=lambda: self.period_key != key)
+        return key, report.build(period, cancelled=lambda: self.period_key != key, parallel=self.parallel)
 
     def arm(self, delay: float) -> None:
         if self._timer is not None:

@@ -342,3 +342,8 @@ def test_report_features(world, capsys):
 def test_report_errors_are_one_line(db, capsys):
     code, out, err = run(capsys, "--since", "yesterday")
     assert code != 0 and err.count("\n") == 1 and "is not a date" in err
+
+
+def test_serial_and_parallel_agree(world):
+    period = report.period_for("30")
+    assert report.to_dict(report.build(period, parallel=False)) == report.to_dict(world)
