@@ -85,6 +85,11 @@ def database(customers: int, calls_per_customer: float = 3, forwards: int | None
     sidecar.unlink(missing_ok=True)
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
+    # The same database made by an older generator is of no more use (and large).
+    stem = _name(wanted).rsplit("-g", 1)[0]
+    for old in DATA.glob(f"{stem}-g*.db*"):
+        if not old.name.startswith(path.name):
+            old.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
     made = _build(url, wanted)
     sidecar.write_text(json.dumps({"wanted": wanted, "made": made}, indent=2) + "\n")
