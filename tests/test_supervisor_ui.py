@@ -109,12 +109,12 @@ async def test_a_period_key_during_a_slow_refresh_does_not_wait(world, monkeypat
     build = report.build
     seen = []
 
-    def slow(period, now=None, cancelled=None):
+    def slow(period, now=None, cancelled=None, **kwargs):
         seen.append(period.label)
         if len(seen) == 2:  # the first timed refresh after the initial load hangs
             started.set()
             gate.wait(10)
-        return build(period, now, cancelled)
+        return build(period, now, cancelled, **kwargs)
 
     monkeypatch.setattr(report, "build", slow)
     app = app_for(refresh_seconds=0.01)
