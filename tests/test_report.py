@@ -347,3 +347,16 @@ def test_report_errors_are_one_line(db, capsys):
 def test_serial_and_parallel_agree(world):
     period = report.period_for("30")
     assert report.to_dict(report.build(period, parallel=False)) == report.to_dict(world)
+
+
+def test_only_supervisors_see_the_figures(db, capsys):
+    from callers import access
+
+    access.add_user("sam", "supervisor")
+    access.add_user("carl", "caller")
+    code, out, err = run(capsys, "--as", "carl", "--format", "json")
+    assert code != 0 and out == "" and err.count("\n") == 1 and "needs a supervisor" in err
+    assert main(["supervisor", "--as", "carl"]) != 0  # refused before any screen opens
+    assert "needs a supervisor" in capsys.readouterr().err
+    code, out, _ = run(capsys, "--as", "sam", "--format", "json")
+    assert code == 0 and json.loads(out)["coverage"]["customers"] == 0
