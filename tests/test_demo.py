@@ -347,3 +347,24 @@ async def test_the_desk_opens_on_a_demo_database_with_a_number_to_dial(db, now):
             if re.search(r"\+\d{1,3} \d", text):
                 break
         assert re.search(r"\+\d{1,3} \d", text), text
+
+
+def test_the_real_command_exits_zero_with_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    target = tmp_path / "x.db"
+    env = dict(os.environ, CALLERS_NOW=TUESDAY_AFTERNOON, CALLERS_HOME=str(tmp_path / "home"))
+    env.pop("CALLERS_DB", None)
+    done = subprocess.run([sys.executable, "-m", "callers", "--db", f"sqlite:///{target}", "demo",
+                           "--customers", "40", "--no-ui"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("40 customers, ") and str(target) in lines[0]
+    again = subprocess.run([sys.executable, "-m", "callers", "--db", str(target), "demo", "--no-ui"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert again.returncode == 1 and again.stdout == ""
+    assert again.stderr.startswith("callers: error: ") and "--replace" in again.stderr
+    assert "Traceback" not in again.stderr
