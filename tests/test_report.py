@@ -360,3 +360,5 @@ def test_only_supervisors_see_the_figures(db, capsys):
     assert "needs a supervisor" in capsys.readouterr().err
     code, out, _ = run(capsys, "--as", "sam", "--format", "json")
     assert code == 0 and json.loads(out)["coverage"]["customers"] == 0
+    assert main(["--as", "carl", "report"]) != 0  # --as before the command counts too
+    assert "needs a supervisor" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -68,9 +69,11 @@ def register(sub, common) -> None:
     p.add_argument("--until", metavar="DATE", help="last day, included (YYYY-MM-DD, UTC), or an ISO time "
                    "(excluded); default now")
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
-    p.add_argument("--as", dest="caller", metavar="NAME", help="who is asking (default: the OS user name)")
+    p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
+                   help="who is asking (default: the OS user name)")
     s = add_command(sub, common, "supervisor", run_supervisor,
                     "the supervisor's live dashboard: departments, coverage, calls, freshness, what the calls found")
     s.add_argument("--period", choices=["today", "7", "30", "90"], default="30",
                    help="the period shown first (keys t, 7, 3, 9 change it); default 30 days")
-    s.add_argument("--as", dest="caller", metavar="NAME", help="who is watching (default: the OS user name)")
+    s.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
+                   help="who is watching (default: the OS user name)")
