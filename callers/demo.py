@@ -29,7 +29,8 @@ from typing import Callable
 
 import phonenumbers
 
-from callers import clock, hours, phones, settings
+from callers import clock, due, hours, phones, settings
+from callers.due import DUE_PARKED
 from callers.names import name_key
 from models.db import batch_size, connection, database, is_postgres, write_transaction
 from models.tables import (
@@ -54,7 +55,6 @@ from models.tables import (
 # Bump when the generator makes different rows for the same seed (benchmark
 # databases cached in bench-data/ are then rebuilt).
 VERSION = 3
-DUE_PARKED = 3  # callers.due.DUE_PARKED (imported lazily there; same value)
 
 DAY = 86400
 HISTORY_DAYS = 120
@@ -465,7 +465,6 @@ class _Generator:
         self.n = customers
         self.rng = random.Random(seed)
         self.now = _epoch(now)
-        self.window = self.now - HISTORY_DAYS * DAY + DAY  # the oldest call may be 119 days ago
         self.fmt = _Times()
         self.values = settings.get_all()
         self.cycle = int(self.values["cycle_days"]) * DAY
@@ -491,8 +490,11 @@ class _Generator:
         self.emails: dict[str, str] = {}
         self.offsets: dict[str, int] = {}
         self._phone_pools(seed)
-        self.ids = {}
+        self.ids: dict[str, int] = {}  # the next id of each table
         self.chunk_rows: dict[str, list] = {}
+        self.feature_ids: list[int] = []
+        self.departments: dict[str, int] = {}  # kind -> id
+        self.last_completed: tuple | None = None  # (customer id, AM, completed call) for leftover forwards
 
     # -- phone numbers: pools of numbers phonenumbers accepts, per country --
 
@@ -722,9 +724,8 @@ class _Generator:
             completed_at(day + shift, W)
             return True
 
-        if first_callable is None:
-            scenario = "never_callable"
-        elif scenario == "recent":
+        # (The first contact always has a number, so there is always someone to call.)
+        if scenario == "recent":
             day = int(r() * 90)
             if day + 90 <= W and r() < 0.75:
                 earlier = day + 90 + int(r() * min(10, W - day - 90 + 1))
@@ -1002,13 +1003,12 @@ def generate(customers: int = 300, seed: int = 1, *, calls_per_customer: float =
     with connection():
         gen = _Generator(customers, seed, calls_per_customer, forwards, now)
         with write_transaction():
-            gen.feature_ids = _features(_epoch(now), gen.fmt)
+            gen.feature_ids = _features()
             gen.departments = _departments()
         gen.ids = {"customer": _next_id(Customer), "contact": _next_id(Contact), "call": _next_id(Call),
                    "customer_feature": _next_id(CustomerFeature), "forward": _next_id(Forward),
                    "forward_event": _next_id(ForwardEvent)}
         first_ids = dict(gen.ids)
-        gen.last_completed = None
         tables = [Customer, Contact, Call, CustomerFeature, Forward, ForwardEvent]
         if defer_indexes is None:
             defer_indexes = customers >= DEFER_INDEXES_FROM
@@ -1016,12 +1016,7 @@ def generate(customers: int = 300, seed: int = 1, *, calls_per_customer: float =
             _fill(gen, customers, chunk, progress)
         gen.chunk_rows = {}
         _sync_sequences([Customer, Contact, Call, CustomerFeature, Forward, ForwardEvent, Feature])
-    try:
-        from callers import due
-
-        due.forget_zone_keys()
-    except (ImportError, AttributeError):
-        pass
+    due.forget_zone_keys()  # new zone keys: the desk in this process must see them
     return DemoResult(
         customers=customers,
         contacts=gen.ids["contact"] - first_ids["contact"],
@@ -1058,7 +1053,7 @@ def _fill(gen: _Generator, customers: int, chunk: int, progress) -> None:
             progress(done, customers)
 
 
-def _features(now: int, fmt: _Times) -> list[int]:
+def _features() -> list[int]:
     """The product's feature list (kept if already there), ids in list order."""
     existing = {f.name: f.id for f in Feature.select(Feature.id, Feature.name)}
     for position, (name, description) in enumerate(FEATURES, start=1):
