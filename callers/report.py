@@ -545,34 +545,35 @@ def build(period: Period, now: datetime | None = None,
         if cancelled is not None and cancelled():
             raise Cancelled()
 
-    values = settings.get_all()
+    with connection():  # this thread's connection, kept for every section run here
+        values = settings.get_all()
 
-    def run(section: Callable[[], object]) -> Callable[[], object]:
-        def task():
-            check()
-            with connection():
-                return section()
-        return task
+        def run(section: Callable[[], object]) -> Callable[[], object]:
+            def task():
+                check()
+                with connection():  # a pool thread opens its own
+                    return section()
+            return task
 
-    sections = [
-        run(lambda: call_figures(period, values["target_seconds"])),
-        run(lambda: customer_figures(period, 0, now, values["cycle_days"])),
-        run(lambda: department_figures(period, 0, now)),
-        run(lambda: decay(period, 0)),
-        run(feature_figures),
-    ]
-    check()
-    if parallel:
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
-            futures = [pool.submit(task) for task in sections]
-            try:
-                results = [f.result() for f in futures]
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
-    else:
-        results = [task() for task in sections]
+        sections = [
+            run(lambda: call_figures(period, values["target_seconds"])),
+            run(lambda: customer_figures(period, 0, now, values["cycle_days"])),
+            run(lambda: department_figures(period, 0, now)),
+            run(lambda: decay(period, 0)),
+            run(feature_figures),
+        ]
+        check()
+        if parallel:
+            with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
+                futures = [pool.submit(task) for task in sections]
+                try:
+                    results = [f.result() for f in futures]
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+        else:
+            results = [task() for task in sections]
     check()
     (calls, callers), (coverage, freshness, references, implementation), departments, found, \
         (features, live) = results
