@@ -368,3 +368,26 @@ def test_the_real_command_exits_zero_with_one_line(tmp_path):
     assert again.returncode == 1 and again.stdout == ""
     assert again.stderr.startswith("callers: error: ") and "--replace" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_benchmark_databases_are_built_once_and_rebuilt_when_incomplete(tmp_path, monkeypatch):
+    from models.db import database as proxy, sqlite_path
+    from tests.benchmarks import data
+
+    monkeypatch.setattr(data, "DATA", tmp_path / "bench-data")
+    url = data.database(60, calls_per_customer=2, forwards=25)
+    path = sqlite_path(url)
+    sidecar = path.with_name(path.name + ".complete")
+    assert path.exists() and sidecar.exists()
+    assert data.made(url)["forwards"] == 25
+    stamp = path.stat().st_mtime_ns
+    assert data.database(60, calls_per_customer=2, forwards=25) == url
+    assert path.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    sidecar.unlink()  # as if the build had been interrupted
+    assert data.database(60, calls_per_customer=2, forwards=25) == url
+    assert sidecar.exists()
+    from callers import database
+
+    database.open(url)
+    assert Customer.select().count() == 60 and Forward.select().count() == 25
+    proxy.obj.close()
