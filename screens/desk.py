@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from callers import calls, clock, due
@@ -35,6 +35,7 @@ from screens.widgets.call_timer import CallTimer
 from screens.widgets.contact_form import ContactForm
 from screens.widgets.error import ErrorModal
 from screens.widgets.formatting import caller_zone
+from screens.widgets.key_bar import KeyBar
 from screens.widgets.outcome import FORWARD_PREFIX, OutcomePicker
 from screens.widgets.script import ContactsList, ScriptPanel
 from screens.widgets.skip import SkipReason
@@ -112,7 +113,7 @@ class DeskScreen(Screen):
             with Container(id="desk-body"):
                 yield CallHeader(id="call-header")
                 yield ScriptPanel(id="script")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar(id="desk-keys")
 
     @property
     def header(self) -> CallHeader:
@@ -128,7 +129,7 @@ class DeskScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#desk-body").display = False
-        self.script.disabled = True
+        self.script.can_focus_children = False
         self.set_interval(1.0, self._tick)
         self.load()
 
@@ -271,7 +272,7 @@ class DeskScreen(Screen):
         self.script.load(state, now)
         self.timer.started_at = state.started_at
         self.timer.tick()
-        self.script.disabled = state.started_at is None
+        self.script.can_focus_children = state.started_at is not None
         if state.started_at is None:
             self.set_focus(None)
         else:
@@ -286,7 +287,7 @@ class DeskScreen(Screen):
             shown.display = False
             body.display = True
         else:
-            self.script.disabled = True
+            self.script.can_focus_children = False
             self.set_focus(None)
             shown.update(Content.assemble((message, "$error" if mode == "error" else "")))
             shown.set_class(mode == "error", "-error")
@@ -341,7 +342,7 @@ class DeskScreen(Screen):
             return
         state.started_at = clock.now()
         self.timer.started_at = state.started_at
-        self.script.disabled = False
+        self.script.can_focus_children = True
         self.script.focus_current()
         self.refresh_bindings()
         call_id = state.call_id
