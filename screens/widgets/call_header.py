@@ -53,7 +53,8 @@ def header_content(profile: Profile, now: datetime, *, forwards_shown: int = 3) 
     if last is None:
         parts.append(("Never called", "$text-muted"))
     else:
-        outcome = OUTCOME_LABELS.get(last.outcome or "", last.outcome or "unfinished")
+        outcome = ("asked for a callback" if last.outcome == "callback"
+                   else OUTCOME_LABELS.get(last.outcome or "", last.outcome or "unfinished"))
         parts += [("Last call ", "$text-muted"), day(last.at, now), " by ", last.caller, f": {outcome}"]
     parts += [("  ·  Due: ", "$text-muted"), _why(profile, now)]
     shown = 0
@@ -84,7 +85,7 @@ def _why(profile: Profile, now: datetime) -> str:
     customer = profile.customer
     reason = REASONS.get(customer.reason, customer.reason)
     if customer.reason == "callback" and customer.due_since is not None:
-        return f"callback promised for {day(customer.due_since, now)} {customer.due_since.astimezone():%H:%M}"
+        return f"callback for {day(customer.due_since, now)} {customer.due_since.astimezone():%H:%M}"
     if customer.reason == "overdue" and customer.due_since is not None:
         return f"overdue since {day(customer.due_since, now)} ({age(customer.due_since, now)})"
     return reason
