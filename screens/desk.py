@@ -72,6 +72,7 @@ class DeskScreen(Screen):
     """The screen a caller lives in."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    AUTO_FOCUS = None  # focus goes to the script only once the call starts
 
     BINDINGS = [
         Binding("f2", "start_call", "Start call", id="desk-start", priority=True),
