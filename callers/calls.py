@@ -338,10 +338,16 @@ def _phone(value: str | None, customer: Customer) -> phones.Phone:
         number = phones.parse(value, customer.country)
     except phones.PhoneError as exc:
         raise CallersError(str(exc)) from None
-    if len(number.timezone) > Contact.timezone.max_length:
-        # e.g. a US toll-free number: phonenumbers places it in 42 zones, which
-        # never share calling hours and do not fit the column.
-        raise CallersError(f"phone {value!r} spans {len(number.zones)} time zones; ask for a direct number")
+    # Every zone of a number must be inside calling hours at once. A number
+    # whose zones are further apart than the calling window (a Russian mobile:
+    # UTC+2 to UTC+12) could never be called: say so now, not never.
+    rules = hours.Hours.from_settings(settings.get_all())
+    window = (rules.end.hour * 60 + rules.end.minute - rules.start.hour * 60 - rules.start.minute) / 60
+    spread = phones.spread_hours(number.zones, clock.now())
+    if spread >= window:
+        raise CallersError(
+            f"phone {value!r} spans {len(number.zones)} time zones {spread:.0f} hours apart, "
+            "so it is never inside calling hours everywhere; ask for a direct number")
     return number
 
 

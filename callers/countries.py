@@ -6,7 +6,8 @@ import unicodedata
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import geocoder
+
+from callers.country_names import LOCAL, NAMES
 
 # Names people write that phonenumbers' English names do not cover.
 _ALIASES = {
@@ -33,10 +34,11 @@ def _fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def _names() -> dict[str, str]:
     names: dict[str, str] = {}
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        name = geocoder._region_display_name(region, "en") if hasattr(geocoder, "_region_display_name") else ""
-        if name:
-            names[_fold(name)] = region
+    for region, local in LOCAL.items():
+        for name in local:
+            names.setdefault(_fold(name), region)
+    for region, name in NAMES.items():
+        names[_fold(name)] = region
     for alias, code in _ALIASES.items():
         names[_fold(alias)] = code
     return names
@@ -62,10 +64,7 @@ def country_code(value: str | None) -> str | None:
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    for name, region in _names().items():
-        if region == code and name not in _ALIASES:
-            return name.title()
-    return code
+    return NAMES.get(code, code)
 
 
 _ALPHA3 = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, geocoder, timezone as pn_timezone
+from phonenumbers import PhoneNumberFormat, timezone as pn_timezone
 
 # Zones are stored on a contact as one string; several zones joined by this.
 ZONE_SEPARATOR = "|"
@@ -86,13 +86,23 @@ def parse(raw: str | None, region: str | None = None) -> Phone:
     if number.extension and not extension:
         extension = number.extension
     number.extension = None
-    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    zones = pn_timezone.time_zones_for_number(number)
     return Phone(
-        e164=e164,
+        e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
         extension=extension,
         region=phonenumbers.region_code_for_number(number),
-        zones=zones_for_e164(e164),
+        zones=tuple(sorted(z for z in zones if z != UNKNOWN_ZONE)),
     )
+
+
+def spread_hours(zones, at=None) -> float:
+    """How many hours apart the zones' clocks are (0 for one zone)."""
+    from datetime import datetime, timezone as tz
+    from zoneinfo import ZoneInfo
+
+    at = at or datetime.now(tz.utc)
+    offsets = [at.astimezone(ZoneInfo(z)).utcoffset().total_seconds() / 3600 for z in zones]
+    return max(offsets) - min(offsets) if offsets else 0.0
 
 
 @lru_cache(maxsize=65536)
@@ -133,6 +143,8 @@ def place(e164: str | None) -> str:
     """Where the number is, in English ('London', 'Switzerland')."""
     if not e164:
         return ""
+    from phonenumbers import geocoder  # ~100 MB of data: only when asked
+
     try:
         return geocoder.description_for_number(_parsed(e164), "en")
     except phonenumbers.NumberParseException:

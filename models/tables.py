@@ -89,7 +89,7 @@ class Customer(BaseModel):
     due_rank = IntegerField(default=DUE_NEVER_REACHED)  # DUE_* above
     callback_at = DateTimeField(null=True)
     call_contact = IntegerField(null=True)  # Contact.id to dial (no FK: cycle)
-    call_tz = CharField(null=True, max_length=200)  # that contact's zone key
+    call_tz = TextField(null=True)  # that contact's zone key (TEXT since 0003)
     attempts = IntegerField(default=0)  # attempts this cycle
     cycle_started_at = DateTimeField(null=True)
     last_call_at = DateTimeField(null=True)
@@ -122,7 +122,8 @@ class Contact(BaseModel):
     alt_extension = CharField(null=True, max_length=20)
     email = CharField(null=True, max_length=320)
     # IANA zone(s) phonenumbers gives for the number; several joined by "|".
-    timezone = CharField(null=True, max_length=200)
+    # (TEXT since 0003: a US toll-free number maps to ~40 zones)
+    timezone = TextField(null=True)
     external_id = CharField(null=True, max_length=200)  # id in the source desk
     do_not_call = BooleanField(default=False)
     active = BooleanField(default=True)  # False: gone from the company
