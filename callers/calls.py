@@ -498,6 +498,14 @@ def record_answer(call_id: int, step: str, key: str, value: str | None, now: dat
     now = _now(now)
     now_db = clock.to_db(now)
     with connection(), write_transaction():
+        # A replay (the desk's outbox after a dropped connection) of an answer
+        # that did reach the database: the same call, step, key and time.
+        # Saved once, never twice.
+        prior = (CallAnswer.select().where(CallAnswer.call == call_id, CallAnswer.step == step,
+                                           CallAnswer.key == key, CallAnswer.answered_at == now_db)
+                 .first())
+        if prior is not None and prior.value == value:
+            return Answer(step, key, value, clock.from_db(prior.answered_at))
         call = _open(call_id)
         customer = _customer(call.customer_id)
         if step == "comment":
@@ -592,6 +600,12 @@ def end_call(call_id: int, outcome: str, callback_at: datetime | str | None = No
         raise CallersError(f"unknown outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
     values = settings.get_all()
     with connection(), write_transaction():
+        replay = Call.get_or_none(Call.id == call_id)
+        if replay is not None and replay.ended_at == now_db and replay.outcome == outcome:
+            # The same outcome at the same moment, replayed after a dropped
+            # connection: it is already saved.
+            saved = _customer(replay.customer_id)
+            return Scheduled(outcome, clock.from_db(saved.next_due_at), f"{OUTCOME_LABELS[outcome]}: saved")
         call = _open(call_id)
         customer = _customer(call.customer_id)
         if isinstance(callback_at, str):

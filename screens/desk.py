@@ -26,6 +26,7 @@ from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from callers import calls, clock, due
+from callers.outbox import Entry, Outbox, backoff, is_connection_error
 from callers.calls import CallState, Profile
 from callers.errors import CallersError
 from models.db import connection, database, first_line
@@ -97,7 +98,11 @@ class DeskScreen(Screen):
         self.departments: dict[int, Any] = {}  # id -> callers.forwards.DepartmentInfo
         self.filed: list[tuple[int, str, str | None]] = []  # this call's forwards (id, department, note)
         self.zone = caller_zone()
-        self._pending: deque[tuple[int, str, str, str | None]] = deque()
+        # Answers not yet in the database, oldest first, each also kept in the
+        # caller's outbox file (callers.outbox) so a killed desk loses none.
+        self._pending: deque[tuple[Entry, int, str, str, str | None, datetime]] = deque()
+        self.outbox = Outbox.for_caller(caller)
+        self._offline_attempts = 0
         self._save_lock = threading.Lock()
         self._flushing = False
         self._jobs: dict[Worker, tuple] = {}
@@ -200,8 +205,25 @@ class DeskScreen(Screen):
 
     # ---- loading the next customer ---------------------------------------------
 
+    def _replay_outbox(self) -> int:
+        """(thread) Answers a previous desk kept on disk while the database was
+        away (and then was closed or killed): write them now, each once."""
+        def apply(entry: Entry) -> None:
+            if entry.kind != "answer":
+                return
+            a = entry.args
+            try:
+                calls.record_answer(int(a["call_id"]), a["step"], a["key"], a.get("value"),
+                                    now=datetime.fromisoformat(a["at"]))
+            except CallersError:
+                pass  # the call ended elsewhere, or the answer is wrong: nothing to keep
+
+        return self.outbox.flush(apply)
+
     def _next_call(self, restore: bool) -> tuple[str, Any]:
         """(thread) The caller's unfinished call, or a new one, or nobody due."""
+        if restore:
+            self._replay_outbox()
         state = calls.restore(self.caller) if restore else None
         if state is None:
             customer = due.next_due(self.caller, claim=True)
@@ -370,7 +392,11 @@ class DeskScreen(Screen):
         message.stop()
         if self.call is None:
             return
-        self._pending.append((self.call.call_id, message.step, message.key, message.value))
+        at = clock.now()
+        call_id = self.call.call_id
+        entry = self.outbox.add("answer", call_id=call_id, step=message.step, key=message.key,
+                                value=message.value, at=at.isoformat())
+        self._pending.append((entry, call_id, message.step, message.key, message.value, at))
         self._flush()
 
     def _drain(self) -> tuple[int, list[str], bool]:
@@ -380,11 +406,13 @@ class DeskScreen(Screen):
         saved, errors, added = 0, [], False
         with self._save_lock:
             while self._pending:
-                call_id, step, key, value = self._pending[0]
+                entry, call_id, step, key, value, at = self._pending[0]
                 try:
-                    calls.record_answer(call_id, step, key, value)
+                    # `at`: the moment it was given, so a replay is saved once.
+                    calls.record_answer(call_id, step, key, value, now=at)
                 except CallersError as exc:
                     errors.append(first_line(exc))
+                self.outbox.mark_done(entry)
                 saved += 1
                 added = added or key == "add" or step == "contacts" and ":phone" in key
                 self._pending.popleft()
@@ -398,7 +426,11 @@ class DeskScreen(Screen):
 
     def _flushed(self, result: tuple[int, list[str], bool]) -> None:
         self._flushing = False
-        _saved, errors, added = result
+        saved, errors, added = result
+        if self._offline_attempts:
+            self._offline_attempts = 0
+            self.app.sub_title = self.caller
+            self.notify(f"Database back: {saved} kept answer(s) saved.", title="Back online")
         for error in errors:
             self.notify(error, title="Not saved", severity="error")
         if errors or added:
@@ -407,6 +439,19 @@ class DeskScreen(Screen):
 
     def _save_failed(self, error: BaseException) -> None:
         self._flushing = False
+        if is_connection_error(error):
+            # Keep going: the answers are in memory and in the outbox file;
+            # try again by itself, waiting longer each time.
+            delay = backoff(self._offline_attempts)
+            self._offline_attempts += 1
+            kept = len(self._pending)
+            self.app.sub_title = (f"{self.caller} · DATABASE UNREACHABLE: {kept} answer(s) kept, "
+                                  f"retrying in {delay:.0f} s")
+            if self._offline_attempts == 1:
+                self.notify(f"{describe_error(error)}\nYour answers are kept and saved when it is back.",
+                            title="Database unreachable", severity="warning")
+            self.set_timer(delay, self._flush)
+            return
         self.show_error("Your answer is not saved yet",
                         f"{describe_error(error)}\nIt is kept and saved as soon as the database answers.",
                         self._flush)

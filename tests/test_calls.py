@@ -257,3 +257,26 @@ def test_restore_after_the_lease_went_to_another_caller_lets_the_call_go(shown):
     assert Customer.get_by_id(acme.id).claim_holder == "bob"
     # What alice was told is kept.
     assert calls.profile(acme.id).implementation_state == "stalled"
+
+
+def test_a_replayed_answer_or_outcome_is_saved_once(shown):
+    """The desk's outbox replays writes after a dropped connection; a write that
+    had reached the database must not be applied twice."""
+    shown_at, _acme, state = shown
+    at = shown_at + timedelta(seconds=30)
+    new = json.dumps({"name": "Replay Person", "role": "user", "phone": "+44 20 7946 0001"})
+    for _ in range(2):
+        calls.record_answer(state.call_id, "contacts", "add", new, now=at)
+        calls.record_answer(state.call_id, "referenceability", "press", "yes", now=at)
+    assert Contact.select().where(Contact.name == "Replay Person").count() == 1
+    assert CallAnswer.select().where(CallAnswer.call == state.call_id).count() == 2
+    # The same answer given again later is a new answer, not a replay.
+    calls.record_answer(state.call_id, "referenceability", "press", "yes", now=at + timedelta(seconds=5))
+    assert CallAnswer.select().where(CallAnswer.call == state.call_id).count() == 3
+
+    end = at + timedelta(minutes=2)
+    first = calls.end_call(state.call_id, "completed", now=end)
+    again = calls.end_call(state.call_id, "completed", now=end)
+    assert again.next_due_at == first.next_due_at
+    with pytest.raises(CallersError, match="already ended"):
+        calls.end_call(state.call_id, "no_answer", now=end)  # a different outcome is no replay

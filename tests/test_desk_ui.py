@@ -447,32 +447,62 @@ async def test_a_failed_forward_keeps_the_note_for_a_retry(desk, engine):
 # ---- database errors ---------------------------------------------------------------
 
 
-async def test_a_database_error_shows_a_message_and_a_retry(desk, engine):
+async def test_a_dropped_database_keeps_answers_and_saves_them_once_back(desk, engine):
     app = CallersApp(caller="alice")
     async with app.run_test(size=SIZE) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
+        outbox = keys.desk.outbox
         await keys.press("f2")
         real = database.obj
         database.initialize(_broken(engine))
         try:
-            await keys.press("enter")  # the contacts answer cannot be saved
+            await keys.press("enter")  # the contacts answer cannot be saved now
+            # The desk does not stop the call: it says so and keeps the answer.
+            assert isinstance(app.screen, DeskScreen) and keys.desk.script.current == "referenceability"
+            assert "DATABASE UNREACHABLE: 1 answer(s) kept" in app.sub_title
+            assert any("Database unreachable" in str(n.title) for n in app._notifications)
+            assert [e.args["step"] for e in keys.desk.outbox.pending()] == ["contacts"]
+            await keys.press("f9", "1")  # ending cannot be saved either: message, retry
             assert isinstance(app.screen, ErrorModal)
             text = screen_text(app)
-            assert "The database cannot be reached" in text and "Traceback" not in text
-            await keys.press("escape")  # close: the answer stays queued, the desk goes on
-            assert isinstance(app.screen, DeskScreen) and keys.desk.script.current == "referenceability"
-            await keys.press("f9", "1")  # ending fails too: message, retry
-            assert isinstance(app.screen, ErrorModal)
-            assert "Could not finish ending the call" in screen_text(app)
+            assert "Could not finish ending the call" in text and "Traceback" not in text
         finally:
             database.initialize(real)
-        await keys.press("r")
+        await keys.press("r")  # the database is back: answer, then outcome
         assert shown(app) == "Beta GmbH"
         assert app.is_running
     assert Call.get_by_id(call_id).outcome == "completed"
-    assert answers(call_id) == [("contacts", "confirm", None)]
+    assert answers(call_id) == [("contacts", "confirm", None)]  # exactly once
+    assert outbox.pending() == []
+
+
+async def test_answers_kept_during_an_outage_survive_a_killed_desk(desk, engine):
+    first = CallersApp(caller="alice")
+    async with first.run_test(size=SIZE) as pilot:
+        keys = Keys(first, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "enter")  # contacts confirmed, saved
+        real = database.obj
+        database.initialize(_broken(engine))
+        try:
+            await keys.press("y")  # prospect calls: yes, while the database is away
+            assert len(keys.desk.outbox.pending()) == 1
+        finally:
+            database.initialize(real)
+        keys.desk._pending.clear()  # as if killed: nothing in memory survives
+    # A new desk (a restarted terminal) writes the journal first, then restores.
+    second = CallersApp(caller="alice")
+    async with second.run_test(size=SIZE) as pilot:
+        keys = Keys(second, pilot)
+        await keys.settle()
+        assert keys.desk.call.call_id == call_id
+        assert keys.desk.outbox.pending() == []
+    saved = answers(call_id)
+    assert saved.count(("contacts", "confirm", None)) == 1
+    assert [a for a in saved if a[0] == "referenceability"] == [("referenceability", "prospect_call", "yes")]
 
 
 async def test_the_first_load_failing_leaves_a_usable_desk(desk, engine):
