@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from peewee import Case
 
 from callers import clock, hours, phones, settings
-from models.db import connection, database, lock_rows, write_transaction
+from models.db import connection, database, skip_locked_clause, write_transaction
 from models.tables import (
     DUE_CALLBACK,
     DUE_NEVER_REACHED,
@@ -236,8 +236,13 @@ def open_keys(now: datetime, rules: hours.Hours) -> tuple[str, ...]:
 
 
 def _candidate_ids(keys: tuple[str, ...], now_db: datetime, caller: str | None,
-                   max_attempts: int, exclude: set[int]) -> list[int]:
-    """For each (key, rank) the earliest due customer: one index seek each."""
+                   max_attempts: int, exclude: set[int], lock: bool = False) -> list[int]:
+    """For each (key, rank) the earliest due customer: one index seek each.
+
+    With `lock` (claiming, inside the write transaction) each seek also locks
+    its row, stepping over rows another caller is claiming right now
+    (PostgreSQL FOR UPDATE SKIP LOCKED), so eight callers at once each get
+    a different customer instead of all racing for the same best one."""
     if not keys:
         return []
     db = database.obj
@@ -253,7 +258,7 @@ def _candidate_ids(keys: tuple[str, ...], now_db: datetime, caller: str | None,
         f" AND c.attempts < {p}"
         f" AND (c.claim_holder IS NULL OR c.claim_expires_at <= {p} {holder})"
         f" {skip}"
-        f" ORDER BY c.next_due_at, c.id LIMIT 1)"
+        f" ORDER BY c.next_due_at, c.id LIMIT 1{skip_locked_clause() if lock else ''})"
         f" FROM (VALUES {values}) AS k"
     )
     params: list = [now_db, False, False, False, max_attempts, now_db]
@@ -272,15 +277,11 @@ def _best(ids: list[int]) -> Customer | None:
     the planner to walk the (due_rank, next_due_at) index instead."""
     if not ids:
         return None
-    db = database.obj
-    marks = ", ".join(db.param for _ in ids)
-    rows = db.execute_sql(f"SELECT id, due_rank, next_due_at FROM {_TABLE} WHERE id IN ({marks})",
-                          list(ids)).fetchall()
+    marks = ", ".join(database.obj.param for _ in ids)
+    rows = list(Customer.raw(f"SELECT * FROM {_TABLE} WHERE id IN ({marks})", *ids))
     if not rows:
         return None
-    # next_due_at comes back as one type per engine (text on SQLite), so it sorts.
-    best = min(rows, key=lambda row: (row[1], row[2], row[0]))
-    return _by_id(Customer, best[0])
+    return min(rows, key=lambda c: (c.due_rank, clock.to_db(c.next_due_at), c.id))
 
 
 def _own_claim(caller: str, now_db: datetime) -> Customer | None:
@@ -324,32 +325,17 @@ def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> Du
                 own.claim_expires_at = _lease(own.id, caller, now, float(values["claim_minutes"]))
                 return as_due(own)
             keys = open_keys(now, rules)
-            exclude: set[int] = set()
-            for _ in range(20):
-                found = _best(_candidate_ids(keys, now_db, caller, int(values["max_attempts"]), exclude))
-                if found is None:
-                    return None
-                # Take it only if nobody took it meanwhile (PostgreSQL: a row
-                # another transaction is claiming is skipped, not waited for).
-                locked = lock_rows(
-                    Customer.select(Customer.id).where(
-                        Customer.id == found.id,
-                        # Still due NOW: another caller may have completed it
-                        # (claim released, next due 90 days on) since we looked.
-                        Customer.next_due_at <= now_db,
-                        Customer.do_not_call == False,  # noqa: E712
-                        Customer.needs_number == False,  # noqa: E712
-                        Customer.unreachable == False,  # noqa: E712
-                        (Customer.claim_holder.is_null()) | (Customer.claim_expires_at <= now_db)
-                        | (Customer.claim_holder == caller))
-                ).first()
-                if locked is None:
-                    exclude.add(found.id)
-                    continue
-                found.claim_holder = caller
-                found.claim_expires_at = _lease(found.id, caller, now, float(values["claim_minutes"]))
-                return as_due(found)
-            return None
+            # The candidates are read under the write lock (SQLite: BEGIN
+            # IMMEDIATE; PostgreSQL: each candidate row locked FOR UPDATE SKIP
+            # LOCKED, its conditions re-checked on the latest version), so the
+            # best of them is still due, unclaimed, and ours to take.
+            found = _best(_candidate_ids(keys, now_db, caller, int(values["max_attempts"]), set(),
+                                         lock=True))
+            if found is None:
+                return None
+            found.claim_holder = caller
+            found.claim_expires_at = _lease(found.id, caller, now, float(values["claim_minutes"]))
+            return as_due(found)
 
 
 def release(customer_id: int, caller: str) -> None:

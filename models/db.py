@@ -175,6 +175,14 @@ def lock_rows(query: peewee.SelectQuery) -> peewee.SelectQuery:
     return query
 
 
+def skip_locked_clause() -> str:
+    """SQL to append to a raw SELECT ... LIMIT n that claims rows: on
+    PostgreSQL the rows another transaction is claiming are stepped over (the
+    next row in the index is taken instead); SQLite's write transaction
+    already excludes every other writer, so nothing is needed there."""
+    return " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+
+
 def max_variables() -> int:
     """How many bound parameters one statement may carry."""
     return 30000 if is_postgres() else 32000

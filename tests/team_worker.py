@@ -23,3 +23,22 @@ def claim_until_empty(url: str, caller: str, now_iso: str, start_at: float, limi
         calls.end_call(state.call_id, "completed")
         got.append(customer.id)
     return got
+
+
+def claim_only(url: str, caller: str, now_iso: str, start_at: float, count: int) -> list[int]:
+    """Claims alone: each under a new caller name, so every claim takes a
+    fresh customer and holds its lease (any duplicate would show)."""
+    os.environ["CALLERS_NOW"] = now_iso
+    from callers import database, due
+
+    database.open(url)
+    due.next_due(f"{caller}-warm", claim=False)  # load settings and zone keys first
+    while time.time() < start_at:
+        time.sleep(0.001)
+    got: list[int] = []
+    for i in range(count):
+        customer = due.next_due(f"{caller}-{i}", claim=True)
+        if customer is None:
+            break
+        got.append(customer.id)
+    return got

@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.benchmarks.harness import Bench
-from tests.team_worker import claim_until_empty
+from tests.team_worker import claim_only, claim_until_empty
 
 NOW = "2026-11-24T15:30:00+00:00"
 PG = os.environ.get("CALLERS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -55,11 +55,18 @@ def _fill(url: str, customers: int) -> None:
     proxy.obj.close()
 
 
-def _run(url: str, processes: int) -> tuple[float, int, int]:
+def _run(url: str, processes: int, per_process: int | None = None) -> tuple[float, int, int]:
+    """Claims per second, duplicates, total. per_process: claims only (each
+    process makes that many); None: full calls (claim, open, complete)."""
     ctx = multiprocessing.get_context("spawn")
-    start_at = time.time() + 5
+    start_at = time.time() + 6
     with ctx.Pool(processes) as pool:
-        results = pool.starmap(claim_until_empty, [(url, f"c{i}", NOW, start_at) for i in range(processes)])
+        if per_process:
+            results = pool.starmap(claim_only, [(url, f"c{i}", NOW, start_at, per_process)
+                                                for i in range(processes)])
+        else:
+            results = pool.starmap(claim_until_empty, [(url, f"c{i}", NOW, start_at)
+                                                       for i in range(processes)])
     elapsed = time.time() - start_at
     claimed = [cid for got in results for cid in got]
     dupes = sum(1 for n in Counter(claimed).values() if n > 1)
@@ -90,22 +97,26 @@ def _engine(bench: Bench, engine: str, processes: int, customers: int) -> None:
 
         return _pg_schema_url(schema), drop
 
-    url1, drop1 = fresh()
-    try:
-        _fill(url1, customers)
-        base_rate, _, _ = _run(url1, 1)
-    finally:
-        drop1()
-    url2, drop2 = fresh()
-    try:
-        _fill(url2, customers)
-        rate, dupes, total = _run(url2, processes)
-    finally:
-        drop2()
+    per = customers // processes
+    results = {}
+    for label, procs, mode in (("base", 1, per), ("claims", processes, per), ("calls", processes, None)):
+        url, drop = fresh()
+        try:
+            _fill(url, customers)
+            results[label] = _run(url, procs, mode)
+        finally:
+            drop()
+    base_rate = results["base"][0]
+    rate, dupes, total = results["claims"]
     bench.figure(f"team {engine} {processes} processes claims", round(rate), "claims/s", ">= 500/s",
                  baseline=f"1 process {base_rate:.0f}/s", ok=rate >= 500)
     bench.figure(f"team {engine} {processes} processes duplicates", dupes, "customers", "0",
                  baseline=f"{total} claimed", ok=dupes == 0)
+    call_rate, call_dupes, call_total = results["calls"]
+    bench.figure(f"team {engine} {processes} processes whole calls (claim, open, complete)",
+                 round(call_rate), "calls/s", "information", baseline=f"{call_total} calls")
+    bench.figure(f"team {engine} {processes} processes whole calls duplicates", call_dupes, "customers",
+                 "0", ok=call_dupes == 0)
 
 
 def run(bench: Bench) -> None:
