@@ -12,7 +12,8 @@ LEGAL_SUFFIXES = {
     "sas", "sa", "srl", "spa", "bv", "nv", "ab", "as", "oy", "aps", "kk", "pty",
     "pte", "ug haftungsbeschrankt", "kabushiki kaisha", "k k", "l l c", "s a", "s a r l",
     "b v", "n v", "p l c", "s p a", "s r l", "s a s", "and co", "and co kg", "co kg",
-    "gmbh and co kg", "gmbh and co",
+    "gmbh and co kg", "gmbh and co", "oyj", "asa", "publ", "ab publ", "sp z o o", "sp zoo",
+    "private limited", "pvt ltd", "pvt", "private",
 }
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^\w\s]")

@@ -173,3 +173,31 @@ def test_caller_login_writes_calls(pg_logins, db):
     cal.execute_sql("UPDATE call SET note = 'in their words'")
     assert cal.execute_sql("SELECT note FROM call").fetchone()[0] == "in their words"
     cal.close()
+
+
+@pytest.mark.parametrize(
+    "argv, who, allowed",
+    [
+        (["next"], "cal", True),
+        (["next"], "bill", False),
+        (["next"], "sam", False),
+        (["export", "customers"], "sam", True),
+        (["export", "customers"], "cal", False),
+        (["export", "calls"], "rita", False),
+    ],
+)
+def test_commands_enforce_roles(team, capsys, argv, who, allowed):
+    code = main([*argv, "--as", who])
+    err = capsys.readouterr().err
+    if allowed:
+        assert code == 0, err
+    else:
+        assert code == 1 and err.startswith(f"callers: error: {who} is ")
+
+
+def test_import_needs_a_supervisor(team, tmp_path, capsys):
+    export = tmp_path / "c.csv"
+    export.write_text("Account Name,Contact Name,Phone,Country\nAcme,Jo,+442079460958,GB\n")
+    assert main(["import", str(export), "--as", "cal"]) == 1
+    assert "managing the database needs a supervisor" in capsys.readouterr().err
+    assert main(["import", str(export), "--as", "sam", "--json"]) == 0

@@ -9,9 +9,12 @@ ORDER = 10
 
 def run_desk(args) -> int:
     open_db(args)
+    from callers import access
     from callers.app import CallersApp
 
-    CallersApp(caller=getattr(args, "caller", None) or current_user()).run()
+    caller = getattr(args, "caller", None) or current_user()
+    access.require(caller, "call")
+    CallersApp(caller=caller).run()
     return 0
 
 

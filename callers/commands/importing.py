@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from callers.cli import add_command, open_db, output_path
+from callers.cli import add_command, current_user, open_db, output_path
 
 ORDER = 20
 
@@ -49,9 +49,10 @@ def _progress_factory(bars: list):
 
 
 def run_import(args) -> int:
-    from callers import importer
+    from callers import access, importer
 
     open_db(args)
+    access.require(getattr(args, "caller", None) or current_user(), "admin")
     bars: list = []
     factory = None if args.json else _progress_factory(bars)
     try:
@@ -75,9 +76,10 @@ def run_import(args) -> int:
 
 
 def run_export(args) -> int:
-    from callers import export
+    from callers import access, export
 
     open_db(args)
+    access.require(getattr(args, "caller", None) or current_user(), "admin")
     path = output_path(args.output)
     count = export.export(args.what, args.format, path)
     if path is not None:
@@ -103,9 +105,11 @@ def register(sub, common) -> None:
     p.add_argument("--rejects", metavar="PATH",
                    help="write the rejected rows, as they were, plus a reason column, to PATH")
     p.add_argument("--json", action="store_true", help="print one JSON object with the counts")
+    p.add_argument("--as", dest="caller", metavar="NAME", help="who is importing (default: the OS user name)")
 
     p = add_command(sub, common, "export", run_export,
                     "export customers, contacts, calls or forwards as CSV or JSON")
     p.add_argument("what", choices=["customers", "contacts", "calls", "forwards"])
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="default: csv")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--as", dest="caller", metavar="NAME", help="who is exporting (default: the OS user name)")

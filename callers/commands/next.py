@@ -52,6 +52,9 @@ def run(args) -> int:
 
     open_db(args)
     caller = getattr(args, "caller", None) or current_user()
+    from callers import access
+
+    access.require(caller, "call")
     now = clock.now()
     found = due.next_due(caller, now=now, claim=bool(args.claim))
     if args.format == "json":
