@@ -31,7 +31,7 @@ from callers.forwards import QueueItem
 POLL_SECONDS = 5.0
 STATUS_SHORT = {"open": "open", "acknowledged": "ack", "done": "done", "returned": "not ours"}
 # Fixed column widths; the note takes what is left of the terminal.
-WIDTHS = {"age": 3, "customer": 12, "contact": 9, "number": 16, "caller": 6, "status": 8}
+WIDTHS = {"age": 4, "customer": 12, "contact": 9, "number": 16, "caller": 6, "status": 8}
 NOTE_MIN = 8
 
 

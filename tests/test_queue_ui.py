@@ -61,7 +61,7 @@ async def test_lists_oldest_open_first_literally(billing):
         assert isinstance(screen, QueueScreen)
         table = rows(app)
         assert [r[1] for r in table] == ["Acme Ltd", "Beta SA"]
-        assert table[0] == ("3d", "Acme Ltd", "Jane Doe", "+44 20 7946 0958", "[ERR-7] i…", "amy", "open")
+        assert table[0] == ("3d", "Acme Ltd", "Jane Doe", "+44 20 7946 0958", "[ERR-7] …", "amy", "open")
         assert table[1][3] == "+41 44 668 18 00"
         detail = str(screen.query_one("#queue-detail").render())
         assert "Note: [ERR-7] invoice sent twice" in detail
