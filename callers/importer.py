@@ -476,6 +476,22 @@ class _Person:
         self.cust = None
 
 
+def _select_in(model, columns: tuple, column: str, values: list) -> list[tuple]:
+    """SELECT columns FROM model WHERE column IN values, as plain tuples, the
+    SQL written directly (no peewee query building or row conversion: text,
+    integers and booleans come back as the driver gives them; SQLite's 0/1
+    compare equal to False/True)."""
+    if not values:
+        return []
+    db = database.obj
+    fields = model._meta.fields
+    names = ", ".join(f'"{c.column_name}"' for c in columns)
+    marks = ", ".join([db.param] * len(values))
+    sql = (f'SELECT {names} FROM "{model._meta.table_name}" '
+           f'WHERE "{fields[column].column_name}" IN ({marks})')
+    return db.execute_sql(sql, values).fetchall()
+
+
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -579,21 +595,18 @@ class Importer:
         by_key: dict[str, list[_Cust]] = {}
         seen: dict[int, _Cust] = {}
         step = max(1, max_variables() // 2)
-        queries = []
-        for chunk in _chunks(ext_ids, step):
-            queries.append(Customer.select(*_CUSTOMER_COLS).where(Customer.external_id.in_(chunk)))
-        for chunk in _chunks(keys, step):
-            queries.append(Customer.select(*_CUSTOMER_COLS).where(Customer.name_key.in_(chunk)))
-        for query in queries:
-            for row in query.order_by(Customer.id).tuples():
-                if row[0] in seen:
-                    continue
-                cust = seen[row[0]] = _Cust(row)
-                if cust.external_id:
-                    by_ext[cust.external_id] = cust
-                by_key.setdefault(cust.name_key, []).append(cust)
-        for custs in by_key.values():
-            custs.sort(key=lambda c: c.id)
+        rows: list[tuple] = []
+        for column, values in (("external_id", ext_ids), ("name_key", keys)):
+            for chunk in _chunks(values, step):
+                rows.extend(_select_in(Customer, _CUSTOMER_COLS, column, chunk))
+        rows.sort(key=lambda r: r[0])
+        for row in rows:
+            if row[0] in seen:
+                continue
+            cust = seen[row[0]] = _Cust(row)
+            if cust.external_id:
+                by_ext[cust.external_id] = cust
+            by_key.setdefault(cust.name_key, []).append(cust)
         return by_ext, by_key
 
     def _customer_for(self, row: Row, by_ext, by_key) -> tuple[_Cust, bool]:
@@ -687,7 +700,7 @@ class Importer:
         cust_ids = list({cust.id for _, cust, _ in placed if id(cust) not in seen_new})
         people: dict[int, _People] = {}
         for chunk in _chunks(cust_ids, max(1, max_variables() - 10)):
-            for row in Contact.select(*_CONTACT_COLS).where(Contact.customer.in_(chunk)).tuples():
+            for row in _select_in(Contact, _CONTACT_COLS, "customer", chunk):
                 person = _Person(row)
                 mine = people.get(person.customer_id)
                 if mine is None:

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, timezone as pn_timezone
+from phonenumbers import PhoneNumberFormat, PhoneNumberType, timezone as pn_timezone
+from phonenumbers.phonemetadata import PhoneMetadata
+from phonenumbers.phonenumberutil import (
+    REGION_CODE_FOR_NON_GEO_ENTITY,
+    _number_type_helper,
+    country_code_for_valid_region,
+    is_number_type_geographical,
+    national_significant_number,
+    region_code_for_number,
+)
 
 # Zones are stored on a contact as one string; several zones joined by this.
 ZONE_SEPARATOR = "|"
@@ -40,8 +49,15 @@ class Phone:
         return zone_key(self.zones)
 
 
+# A text without any of these (case-folded) cannot hold an extension marker.
+_MARKERS = ("x", "#", "dw", "durchwahl", "poste")
+
+
 def split_extension(raw: str) -> tuple[str, str | None]:
     """'+1 415 555 0100 ext. 23' -> ('+1 415 555 0100', '23')."""
+    folded = raw.casefold()
+    if not any(marker in folded for marker in _MARKERS):
+        return raw, None
     match = _EXTENSION.search(raw)
     if match and match.start() > 0:
         return raw[: match.start()].rstrip(" ,;(-"), match.group(1)
@@ -63,9 +79,29 @@ def parse(raw: str | None, region: str | None = None) -> Phone:
     """Parse and validate one number. Raises PhoneError with the reason."""
     if raw is None or not str(raw).strip():
         raise PhoneError("no phone number")
-    text = str(raw).strip()
+    return _parse(str(raw).strip(), (region or "").upper() or None)
+
+
+def _classify(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
+    """The number's region and type, exactly as `is_valid_number` and
+    `number_type` find them, in one pass (they would each look both up again):
+    the number is valid when the type is not UNKNOWN."""
+    region = region_code_for_number(number)
+    if region is None:
+        return None, PhoneNumberType.UNKNOWN
+    code = number.country_code
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region.upper())
+    if metadata is None or (region != REGION_CODE_FOR_NON_GEO_ENTITY
+                            and code != country_code_for_valid_region(region)):
+        return region, PhoneNumberType.UNKNOWN
+    return region, _number_type_helper(national_significant_number(number), metadata)
+
+
+@lru_cache(maxsize=16384)
+def _parse(text: str, region: str | None) -> Phone:
+    """`parse` of a stripped text and an upper-case region (Phone is frozen,
+    so a cached one is safe to share; errors are not cached)."""
     body, extension = split_extension(text)
-    region = (region or "").upper() or None
     if body.startswith("00"):
         body = "+" + body[2:]
     try:
@@ -80,17 +116,22 @@ def parse(raw: str | None, region: str | None = None) -> Phone:
         raise PhoneError(f"phone {text!r} is not a phone number") from None
     if not phonenumbers.is_possible_number(number):
         raise PhoneError(f"phone {text!r} has the wrong number of digits")
-    if not phonenumbers.is_valid_number(number):
+    number_region, kind = _classify(number)
+    if kind == PhoneNumberType.UNKNOWN:
         where = f" for {region}" if region and not text.lstrip().startswith(("+", "00")) else ""
         raise PhoneError(f"phone {text!r} is not a valid number{where}")
     if number.extension and not extension:
         extension = number.extension
     number.extension = None
-    zones = pn_timezone.time_zones_for_number(number)
+    # pn_timezone.time_zones_for_number, with the type already known.
+    if is_number_type_geographical(kind, number.country_code):
+        zones = pn_timezone.time_zones_for_geographical_number(number)
+    else:
+        zones = pn_timezone._country_level_time_zones_for_number(number)
     return Phone(
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
         extension=extension,
-        region=phonenumbers.region_code_for_number(number),
+        region=number_region,
         zones=tuple(sorted(z for z in zones if z != UNKNOWN_ZONE)),
     )
 
