@@ -108,6 +108,7 @@ class DeskScreen(Screen):
         self._jobs: dict[Worker, tuple] = {}
         self._seconds = 0
         self._first_load = True
+        self._note_modal = None  # the ForwardNote, built on the first forward and reused
         self.last_error: str | None = None
 
     # ---- layout ---------------------------------------------------------------
@@ -598,7 +599,13 @@ class DeskScreen(Screen):
                 return
             self._file(state, dept, text, after)
 
-        self.app.push_screen(ForwardNote(dept.name, note), written)
+        modal = self._note_modal
+        if modal is None:
+            modal = self._note_modal = ForwardNote(dept.name, note)
+            self.app.install_screen(modal, f"forward-note-{id(self)}")
+        else:
+            modal.prepare(dept.name, note)
+        self.app.push_screen(modal, written)
 
     def _file(self, state: CallState, dept, note: str, after: Callable[[], None]) -> None:
         from callers import forwards

@@ -3,6 +3,10 @@
 Enter files the forward with the text as typed (which may be empty);
 Esc cancels. The desk keeps the note if saving fails and offers it again
 (`ForwardNote(department, note=kept)`).
+
+The desk keeps one ForwardNote installed and reuses it (`prepare`), so F5
+does not compose, mount and style a new modal every time (that work sat in
+front of the Enter key and cost most of the F5-to-confirmation time).
 """
 
 from __future__ import annotations
@@ -49,6 +53,18 @@ class ForwardNote(ModalScreen[str | None]):
             yield Input(value=self.note, placeholder="what the customer said, in a line",
                         id="forward-note-input", max_length=2000, select_on_focus=False)
             yield Static("Enter forwards · Esc cancels", id="forward-note-help", markup=False)
+
+    def prepare(self, department: str, note: str = "") -> ForwardNote:
+        """Reuse this modal for another forward: new department, note as given."""
+        self.department = department
+        self.note = note
+        if self.is_mounted:
+            self.query_one("#forward-note").border_title = f"Forward to {department} — note (optional)"
+            field = self.query_one(Input)
+            field.value = note
+            field.cursor_position = len(note)
+            self.set_focus(field)
+        return self
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
