@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -296,6 +297,7 @@ class Skipped(Exception):
     pass
 
 
+@lru_cache(maxsize=4096)
 def _int(text: str | None) -> int | None:
     if not text:
         return None
@@ -308,6 +310,7 @@ def _int(text: str | None) -> int | None:
     return int(digits)
 
 
+@lru_cache(maxsize=1024)
 def _role(text: str | None) -> str | None:
     if not text:
         return None
@@ -321,8 +324,13 @@ def _role(text: str | None) -> str | None:
     return "other"
 
 
+@lru_cache(maxsize=1024)
+def _true(value: str) -> bool:
+    return normalise_header(value) in _TRUE
+
+
 def _dnc(value: str | None, tags: str | None) -> bool:
-    if value and normalise_header(value) in _TRUE:
+    if value and _true(value):
         return True
     if tags:
         for tag in re.split(r"[,;\s]+", tags):
@@ -349,12 +357,15 @@ class RowReader:
         self.region = region
         self._keys: dict[str, str] = {}
         self._countries: dict[str, str | None] = {}
+        # (field, column indexes, longest value allowed), in the mapping's order.
+        self._plan = tuple((name, tuple(idxs), _LIMITS.get(name)) for name, idxs in self.fields.items())
 
-    def values(self, cells: list) -> dict:
-        """field -> the first non-empty cell mapped to it (stripped)."""
+    def values(self, cells: list, limits: bool = False) -> dict:
+        """field -> the first non-empty cell mapped to it (stripped). With
+        limits, raises Rejected for a value longer than its field holds."""
         out = {}
         width = len(cells)
-        for name, idxs in self.fields.items():
+        for name, idxs, limit in self._plan:
             for i in idxs:
                 if i < width:
                     value = cells[i].strip()
@@ -363,6 +374,8 @@ class RowReader:
                     if value:
                         if value[0] == "'" and value[1:2] in _NEUTRALISED:
                             value = value[1:]  # a cell our CSV export protected
+                        if limits and limit and len(value) > limit:
+                            raise Rejected(f"{name} longer than {limit} characters")
                         out[name] = value
                         break
         return out
@@ -371,11 +384,7 @@ class RowReader:
         if len(cells) > self.width and any(c.strip() for c in cells[self.width:]):
             raise Rejected(f"{len(cells)} cells but the header has {self.width} columns "
                            f"(an unquoted delimiter?)")
-        found = self.values(cells)
-        for name, value in found.items():
-            limit = _LIMITS.get(name)
-            if limit and len(value) > limit:
-                raise Rejected(f"{name} longer than {limit} characters")
+        found = self.values(cells, limits=True)
         get = found.get
         desk_role = get("desk_role")
         if desk_role and normalise_header(desk_role) in _STAFF:
@@ -420,16 +429,17 @@ class RowReader:
         key = self._keys.get(customer)
         if key is None:
             key = self._keys[customer] = names.name_key(customer) or customer.casefold()
+        # Positional (a hot path): the order of Row's fields.
         return Row(
-            line=line, cells=cells, customer=customer, external_id=get("external_id"), key=key,
-            industry=get("industry"), employees=_int(get("employees")), country=country,
-            account_manager=get("account_manager"), contact_id=get("contact_id"),
-            name=name, role=_role(get("role")), title=get("title"),
-            phone=main.e164, extension=extension or main.extension,
-            alt_phone=alt.e164 if alt else None, alt_extension=alt.extension if alt else None,
-            email=get("email"), timezone=main.timezone or None,
-            do_not_call=_dnc(get("do_not_call"), get("tags")),
-            phone_region=main.region,
+            line, cells, customer, get("external_id"), key,
+            get("industry"), _int(get("employees")), country,
+            get("account_manager"), get("contact_id"),
+            name, _role(get("role")), get("title"),
+            main.e164, extension or main.extension,
+            alt.e164 if alt else None, alt.extension if alt else None,
+            get("email"), main.timezone or None,
+            _dnc(get("do_not_call"), get("tags")),
+            main.region,
         )
 
 

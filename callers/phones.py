@@ -46,7 +46,7 @@ class Phone:
 
     @property
     def timezone(self) -> str:
-        return zone_key(self.zones)
+        return _zone_key_of(self.zones)
 
 
 # A text without any of these (case-folded) cannot hold an extension marker.
@@ -67,6 +67,11 @@ def split_extension(raw: str) -> tuple[str, str | None]:
 def zone_key(zones) -> str:
     zones = sorted({z for z in zones if z and z != UNKNOWN_ZONE})
     return ZONE_SEPARATOR.join(zones)
+
+
+@lru_cache(maxsize=1024)
+def _zone_key_of(zones: tuple[str, ...]) -> str:
+    return zone_key(zones)
 
 
 def zones_of(key: str | None) -> tuple[str, ...]:
