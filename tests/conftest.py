@@ -6,12 +6,12 @@ is dropped afterwards (so parallel runs never see each other's rows).
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import peewee
 import pytest
+
+from tests import pgschema
 
 PG_ENV = "CALLERS_TEST_PG"
 ENGINES = ["sqlite", "postgresql"]
@@ -28,19 +28,6 @@ def _pg_base() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
-def _pg_schema_url(base: str, schema: str) -> str:
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options={quote(f'-c search_path={schema}')}"
-
-
-def _admin(base: str) -> peewee.PostgresqlDatabase:
-    from models.db import make_database
-
-    admin = make_database(base)
-    admin.connect()
-    return admin
-
-
 @pytest.fixture(params=ENGINES)
 def engine(request) -> str:
     if request.param == "postgresql" and not _pg_base():
@@ -54,19 +41,8 @@ def db_url(engine, tmp_path) -> str:
     if engine == "sqlite":
         yield str(tmp_path / "callers.db")
         return
-    base = _pg_base()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = _admin(base)
-    admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield _pg_schema_url(base, schema)
-    finally:
-        from models.db import database
-
-        if database.obj is not None and not database.obj.is_closed():
-            database.obj.close()
-        admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
+    with pgschema.scratch(_pg_base(), "t") as url:
+        yield url
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests import pgschema
 from tests.benchmarks.harness import Bench
 
 GOAL_SECONDS = 180
@@ -78,12 +79,6 @@ def _floor(url: str, rows: int) -> float:
         proxy.obj.close()
 
 
-def _pg_url(base: str, schema: str) -> str:
-    from urllib.parse import quote
-
-    return f"{base}{'&' if '?' in base else '?'}options={quote(f'-c search_path={schema}')}"
-
-
 def run(bench: Bench) -> None:
     customers = bench.n(100_000)
     os.environ.setdefault("CALLERS_NOW", "2026-11-24T15:00:00+00:00")
@@ -115,17 +110,8 @@ def run(bench: Bench) -> None:
                          baseline=f"extrapolated {projected:.1f} s", ok=big < GOAL_SECONDS)
     base = os.environ.get("CALLERS_TEST_PG")
     if base:
-        from models.db import make_database
-
-        schema = f"bench_demo_rate_{os.getpid()}"
-        admin = make_database(base)
-        admin.connect()
-        admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-        try:
+        with pgschema.scratch(base, "bench_demo_rate") as url:
             pg_customers = max(100, customers // 4)
-            seconds, _ = _generate(_pg_url(base, schema), pg_customers)
+            seconds, _ = _generate(url, pg_customers)
             bench.figure("demo rate (postgresql)", round(pg_customers / seconds), "customers/s", "(none)",
                          baseline=f"sqlite {rate:,.0f} customers/s")
-        finally:
-            admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.close()

@@ -23,6 +23,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from tests import pgschema
 from tests.benchmarks.harness import DATA, Bench, ms, p95
 
 PG = os.environ.get("CALLERS_TEST_PG")
@@ -120,9 +121,7 @@ def build(url: str, customers: int, seed: int = 5) -> None:
 
 
 def _pg_url(schema: str) -> str:
-    from urllib.parse import quote
-
-    return f"{PG}{'&' if '?' in PG else '?'}options={quote(f'-c search_path={schema}')}"
+    return pgschema.schema_url(PG, schema)
 
 
 def sqlite_db(customers: int) -> str:

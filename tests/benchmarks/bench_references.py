@@ -17,11 +17,10 @@ import csv
 import os
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
+from tests import pgschema
 from tests.benchmarks.harness import Bench, ms, p95, timed
 
 NOW = "2026-11-24T15:30:00+00:00"
@@ -119,30 +118,6 @@ def _measure(bench: Bench, engine: str, customers: int, billing: Path) -> None:
                  "<= 5 s", baseline=f"reading the file alone {read:.3f} s", ok=value <= 5)
 
 
-def _pg_url() -> tuple[str, str] | None:
-    from models.db import make_database
-
-    try:
-        admin = make_database(PG)
-        admin.connect()
-    except Exception:
-        return None
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-    admin.close()
-    sep = "&" if "?" in PG else "?"
-    return f"{PG}{sep}options={quote(f'-c search_path={schema}')}", schema
-
-
-def _drop(schema: str) -> None:
-    from models.db import make_database
-
-    admin = make_database(PG)
-    admin.connect()
-    admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.close()
-
-
 def run(bench: Bench) -> None:
     from callers import database
     from models.db import database as proxy
@@ -160,15 +135,10 @@ def run(bench: Bench) -> None:
         bench.note(f"sqlite: {customers:,} customers filled in {time.perf_counter() - start:.1f} s")
         _measure(bench, "sqlite", customers, billing)
         proxy.obj.close()
-        pg = _pg_url()
-        if pg is None:
+        if not pgschema.reachable(PG):
             bench.note("PostgreSQL not reachable: figures on SQLite only")
             return
-        url, schema = pg
-        try:
+        with pgschema.scratch(PG, "bench") as url:
             database.open(url)
             _fill(customers)
             _measure(bench, "postgresql", customers, billing)
-            proxy.obj.close()
-        finally:
-            _drop(schema)

@@ -9,15 +9,16 @@ concurrency cost is visible.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from collections import Counter
 from pathlib import Path
 
+from tests import pgschema
 from tests.benchmarks.harness import Bench
 from tests.team_worker import claim_only, claim_until_empty
 
@@ -73,39 +74,18 @@ def _run(url: str, processes: int, per_process: int | None = None) -> tuple[floa
     return len(claimed) / elapsed, dupes, len(claimed)
 
 
-def _pg_schema_url(schema: str) -> str:
-    from urllib.parse import quote
-
-    return f"{PG}{'&' if '?' in PG else '?'}options={quote(f'-c search_path={schema}')}"
-
-
 def _engine(bench: Bench, engine: str, processes: int, customers: int) -> None:
     def fresh():
         if engine == "sqlite":
-            path = Path(tempfile.mkdtemp()) / "team.db"
-            return str(path), lambda: None
-        from models.db import make_database
-
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_database(PG)
-        admin.connect()
-        admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-
-        def drop():
-            admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.close()
-
-        return _pg_schema_url(schema), drop
+            return contextlib.nullcontext(str(Path(tempfile.mkdtemp()) / "team.db"))
+        return pgschema.scratch(PG, "bench")
 
     per = customers // processes
     results = {}
     for label, procs, mode in (("base", 1, per), ("claims", processes, per), ("calls", processes, None)):
-        url, drop = fresh()
-        try:
+        with fresh() as url:
             _fill(url, customers)
             results[label] = _run(url, procs, mode)
-        finally:
-            drop()
     base_rate = results["base"][0]
     rate, dupes, total = results["claims"]
     bench.figure(f"team {engine} {processes} processes claims", round(rate), "claims/s", ">= 500/s",

@@ -19,8 +19,8 @@ import json
 import os
 import time
 from pathlib import Path
-from urllib.parse import quote
 
+from tests import pgschema
 from tests.benchmarks.harness import DATA
 
 BUILT_AT = "2026-11-24T15:00:00+00:00"
@@ -118,7 +118,7 @@ def postgres(customers: int, calls_per_customer: float = 3, forwards: int | None
         return None
     wanted = _wanted(customers, calls_per_customer, forwards, seed)
     schema = "bench_" + _name(wanted).replace("-", "_").lower()
-    url = f"{base}{'&' if '?' in base else '?'}options={quote(f'-c search_path={schema}')}"
+    url = pgschema.schema_url(base, schema)
     admin = make_database(base)
     admin.connect()
     try:
