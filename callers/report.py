@@ -379,12 +379,11 @@ def call_figures(period: Period, target_seconds: int | None = None) -> tuple[Cal
         answered = (Call.select(Call.caller, Call.outcome, secs, fn.COUNT(Call.id))
                     .where(Call.started_at >= since, Call.started_at < until)
                     .group_by(Call.caller, Call.outcome, secs).tuples())
-        # Calls nobody answered, by the time they ended. (COALESCE keeps
-        # SQLite on the ended_at index rather than walking every unanswered
-        # call ever made through the started_at index.)
+        # Calls nobody answered, by the time they ended: `started_at IS NULL`
+        # and a range on ended_at are both the covering index
+        # (started_at, ended_at, caller, outcome), as the answered ones are.
         unanswered = (Call.select(Call.caller, Call.outcome, SQL("NULL"), fn.COUNT(Call.id))
-                      .where(Call.ended_at >= since, Call.ended_at < until,
-                             fn.COALESCE(Call.started_at, None).is_null())
+                      .where(Call.started_at.is_null(), Call.ended_at >= since, Call.ended_at < until)
                       .group_by(Call.caller, Call.outcome).tuples())
         for rows, reached in ((list(answered), True), (list(unanswered), False)):
             for caller, outcome, length, count in rows:
@@ -429,41 +428,49 @@ def _lengths(fig, buckets: dict[int, int], target: int) -> None:
 
 def customer_figures(period: Period, completed_calls: int, now: datetime | None = None,
                      cycle_days: int | None = None) -> tuple[Coverage, Freshness, dict[str, int], dict[str, int]]:
-    """One pass over customers gives coverage, freshness, references and implementation."""
+    """Coverage, freshness, references and implementation.
+
+    Coverage is counted as ranges of the covering index that starts
+    (do_not_call, last_reached_at); the other figures are one pass over that
+    index (never over the wide customer rows), grouped by do_not_call so the
+    index order does the grouping; implementation states are ranges of their
+    own index."""
     now = now or clock.now()
     cycle = int(cycle_days if cycle_days is not None else settings.get("cycle_days"))
     cut = clock.to_db(now - timedelta(days=cycle))
-    calls = Customer.do_not_call == False  # noqa: E712
     C = Customer
-    columns = [
-        fn.COUNT(C.id),
-        _sum_if(C.do_not_call == True),  # noqa: E712
-        _sum_if(calls & (C.last_reached_at >= cut)),
-        _sum_if(calls & (C.last_reached_at < cut)),
-        _sum_if(calls & C.last_reached_at.is_null()),
-        _sum_if(calls & (C.unreachable == True)),  # noqa: E712
-        _sum_if(calls & (C.needs_number == True)),  # noqa: E712
-        _sum_if(calls & (C.contacts_confirmed_at >= cut)),
-        _sum_if(calls & (C.referenceability_confirmed_at >= cut)),
-        _sum_if(calls & (C.implementation_confirmed_at >= cut)),
-        _sum_if(calls & (C.features_confirmed_at >= cut)),
-    ]
+    count = fn.COUNT(SQL("*"))
+    callable_ = C.do_not_call == False  # noqa: E712
     ref_fields = [getattr(C, f"ref_{kind}") for kind in REFERENCE_KINDS]
-    columns += [_sum_if(f == "yes") for f in ref_fields]
     any_yes = ref_fields[0] == "yes"
     for f in ref_fields[1:]:
         any_yes = any_yes | (f == "yes")
+    columns = [C.do_not_call, count,
+               _sum_if(C.unreachable == True), _sum_if(C.needs_number == True),  # noqa: E712
+               _sum_if(C.contacts_confirmed_at >= cut), _sum_if(C.referenceability_confirmed_at >= cut),
+               _sum_if(C.implementation_confirmed_at >= cut), _sum_if(C.features_confirmed_at >= cut)]
+    columns += [_sum_if(f == "yes") for f in ref_fields]
     columns.append(_sum_if(any_yes))
-    columns += [_sum_if(C.implementation_state == state) for state in IMPLEMENTATION_STATES]
     with connection():
-        row = [_int(v) for v in C.select(*columns).tuples().get()]
-    (customers, dnc, reached, overdue, never, unreachable, needs, *rest) = row
-    fresh, rest = rest[:4], rest[4:]
-    refs, rest = rest[:len(REFERENCE_KINDS)], rest[len(REFERENCE_KINDS):]
-    any_ref, states = rest[0], rest[1:]
+        reached = C.select(count).where(callable_, C.last_reached_at >= cut).scalar() or 0
+        never = C.select(count).where(callable_, C.last_reached_at.is_null()).scalar() or 0
+        groups = {bool(row[0]): [_int(v) for v in row[1:]]
+                  for row in C.select(*columns).group_by(C.do_not_call).order_by(C.do_not_call).tuples()}
+        by_state = dict(C.select(C.implementation_state, count)
+                        .where(C.implementation_state.in_(IMPLEMENTATION_STATES))
+                        .group_by(C.implementation_state).tuples())
+    width = 8 + len(REFERENCE_KINDS)
+    mine, dnc_row = groups.get(False, [0] * width), groups.get(True, [0] * width)
+    callable_customers, dnc = mine[0], dnc_row[0]
+    customers = callable_customers + dnc
+    unreachable, needs = mine[1], mine[2]
+    fresh = mine[3:7]
+    refs = [a + b for a, b in zip(mine[7:], dnc_row[7:])]
+    any_ref, refs = refs[-1], refs[:-1]
+    states = [_int(by_state.get(state)) for state in IMPLEMENTATION_STATES]
+    overdue = callable_customers - _int(reached) - _int(never)  # reached before, not within the cycle
 
-    callable_customers = customers - dnc
-    coverage = Coverage(customers, reached, overdue, never, unreachable, needs, dnc, cycle)
+    coverage = Coverage(customers, _int(reached), overdue, _int(never), unreachable, needs, dnc, cycle)
     _pace(coverage, completed_calls, period)
     freshness = Freshness(callable_customers,
                           *[Fact(n, _share(n, callable_customers)) for n in fresh])
@@ -510,10 +517,11 @@ def feature_figures() -> tuple[list[FeatureFigures], int]:
     live = Customer.implementation_state == "live"
     with connection():
         live_customers = Customer.select().where(live).count()
-        # Live customers first (an index), then their features (an index):
-        # never a walk over every customer's features.
+        # Live customers first (an index), then their features (the covering
+        # index customer, in_production, feature): never a walk over every
+        # customer's features, never a customer or customer_feature row read.
         live_ids = Customer.select(Customer.id).where(live)
-        used = dict(CustomerFeature.select(CustomerFeature.feature, fn.COUNT(CustomerFeature.id))
+        used = dict(CustomerFeature.select(CustomerFeature.feature, fn.COUNT(SQL("*")))
                     .where(CustomerFeature.customer.in_(live_ids),
                            CustomerFeature.in_production == True)  # noqa: E712
                     .group_by(CustomerFeature.feature).tuples())

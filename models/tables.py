@@ -107,6 +107,11 @@ class Customer(BaseModel):
             (("due_rank", "next_due_at"), False),
             (("claim_holder", "claim_expires_at"), False),
             (("implementation_state",), False),
+            # The report's coverage, freshness and references (migration 0004).
+            (("do_not_call", "last_reached_at", "unreachable", "needs_number",
+              "contacts_confirmed_at", "referenceability_confirmed_at", "implementation_confirmed_at",
+              "features_confirmed_at", "ref_prospect_call", "ref_case_study", "ref_press", "ref_analyst",
+              "ref_site_visit"), False),
         )
 
 
@@ -159,6 +164,7 @@ class CustomerFeature(BaseModel):
         indexes = (
             (("customer", "feature"), True),
             (("feature", "in_production"), False),
+            (("customer", "in_production", "feature"), False),  # the report's features (0004)
         )
 
 
@@ -181,6 +187,7 @@ class Call(BaseModel):
             (("ended_at",), False),
             (("customer", "started_at"), False),
             (("caller", "outcome"), False),
+            (("started_at", "ended_at", "caller", "outcome"), False),  # the report's call figures (0004)
         )
 
 
@@ -235,6 +242,7 @@ class Forward(BaseModel):
             (("customer", "status"), False),
             (("created_at",), False),
             (("status", "resolved_at"), False),
+            (("status", "resolved_at", "department", "created_at"), False),  # the report's departments (0004)
         )
 
 
