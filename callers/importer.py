@@ -26,7 +26,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
-from peewee import Case, fn
 
 from callers import clock, countries, names, phones, queue
 from callers.errors import CallersError
@@ -793,7 +792,8 @@ class Importer:
             Contact.update(**changes, updated_at=now).where(Contact.id == contact_id).execute()
 
         if queue_changed:
-            self._customers_do_not_call(list(queue_changed))
+            self._customers_do_not_call({c.id: c for _, c, _ in placed if c.id in queue_changed},
+                                        people)
             self._point_at_contacts({cid: people[cid].all if cid in people else ()
                                      for cid in queue_changed})
 
@@ -814,20 +814,24 @@ class Importer:
         cursor = db.cursor()
         cursor.executemany(sql, values)
 
-    def _customers_do_not_call(self, customer_ids: list[int]) -> None:
-        """A customer all of whose contacts are do-not-call is do-not-call."""
-        dnc = fn.SUM(Case(None, [(Contact.do_not_call == True, 1)], 0))  # noqa: E712
-        for chunk in _chunks(customer_ids, max(1, max_variables() - 10)):
-            rows = (Contact.select(Contact.customer, fn.COUNT(Contact.id), dnc)
-                    .join(Customer)
-                    .where(Contact.customer.in_(chunk), Contact.active == True,  # noqa: E712
-                           Customer.do_not_call == False)  # noqa: E712
-                    .group_by(Contact.customer).tuples())
-            all_dnc = [cid for cid, total, n in rows if total and int(n or 0) == total]
-            if all_dnc:
+    def _customers_do_not_call(self, custs: dict, people: dict) -> None:
+        """A customer all of whose (active) contacts are do-not-call is
+        do-not-call. Decided from the contacts this batch holds: every contact
+        of these customers was loaded (or created) by the batch."""
+        all_dnc = []
+        for customer_id, cust in custs.items():
+            if cust.do_not_call:
+                continue
+            mine = people.get(customer_id)
+            active = [p for p in mine.all if p.active] if mine is not None else []
+            if active and all(p.do_not_call for p in active):
+                all_dnc.append(customer_id)
+                cust.do_not_call = True
+        if all_dnc:
+            for chunk in _chunks(all_dnc, max(1, max_variables() - 10)):
                 (Customer.update(do_not_call=True, updated_at=self.now)
-                 .where(Customer.id.in_(all_dnc)).execute())
-                self.updated_customers.update(c for c in all_dnc if c not in self.created_customers)
+                 .where(Customer.id.in_(chunk)).execute())
+            self.updated_customers.update(c for c in all_dnc if c not in self.created_customers)
 
 
 class _Rollback(Exception):
