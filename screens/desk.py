@@ -108,6 +108,7 @@ class DeskScreen(Screen):
         self._jobs: dict[Worker, tuple] = {}
         self._seconds = 0
         self._first_load = True
+        self._pickers: dict[tuple, OutcomePicker] = {}  # outcome pickers, reused
         self._note_modal = None  # the ForwardNote, built on the first forward and reused
         self.last_error: str | None = None
 
@@ -499,7 +500,16 @@ class DeskScreen(Screen):
         self.script.save_note()
         departments = [(d.key.lower(), d.id, d.name) for d in self.departments.values()]
         started = self.call.started_at is not None
-        self.app.push_screen(OutcomePicker(started, departments if started else []), self._outcome_chosen)
+        shown = departments if started else []
+        key = (started, tuple(shown))
+        picker = self._pickers.get(key)
+        if picker is None:
+            # Kept installed and reused: a popped picker that is not installed
+            # is unmounted, and that work sat between the digit and the next
+            # customer on screen.
+            picker = self._pickers[key] = OutcomePicker(started, shown)
+            self.app.install_screen(picker, f"outcome-{id(self)}-{len(self._pickers)}")
+        self.app.push_screen(picker, self._outcome_chosen)
 
     def _outcome_chosen(self, outcome: str | None) -> None:
         if outcome is None:
@@ -543,7 +553,9 @@ class DeskScreen(Screen):
         scheduled, following, error = result
         self.call = None
         if scheduled is not None and getattr(scheduled, "message", None):
-            self.notify(scheduled.message, title=calls.OUTCOME_LABELS.get(scheduled.outcome, "Saved"))
+            # After the next customer is painted: the toast is not in the way.
+            self.call_after_refresh(self.notify, scheduled.message,
+                                    title=calls.OUTCOME_LABELS.get(scheduled.outcome, "Saved"))
         if error is not None:
             self._set_mode("error", f"{describe_error(error)}\nctrl+r looks again.")
             self.show_error("Could not load the next customer", describe_error(error), self.load)
