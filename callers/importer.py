@@ -366,17 +366,21 @@ class RowReader:
         width = len(cells)
         for name, idxs, limit in self._plan:
             for i in idxs:
-                if i < width:
-                    value = cells[i].strip()
-                    if "\x00" in value:  # never meaningful; PostgreSQL refuses it
-                        value = value.replace("\x00", "").strip()
-                    if value:
-                        if value[0] == "'" and value[1:2] in _NEUTRALISED:
-                            value = value[1:]  # a cell our CSV export protected
-                        if limits and limit and len(value) > limit:
-                            raise Rejected(f"{name} longer than {limit} characters")
-                        out[name] = value
-                        break
+                if i >= width:
+                    continue
+                value = cells[i].strip()
+                if not value:
+                    continue
+                if "\x00" in value:  # never meaningful; PostgreSQL refuses it
+                    value = value.replace("\x00", "").strip()
+                    if not value:
+                        continue
+                if value[0] == "'" and value[1:2] in _NEUTRALISED:
+                    value = value[1:]  # a cell our CSV export protected
+                if limits and limit and len(value) > limit:
+                    raise Rejected(f"{name} longer than {limit} characters")
+                out[name] = value
+                break
         return out
 
     def read(self, line: int, cells: list) -> Row:
