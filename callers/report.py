@@ -380,8 +380,8 @@ def call_figures(period: Period, target_seconds: int | None = None) -> tuple[Cal
                     .where(Call.started_at >= since, Call.started_at < until)
                     .group_by(Call.caller, Call.outcome, secs).tuples())
         # Calls nobody answered, by the time they ended: `started_at IS NULL`
-        # and a range on ended_at are both the covering index
-        # (started_at, ended_at, caller, outcome), as the answered ones are.
+        # on the covering index (started_at, caller, outcome, ended_at), whose
+        # order is already the GROUP BY's (no sort of a month of attempts).
         unanswered = (Call.select(Call.caller, Call.outcome, SQL("NULL"), fn.COUNT(Call.id))
                       .where(Call.started_at.is_null(), Call.ended_at >= since, Call.ended_at < until)
                       .group_by(Call.caller, Call.outcome).tuples())

@@ -187,7 +187,7 @@ class Call(BaseModel):
             (("ended_at",), False),
             (("customer", "started_at"), False),
             (("caller", "outcome"), False),
-            (("started_at", "ended_at", "caller", "outcome"), False),  # the report's call figures (0004)
+            (("started_at", "caller", "outcome", "ended_at"), False),  # the report's call figures (0004)
         )
 
 

@@ -1,8 +1,10 @@
 """Schema 4: covering indexes for the supervisor's report.
 
-- call(started_at, ended_at, caller, outcome): the call figures read only this
-  index: answered calls by a range on started_at, unanswered ones by
-  started_at IS NULL and a range on ended_at.
+- call(started_at, caller, outcome, ended_at): the call figures read only this
+  index: answered calls by a range on started_at; unanswered ones by
+  started_at IS NULL, already in (caller, outcome) order so the GROUP BY needs
+  no sort (on SQLite a sort of a month of unanswered calls was most of the
+  report's time).
 - customer(do_not_call, last_reached_at, unreachable, needs_number, the four
   *_confirmed_at, the five ref_*): coverage counts are ranges on its first two
   columns; freshness and references are one pass over this index instead of
@@ -14,7 +16,7 @@
 """
 from peewee import *
 
-CALL = ('started_at', 'ended_at', 'caller', 'outcome')
+CALL = ('started_at', 'caller', 'outcome', 'ended_at')
 CUSTOMER = ('do_not_call', 'last_reached_at', 'unreachable', 'needs_number',
             'contacts_confirmed_at', 'referenceability_confirmed_at', 'implementation_confirmed_at',
             'features_confirmed_at', 'ref_prospect_call', 'ref_case_study', 'ref_press', 'ref_analyst',
