@@ -15,13 +15,14 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, timezone as pn_timezone
 from phonenumbers.phonemetadata import PhoneMetadata
 from phonenumbers.phonenumberutil import (
+    COUNTRY_CODE_TO_REGION_CODE,
     REGION_CODE_FOR_NON_GEO_ENTITY,
     _number_type_helper,
     country_code_for_valid_region,
     is_number_type_geographical,
     national_significant_number,
-    region_code_for_number,
 )
+from phonenumbers.re_util import re_compile
 
 # Zones are stored on a contact as one string; several zones joined by this.
 ZONE_SEPARATOR = "|"
@@ -88,18 +89,42 @@ def parse(raw: str | None, region: str | None = None) -> Phone:
 
 
 def _classify(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
-    """The number's region and type, exactly as `is_valid_number` and
-    `number_type` find them, in one pass (they would each look both up again):
-    the number is valid when the type is not UNKNOWN."""
-    region = region_code_for_number(number)
-    if region is None:
-        return None, PhoneNumberType.UNKNOWN
+    """The number's region and type, exactly as `region_code_for_number`,
+    `is_valid_number` and `number_type` find them, in one pass (each would
+    look them up again; for a calling code shared by several regions, the
+    region search has already typed the number): valid when not UNKNOWN."""
     code = number.country_code
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(code)
+    if regions is None:
+        return None, PhoneNumberType.UNKNOWN
+    nsn = national_significant_number(number)
+    typed = None  # (metadata, type) the region search found
+    if len(regions) == 1:
+        region = regions[0]
+    else:  # phonenumbers' _region_code_for_number_from_list
+        region = None
+        for candidate in regions:
+            metadata = PhoneMetadata.metadata_for_region(candidate.upper(), None)
+            if metadata is None:
+                continue
+            if metadata.leading_digits is not None:
+                if re_compile(metadata.leading_digits).match(nsn):
+                    region = candidate
+                    break
+            else:
+                kind = _number_type_helper(nsn, metadata)
+                if kind != PhoneNumberType.UNKNOWN:
+                    region, typed = candidate, (metadata, kind)
+                    break
+        if region is None:
+            return None, PhoneNumberType.UNKNOWN
     metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region.upper())
     if metadata is None or (region != REGION_CODE_FOR_NON_GEO_ENTITY
                             and code != country_code_for_valid_region(region)):
         return region, PhoneNumberType.UNKNOWN
-    return region, _number_type_helper(national_significant_number(number), metadata)
+    if typed is not None and typed[0] is metadata:
+        return region, typed[1]
+    return region, _number_type_helper(nsn, metadata)
 
 
 @lru_cache(maxsize=16384)
