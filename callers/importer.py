@@ -677,6 +677,9 @@ class Importer:
 
     def _write_batch(self, batch: list[Row]) -> None:
         now = self.now
+        # The time as the text both drivers bind for a timestamp column (what
+        # sqlite3's adapter would produce, once instead of for every value).
+        stamp = str(now)
         res = self.result
         by_ext, by_key = self._load_customers(batch)
         placed: list[tuple[Row, _Cust, bool]] = []
@@ -697,7 +700,7 @@ class Importer:
                     "account_manager", "do_not_call", "source", "created_at", "updated_at",
                     "next_due_at", "due_rank")
             values = [(c.external_id, c.name, c.name_key, c.industry, c.employees, c.country,
-                       c.account_manager, c.do_not_call, c.source, now, now, now, DUE_NEVER_REACHED)
+                       c.account_manager, c.do_not_call, c.source, stamp, stamp, stamp, DUE_NEVER_REACHED)
                       for c in new_custs]
             by_ext_new = {c.external_id: c for c in new_custs if c.external_id}
             by_key_new = {c.name_key: c for c in new_custs if not c.external_id}
@@ -773,7 +776,7 @@ class Importer:
                     "unreachable", "created_at", "updated_at")
             values = [(p.cust.id, p.name, p.role, p.title, p.phone, p.extension, p.alt_phone,
                        p.alt_extension, p.email, p.timezone, p.external_id, p.do_not_call, True,
-                       False, now, now) for p in new_people]
+                       False, stamp, stamp) for p in new_people]
             # (customer, phone) is unique among a batch's new contacts: dedupe saw to it.
             by_phone = {(p.cust.id, p.phone): p for p in new_people}
             for new_id, customer_id, phone in _insert_returning(Contact, cols, values,

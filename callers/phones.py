@@ -127,7 +127,7 @@ def _classify(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
     return region, _number_type_helper(nsn, metadata)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _parse(text: str, region: str | None) -> Phone:
     """`parse` of a stripped text and an upper-case region (Phone is frozen,
     so a cached one is safe to share; errors are not cached)."""
