@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from peewee import SQL, Case, Select, fn
+from peewee import JOIN, SQL, Case, Select, fn
 
 from callers import clock, settings
 from callers.errors import CallersError
@@ -57,6 +57,7 @@ MONTH_DAYS = 30
 OPEN_STATUSES = ("open", "acknowledged")
 RESOLVED_STATUSES = ("done", "returned", "withdrawn")
 FACTS = ("contacts", "referenceability", "implementation", "features")
+FEATURES_BY_FILTER = 40  # up to this many active features: one count each, no GROUP BY
 PERIOD_KEYS = ("today", "7", "30", "90")
 PERIOD_LABELS = {"today": "today", "7": "last 7 days", "30": "last 30 days", "90": "last 90 days"}
 
@@ -519,18 +520,26 @@ def decay(period: Period, wrong_number_calls: int) -> Decay:
 def feature_figures() -> tuple[list[FeatureFigures], int]:
     """Features in production among live customers, most used first; and how many live customers."""
     live = Customer.implementation_state == "live"
+    CF = CustomerFeature
     with connection():
         live_customers = Customer.select().where(live).count()
-        # Live customers first (an index), then their features (the covering
-        # index customer, in_production, feature): never a walk over every
-        # customer's features, never a customer or customer_feature row read.
-        live_ids = Customer.select(Customer.id).where(live)
-        used = dict(CustomerFeature.select(CustomerFeature.feature, fn.COUNT(SQL("*")))
-                    .where(CustomerFeature.customer.in_(live_ids),
-                           CustomerFeature.in_production == True)  # noqa: E712
-                    .group_by(CustomerFeature.feature).tuples())
         features = list(Feature.select().where(Feature.active == True)  # noqa: E712
                         .order_by(Feature.position, Feature.name))
+        # Live customers first (their index), then their features (the
+        # covering index customer, in_production, feature): never a walk over
+        # every customer's features, never a row read. CROSS JOIN keeps
+        # SQLite in that order (to PostgreSQL it is a plain join). A count per
+        # feature (FILTER) instead of GROUP BY: SQLite would sort every joined
+        # row for the GROUP BY, which took most of this section's time.
+        joined = (Customer.select().join(CF, JOIN.CROSS)
+                  .where(live, CF.customer == Customer.id, CF.in_production == True))  # noqa: E712
+        if not features:
+            used = {}
+        elif len(features) <= FEATURES_BY_FILTER:
+            counts = joined.select(*[_sum_if(CF.feature == f.id) for f in features]).tuples().get()
+            used = {f.id: n for f, n in zip(features, counts)}
+        else:
+            used = dict(joined.select(CF.feature, fn.COUNT(SQL("*"))).group_by(CF.feature).tuples())
     rows = [FeatureFigures(f.name, _int(used.get(f.id)), _share(_int(used.get(f.id)), live_customers))
             for f in features]
     rows.sort(key=lambda f: -f.customers)
