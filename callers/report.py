@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from peewee import JOIN, SQL, Case, Select, fn
+from peewee import JOIN, SQL, Case, fn
 
 from callers import clock, settings
 from callers.errors import CallersError
@@ -344,21 +344,30 @@ def _as_datetime(value):
 
 
 def _done_medians(prev_since, since, until) -> dict[tuple[int, int], float]:
-    """{(department id, 1 this period / 0 the one before): median seconds to done}."""
+    """{(department id, 1 this period / 0 the one before): median seconds to done}.
+
+    How many were done per department and part first (a range of the index
+    status, resolved_at, department, created_at), then for each part only its
+    middle one or two values (ORDER BY ... LIMIT/OFFSET: a bounded sort of one
+    department's part, instead of window functions sorting them all twice)."""
     secs = seconds_between(Forward.created_at, Forward.resolved_at)
     part = Case(None, [(Forward.resolved_at >= since, 1)], 0)
-    inner = (Forward.select(Forward.department.alias("dep"), part.alias("part"), secs.alias("secs"),
-                            fn.ROW_NUMBER().over(partition_by=[Forward.department, part], order_by=[secs]).alias("rn"),
-                            fn.COUNT(Forward.id).over(partition_by=[Forward.department, part]).alias("cnt"))
-             .where(Forward.status == "done", Forward.resolved_at >= prev_since, Forward.resolved_at < until)
-             .alias("ranked"))
-    outer = (Select(from_list=[inner], columns=[inner.c.dep, inner.c.part, inner.c.secs])
-             .where((inner.c.rn == (inner.c.cnt + 1) / 2) | (inner.c.rn == (inner.c.cnt + 2) / 2))
-             .bind(Forward._meta.database))
-    middle: dict[tuple[int, int], list[int]] = {}
-    for dep, part_value, value in outer.tuples():
-        middle.setdefault((dep, int(part_value)), []).append(int(value))
-    return {key: sum(values) / len(values) for key, values in middle.items()}
+    done = (Forward.status == "done")
+    counts = (Forward.select(Forward.department, part, fn.COUNT(SQL("*")))
+              .where(done, Forward.resolved_at >= prev_since, Forward.resolved_at < until)
+              .group_by(Forward.department, part).tuples())
+    medians: dict[tuple[int, int], float] = {}
+    for dep, part_value, n in list(counts):
+        part_value, n = int(part_value), int(n)
+        lo, hi = (since, until) if part_value else (prev_since, since)
+        middle = [int(v) for (v,) in (Forward.select(secs)
+                                      .where(done, Forward.department == dep,
+                                             Forward.resolved_at >= lo, Forward.resolved_at < hi)
+                                      .order_by(secs).limit(1 if n % 2 else 2).offset((n - 1) // 2)
+                                      .tuples())]
+        if middle:
+            medians[(dep, part_value)] = sum(middle) / len(middle)
+    return medians
 
 
 # ---- calls -----------------------------------------------------------------
