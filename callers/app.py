@@ -23,6 +23,28 @@ def stylesheets() -> list[Path]:
     return [main] + [s for s in sheets if s != main]
 
 
+def first_sheets() -> list[Path]:
+    """What the app starts with: callers.tcss and the desk's sheet (the desk
+    is the first screen callers see; its modals bring their own CSS). The
+    other screens' sheets are read when a screen from their module is first
+    shown (`CallersApp._load_screen_css`), all at once and in the same order
+    as `stylesheets()`, so every screen looks exactly as with all sheets."""
+    return [SCREENS_DIR / "callers.tcss", SCREENS_DIR / "desk.tcss"]
+
+
+def _needs_other_sheets(screen: Screen) -> bool:
+    """True when the screen (or a class it extends) lives in a screens module
+    with its own sheet other than the desk's."""
+    loaded = {path.stem for path in first_sheets()}
+    for cls in type(screen).__mro__:
+        module = getattr(cls, "__module__", "") or ""
+        if module.startswith("screens.") and module.count(".") == 1:
+            name = module.split(".", 1)[1]
+            if name not in loaded and (SCREENS_DIR / f"{name}.tcss").exists():
+                return True
+    return False
+
+
 def desk_screen(caller: str) -> Screen:
     from screens.desk import DeskScreen
 
@@ -33,7 +55,7 @@ class CallersApp(App):
     """One app; which screen it opens on depends on the command."""
 
     TITLE = "callers"
-    CSS_PATH = stylesheets()
+    CSS_PATH = first_sheets()
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -42,6 +64,18 @@ class CallersApp(App):
         super().__init__()
         self.caller = caller
         self.first = first or desk_screen
+        self._all_sheets = False  # only first_sheets() until another screen is shown
+
+    def _load_screen_css(self, screen: Screen) -> None:
+        # Textual reads a screen's own CSS here, before the screen is styled.
+        if not self._all_sheets and _needs_other_sheets(screen):
+            self._all_sheets = True
+            for path in stylesheets():
+                if not self.stylesheet.has_source(str(path), ""):
+                    self.stylesheet.read(path)
+            self.stylesheet.reparse()
+            self.stylesheet.update(self)
+        super()._load_screen_css(screen)
 
     def on_mount(self) -> None:
         self.sub_title = self.caller

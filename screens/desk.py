@@ -33,14 +33,12 @@ from models.db import connection, database, first_line
 from screens.messages import Answered, EditContact
 from screens.widgets.call_header import CallHeader
 from screens.widgets.call_timer import CallTimer
-from screens.widgets.contact_form import ContactForm
-from screens.widgets.error import ErrorModal
 from screens.widgets.formatting import caller_zone
 from screens.widgets.key_bar import KeyBar
-from screens.widgets.outcome import FORWARD_PREFIX, OutcomePicker
 from screens.widgets.script import ContactsList, ScriptPanel
-from screens.widgets.skip import SkipReason
-from screens.widgets.withdraw import WithdrawPicker
+
+# The modals (screens.widgets.contact_form, error, outcome, skip, withdraw) are
+# imported where they are first shown: the desk starts faster without them.
 
 # Keys the desk itself uses: a department key that clashes with one is skipped.
 DESK_KEYS = {"f2", "f3", "f4", "f9", "f12", "enter", "tab", "shift+tab", "ctrl+r", "ctrl+q", "ctrl+p"}
@@ -192,6 +190,8 @@ class DeskScreen(Screen):
             self._jobs.pop(event.worker, None)
 
     def show_error(self, title: str, message: str, retry: Callable[[], None] | None) -> None:
+        from screens.widgets.error import ErrorModal
+
         self.busy = False
         self.last_error = message
 
@@ -474,6 +474,8 @@ class DeskScreen(Screen):
         self._run(lambda: calls.profile(customer_id), done, "reloading the customer", group="desk-profile")
 
     def on_edit_contact(self, message: EditContact) -> None:
+        from screens.widgets.contact_form import ContactForm
+
         message.stop()
         contacts = self.script.query_one(ContactsList)
         initial = None
@@ -495,6 +497,8 @@ class DeskScreen(Screen):
     # ---- ending, skipping -------------------------------------------------------
 
     def action_end_call(self) -> None:
+        from screens.widgets.outcome import OutcomePicker
+
         if self.call is None or self.busy:
             return
         self.script.save_note()
@@ -512,6 +516,8 @@ class DeskScreen(Screen):
         self.app.push_screen(picker, self._outcome_chosen)
 
     def _outcome_chosen(self, outcome: str | None) -> None:
+        from screens.widgets.outcome import FORWARD_PREFIX
+
         if outcome is None:
             self._refocus()
         elif outcome.startswith(FORWARD_PREFIX):
@@ -563,6 +569,8 @@ class DeskScreen(Screen):
         self._show(*following)
 
     def action_skip(self) -> None:
+        from screens.widgets.skip import SkipReason
+
         if self.call is None or self.busy:
             return
         state = self.call
@@ -644,6 +652,8 @@ class DeskScreen(Screen):
         self._run(job, done, "forwarding", group="desk-forward", failed=failed)
 
     def action_withdraw(self) -> None:
+        from screens.widgets.withdraw import WithdrawPicker
+
         if not self.filed or self.call is None:
             return
 
