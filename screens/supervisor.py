@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, ListItem, ListView, Spark
 from textual.worker import Worker, WorkerState
 from rich.text import Text
 
-from callers import clock, report
+from callers import report
 from callers.report import DASH, Report, days, mmss, num, pct
 
 REFRESH_SECONDS = 5.0
