@@ -187,12 +187,7 @@ def _profile(customer: Customer, now: datetime, exclude_call: int | None = None)
     if exclude_call is not None:
         last = last.where(Call.id != exclude_call)
     last = last.first()
-    forwards = (Forward.select(Forward, Department).join(Department)
-                .where(Forward.customer == customer.id).order_by(Forward.created_at.desc()))
-    since = customer.last_reached_at or clock.to_db(now - timedelta(days=int(settings.get("cycle_days"))))
-    open_fw = tuple(_forward_fact(f) for f in forwards if f.status in OPEN_FORWARD)
-    resolved = tuple(_forward_fact(f) for f in forwards
-                     if f.status in RESOLVED_FORWARD and f.resolved_at is not None and f.resolved_at >= since)
+    open_fw, resolved = _forward_facts(customer, now)
     return Profile(
         customer=due.as_due(customer),
         contacts=tuple(_contact_fact(c) for c in contacts),
@@ -215,6 +210,26 @@ def _customer(customer_id: int) -> Customer:
     if customer is None:
         raise CallersError(f"there is no customer with id {customer_id}")
     return customer
+
+
+def _forward_facts(customer: Customer, now: datetime) -> tuple[tuple[ForwardFact, ...], tuple[ForwardFact, ...]]:
+    """The customer's open forwards, and those resolved since the last
+    completed call (else within the cycle), newest first."""
+    forwards = (Forward.select(Forward, Department).join(Department)
+                .where(Forward.customer == customer.id).order_by(Forward.created_at.desc()))
+    since = customer.last_reached_at or clock.to_db(now - timedelta(days=int(settings.get("cycle_days"))))
+    open_fw = tuple(_forward_fact(f) for f in forwards if f.status in OPEN_FORWARD)
+    resolved = tuple(_forward_fact(f) for f in forwards
+                     if f.status in RESOLVED_FORWARD and f.resolved_at is not None and f.resolved_at >= since)
+    return open_fw, resolved
+
+
+def forward_facts(customer_id: int, now: datetime | None = None) -> tuple[tuple[ForwardFact, ...], tuple[ForwardFact, ...]]:
+    """(open, resolved) forwards as `profile()` gives them: the desk polls this
+    during a call so a department's answer shows while the customer is on."""
+    now = _now(now)
+    with connection():
+        return _forward_facts(_customer(customer_id), now)
 
 
 def profile(customer_id: int, now: datetime | None = None) -> Profile:

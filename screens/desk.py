@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -67,6 +68,12 @@ def describe_error(exc: BaseException) -> str:
     return f"Something went wrong: {first_line(exc)}"
 
 
+if TYPE_CHECKING:
+    from screens.widgets.outcome import OutcomePicker
+
+# How often, during a call, the desk checks for forwards a department finished.
+FORWARD_POLL_SECONDS = 15
+
 class DeskScreen(Screen):
     """The screen a caller lives in."""
 
@@ -101,6 +108,7 @@ class DeskScreen(Screen):
         self._pending: deque[tuple[Entry, int, str, str, str | None, datetime]] = deque()
         self.outbox = Outbox.for_caller(caller)
         self._offline_attempts = 0
+        self._polling_forwards = False
         self._save_lock = threading.Lock()
         self._flushing = False
         self._jobs: dict[Worker, tuple] = {}
@@ -143,7 +151,9 @@ class DeskScreen(Screen):
         self._seconds += 1
         if self.call is not None:
             self.timer.tick()
-            if self._seconds % 30 == 0:
+            if self._seconds % FORWARD_POLL_SECONDS == 0:
+                self._poll_forwards()
+            elif self._seconds % 30 == 0:
                 self.header.show(self.call.profile, clock.now())
         elif self.mode == "nobody" and not self.busy and self._seconds % RECHECK_SECONDS == 0:
             self.load()
@@ -457,6 +467,35 @@ class DeskScreen(Screen):
         self.show_error("Your answer is not saved yet",
                         f"{describe_error(error)}\nIt is kept and saved as soon as the database answers.",
                         self._flush)
+
+    def _poll_forwards(self) -> None:
+        """Live data: a department may finish a forward while the customer is
+        on the line; show it (one query at a time, never piling up)."""
+        state = self.call
+        if state is None or self.busy or self._polling_forwards:
+            return
+        self._polling_forwards = True
+        customer_id = state.profile.customer.id
+
+        def done(result) -> None:
+            self._polling_forwards = False
+            open_fw, resolved = result
+            if self.call is not state:
+                return
+            known = {f.id for f in state.profile.resolved_forwards}
+            for fact in resolved:
+                if fact.id not in known:
+                    what = "finished" if fact.status == "done" else "returned"
+                    self.notify(fact.resolution or "(no note)", title=f"{fact.department} {what} a forward")
+            if (open_fw, resolved) != (state.profile.open_forwards, state.profile.resolved_forwards):
+                state.profile = replace(state.profile, open_forwards=open_fw, resolved_forwards=resolved)
+            self.header.show(state.profile, clock.now())
+
+        def failed(_error: BaseException) -> None:
+            self._polling_forwards = False  # the next tick tries again; answers have their own path
+
+        self._run(lambda: calls.forward_facts(customer_id), done, "checking forwards",
+                  group="desk-forwards", failed=failed)
 
     def _reload_profile(self) -> None:
         state = self.call

@@ -403,6 +403,30 @@ async def test_forward_while_a_text_field_has_focus_then_withdraw(desk, engine):
         assert keys.desk.filed == [(am.id, "Account management", None)]
 
 
+async def test_a_forward_the_department_finishes_shows_during_the_call(desk, engine):
+    from callers import forwards
+
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "f5")
+        await keys.type("refund for [INV-9]")
+        await keys.press("enter")
+        filed = Forward.get(Forward.call == call_id)
+        # Billing works its queue (another person, another process) meanwhile.
+        forwards.done(filed.id, "bo", "Credit note [CN-1] issued")
+        keys.desk._poll_forwards()  # what the desk's timer does every 15 s
+        await keys.settle()
+        assert any(str(n.title) == "Billing finished a forward" and str(n.message) == "Credit note [CN-1] issued"
+                   for n in app._notifications)
+        assert "Credit note [CN-1] issued" in screen_text(app)
+        resolved = [f.id for f in keys.desk.call.profile.resolved_forwards]
+        assert resolved[0] == filed.id  # newest first, beside any resolved earlier
+        assert filed.id not in [f.id for f in keys.desk.call.profile.open_forwards]
+
+
 async def test_forward_right_after_the_call_from_the_outcome_picker(desk):
     app = CallersApp(caller="alice")
     async with app.run_test(size=SIZE) as pilot:
