@@ -183,6 +183,16 @@ def skip_locked_clause() -> str:
     return " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
 
 
+def use_index(index: str) -> str:
+    """SQL after a table name in a raw query that must read through `index`.
+
+    SQLite (`INDEXED BY`): its planner, short of statistics for a newer index
+    (a database that was never ANALYZEd, right after a migration), can take
+    a poor index and turn a one-row seek into a scan and a sort. PostgreSQL
+    keeps its own statistics and has no such clause: nothing is added."""
+    return "" if is_postgres() else f" INDEXED BY {index}"
+
+
 def max_variables() -> int:
     """How many bound parameters one statement may carry."""
     return 30000 if is_postgres() else 32000
