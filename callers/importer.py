@@ -796,18 +796,16 @@ class Importer:
 
     def _point_at_contacts(self, contacts: dict) -> None:
         """`queue.refresh_contact` for many customers at once: the same choice
-        (`queue.callable_contacts`: buyers, then users, then others; lowest id),
-        made from the contacts this batch already holds, written in one go."""
+        (`queue.choose`), made from the contacts this batch already holds,
+        written in one go."""
         values = []
         for customer_id, people in contacts.items():
-            callable_ = [p for p in people if p.active and not p.do_not_call and not p.unreachable
-                         and p.phone]
-            best = min(callable_, key=lambda p: (queue.ROLE_ORDER.get(p.role, 3), p.id), default=None)
+            best, needs_number = queue.choose(people)
             values.append((best.id if best else None, (best.timezone or None) if best else None,
-                           customer_id))
+                           needs_number, customer_id))
         db = database.obj
         sql = (f'UPDATE "{Customer._meta.table_name}" SET "call_contact" = {db.param}, '
-               f'"call_tz" = {db.param} WHERE "id" = {db.param}')
+               f'"call_tz" = {db.param}, "needs_number" = {db.param} WHERE "id" = {db.param}')
         cursor = db.cursor()
         cursor.executemany(sql, values)
 

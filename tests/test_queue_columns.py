@@ -36,3 +36,23 @@ def test_all_contacts_do_not_call_is_not_needs_a_number(db):
     Contact.update(do_not_call=True).where(Contact.customer == acme.id).execute()
     assert queue.refresh_contact(acme.id) is None
     assert not Customer.get_by_id(acme.id).needs_number
+
+
+def test_a_new_number_from_an_import_takes_the_customer_off_needs_a_number(db, tmp_path):
+    from callers import importer
+
+    first = tmp_path / "first.csv"
+    first.write_text("Account ID,Account Name,Contact Name,Phone,Country\nA-1,Acme,Jo Buyer,+442079460958,GB\n")
+    importer.import_file(str(first))
+    acme = Customer.get(Customer.external_id == "A-1")
+    Contact.update(unreachable=True).where(Contact.customer == acme.id).execute()  # wrong number
+    queue.refresh_contact(acme.id)
+    assert Customer.get_by_id(acme.id).needs_number
+
+    newer = tmp_path / "newer.csv"
+    newer.write_text("Account ID,Account Name,Contact Name,Phone,Country\nA-1,Acme,Jo Buyer,+442079460958,GB\n"
+                     "A-1,Acme,Al User,+442079460001,GB\n")
+    importer.import_file(str(newer))
+    row = Customer.get_by_id(acme.id)
+    assert not row.needs_number
+    assert Contact.get_by_id(row.call_contact).name == "Al User"
