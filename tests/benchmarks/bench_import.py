@@ -86,22 +86,11 @@ def floor(csv_path: Path, db_path: Path) -> float:
 
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from callers import database
 from callers.importer import import_file
 database.open(sys.argv[1])
-def rss():
-    # Linux: VmHWM is this process image's own peak (ru_maxrss is inherited
-    # from the parent through fork and kept across exec).
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+from tests.benchmarks.harness import rss_mb as rss
 before = rss()
 start = time.perf_counter()
 result = import_file(sys.argv[2])
