@@ -59,9 +59,7 @@ def describe_error(exc: BaseException) -> str:
         return first_line(exc)
     import peewee
 
-    from models.db import DatabaseUnavailable
-
-    if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, DatabaseUnavailable)):
+    if is_connection_error(exc):
         return f"The database cannot be reached: {first_line(exc)}"
     if isinstance(exc, peewee.DatabaseError):
         return f"The database refused this: {first_line(exc)}"

@@ -7,13 +7,22 @@ import os
 import time
 
 
-def claim_until_empty(url: str, caller: str, now_iso: str, start_at: float, limit: int = 100000) -> list[int]:
+def _ready(url: str, now_iso: str, start_at: float, warm: str | None = None) -> None:
+    """Open the database with the clock frozen, then wait for the common start."""
     os.environ["CALLERS_NOW"] = now_iso
-    from callers import calls, database, due
+    from callers import database, due
 
     database.open(url)
-    while time.time() < start_at:  # start together
+    if warm:
+        due.next_due(warm, claim=False)  # load settings and zone keys before the clock starts
+    while time.time() < start_at:
         time.sleep(0.001)
+
+
+def claim_until_empty(url: str, caller: str, now_iso: str, start_at: float, limit: int = 100000) -> list[int]:
+    _ready(url, now_iso, start_at)
+    from callers import calls, due
+
     got: list[int] = []
     while len(got) < limit:
         customer = due.next_due(caller, claim=True)
@@ -28,13 +37,9 @@ def claim_until_empty(url: str, caller: str, now_iso: str, start_at: float, limi
 def claim_only(url: str, caller: str, now_iso: str, start_at: float, count: int) -> list[int]:
     """Claims alone: each under a new caller name, so every claim takes a
     fresh customer and holds its lease (any duplicate would show)."""
-    os.environ["CALLERS_NOW"] = now_iso
-    from callers import database, due
+    _ready(url, now_iso, start_at, warm=f"{caller}-warm")
+    from callers import due
 
-    database.open(url)
-    due.next_due(f"{caller}-warm", claim=False)  # load settings and zone keys first
-    while time.time() < start_at:
-        time.sleep(0.001)
     got: list[int] = []
     for i in range(count):
         customer = due.next_due(f"{caller}-{i}", claim=True)
