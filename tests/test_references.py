@@ -437,3 +437,11 @@ def test_roles_keep_requesters_to_references(clock_now, capsys):
     assert main(["leads", "beta", "--as", "rita"]) == 1  # leads carry call notes: supervisors only
     assert "needs a supervisor" in capsys.readouterr().err
     assert main(["leads", "beta", "--as", "sam"]) == 0
+
+
+def test_the_cli_names_every_kind_of_reference_the_domain_knows():
+    from models.tables import REFERENCE_KINDS
+
+    from callers.references import REF_TYPES
+
+    assert list(REF_TYPES) == [kind.replace("_", "-") for kind in REFERENCE_KINDS]

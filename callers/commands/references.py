@@ -237,8 +237,12 @@ def run_reconcile(args) -> int:
 
 
 def register(sub, common) -> None:
-    from callers.references import REF_TYPES
+    # The kinds as the CLI spells them (callers.references.REF_TYPES' keys),
+    # from the shared vocabulary: registering every command on every start
+    # (the desk too) must not import the references module.
+    from models.tables import REFERENCE_KINDS
 
+    REF_TYPES = [kind.replace("_", "-") for kind in REFERENCE_KINDS]
     p = add_command(
         sub, common, "references", run_references,
         "find referenceable customers (or open the references screen), log uses, thank-yous, the request log",
