@@ -210,6 +210,21 @@ async def test_changed_answers_are_saved_the_moment_they_are_given(desk, engine)
     assert ("comment", "note") in steps
 
 
+async def test_the_field_being_typed_in_the_contact_form_shows_its_text(desk):
+    """At 80x24 the focused field once took a tall border in one row of
+    height: its text, and what the caller typed, did not show."""
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "e")  # correct Jane: the name field has focus
+        assert app.focused.id == "contact-name"
+        assert "Jane Doe" in screen_text(app)
+        await keys.press("end")
+        await keys.type(" Jr")
+        assert "Jane Doe Jr" in screen_text(app)
+
+
 async def test_contacts_correct_add_and_mark_gone(desk, engine):
     app = CallersApp(caller="alice")
     async with app.run_test(size=SIZE) as pilot:

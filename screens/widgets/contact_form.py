@@ -23,7 +23,7 @@ class ContactForm(ModalScreen[dict | None]):
     ContactForm > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
     ContactForm Label { margin-top: 0; color: $text-muted; }
     ContactForm Input { height: 1; border: none; padding: 0 1; background: $boost; }
-    ContactForm Input:focus { background: $primary 30%; }
+    ContactForm Input:focus { border: none; background: $primary 30%; }  /* Input:focus outranks the rule above */
     ContactForm #contact-error { color: $error; height: auto; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="contact-cancel")]
