@@ -33,6 +33,7 @@ from callers import clock, due, hours, phones, settings
 from callers.due import DUE_PARKED
 from callers.names import name_key
 from models.db import batch_size, connection, database, is_postgres, write_transaction
+from models import tallies
 from models.tables import (
     DUE_CALLBACK,
     DUE_NEVER_REACHED,
@@ -1014,7 +1015,10 @@ def generate(customers: int = 300, seed: int = 1, *, calls_per_customer: float =
         tables = [Customer, Contact, Call, CustomerFeature, Forward, ForwardEvent]
         if defer_indexes is None:
             defer_indexes = customers >= DEFER_INDEXES_FROM
-        with _indexes_deferred(tables) if defer_indexes else contextlib.nullcontext():
+        # A big load: no index updates and no tally triggers row by row; the
+        # indexes built and the tallies counted once, afterwards.
+        with tallies.deferred() if defer_indexes else contextlib.nullcontext(), \
+                _indexes_deferred(tables) if defer_indexes else contextlib.nullcontext():
             _fill(gen, customers, chunk, progress)
         gen.chunk_rows = {}
         _sync_sequences([Customer, Contact, Call, CustomerFeature, Forward, ForwardEvent, Feature])

@@ -2,9 +2,12 @@
 call length, freshness, and what the calls found.
 
 Plain values in, plain values out (dataclasses); no UI here. Every figure is an
-aggregate computed in SQL (COUNT / SUM(CASE ...) / GROUP BY / window
-functions) that works the same on SQLite and PostgreSQL; Python only walks the
-handful of grouped rows that come back.
+aggregate computed in SQL that works the same on SQLite and PostgreSQL. The
+big counts are read from the tallies the database keeps by triggers
+(models/tallies.py): whole days from a tally, the part-days at either end of a
+period from the rows themselves, so each figure is exact to the second while
+a report reads a few thousand rows however large the database. Python only
+walks the handful of grouped rows that come back.
 
 Definitions (the README's supervisor section says the same):
 
@@ -31,22 +34,31 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from peewee import JOIN, SQL, Case, fn
+from peewee import SQL, fn
 
 from callers import clock, settings
 from callers.errors import CallersError
-from models.db import connection, seconds_between
+from models.db import connection, indexed_by, seconds_between
+from models import tallies
+from models.tallies import DAY_FACTS
 from models.tables import (
     IMPLEMENTATION_STATES,
     REFERENCE_KINDS,
     Call,
     CallAnswer,
-    Contact,
     Customer,
-    CustomerFeature,
     Department,
     Feature,
+    FACT_INDEXES,
     Forward,
+    TallyCall,
+    TallyCallLength,
+    TallyCount,
+    TallyCustomer,
+    TallyCustomerDay,
+    TallyFeature,
+    TallyForward,
+    TallyForwardDone,
 )
 
 DAY = 86400
@@ -57,7 +69,6 @@ MONTH_DAYS = 30
 OPEN_STATUSES = ("open", "acknowledged")
 RESOLVED_STATUSES = ("done", "returned", "withdrawn")
 FACTS = ("contacts", "referenceability", "implementation", "features")
-FEATURES_BY_FILTER = 40  # up to this many active features: one count each, no GROUP BY
 PERIOD_KEYS = ("today", "7", "30", "90")
 PERIOD_LABELS = {"today": "today", "7": "last 7 days", "30": "last 30 days", "90": "last 90 days"}
 
@@ -261,72 +272,85 @@ def _int(value) -> int:
     return int(value or 0)
 
 
+# ---- reading the tallies ---------------------------------------------------
+#
+# Counts over a range [a, b) of stored times come from two places: the whole
+# hours (or days) inside it from a tally (models/tallies.py), the part-hours
+# (part-days) at either end counted exactly from the rows themselves, an
+# index range each. A range shorter than that is counted from the rows alone.
+
+HOUR, ONE_DAY = timedelta(hours=1), timedelta(days=1)
+
+
+def _floor(moment: datetime, step: timedelta) -> datetime:
+    if step == HOUR:
+        return moment.replace(minute=0, second=0, microsecond=0)
+    return datetime(moment.year, moment.month, moment.day)
+
+
+def _split(a: datetime, b: datetime | None, step: timedelta
+           ) -> tuple[tuple[datetime, datetime | None] | None, list[tuple[datetime, datetime]]]:
+    """([first, end) of the whole hours/days in [a, b), or None; the pieces
+    at either end to count exactly). `b` None: open-ended."""
+    first = a if a == _floor(a, step) else _floor(a, step) + step
+    end = _floor(b, step) if b is not None else None
+    if end is not None and first >= end:
+        return None, [(a, b)]
+    pieces = []
+    if a < first:
+        pieces.append((a, first))
+    if end is not None and end < b:
+        pieces.append((end, b))
+    return (first, end), pieces
+
+
+def _within(column, span: tuple[datetime, datetime | None], days: bool = False):
+    """The tally rows of the whole hours (days: of the whole days) of a span."""
+    first, end = span
+    if days:
+        first, end = first.date(), (end.date() if end is not None else None)
+    return (column >= first) if end is None else ((column >= first) & (column < end))
+
+
 # ---- departments -----------------------------------------------------------
 
 
 def department_figures(period: Period, completed_calls: int, now: datetime | None = None) -> list[DepartmentFigures]:
     """Every department, worst first (most forwarded, then most open)."""
-    now_db = clock.to_db(now or clock.now())
+    now = now or clock.now()
+    now_db = clock.to_db(now)
     since, until = clock.to_db(period.since), clock.to_db(period.until)
     length = period.until - period.since
     prev_since = clock.to_db(period.since - length)
     weeks = [clock.to_db(period.until - timedelta(weeks=TREND_WEEKS - i)) for i in range(TREND_WEEKS + 1)]
+    # name -> [a, b): the ranges counted, each by the day forwards were created or resolved.
+    created_ranges = {"period": (since, until), "since_start": (since, now_db),
+                      **{f"week{i}": (weeks[i], weeks[i + 1]) for i in range(TREND_WEEKS)}}
+    resolved_ranges = {"period": (since, until), "since_start": (since, now_db)}
     with connection():
         figures = {d.id: DepartmentFigures(d.name, trend=[0] * TREND_WEEKS)
                    for d in Department.select().order_by(Department.position, Department.name)}
         if not figures:
             return []
-
-        # Created: in the period, per trend week, and since the period's start up to now.
-        kept = Forward.status != "withdrawn"
-        columns = [Forward.department,
-                   _sum_if(kept & (Forward.created_at >= since) & (Forward.created_at < until)),
-                   _sum_if((Forward.created_at >= since) & (Forward.created_at < now_db))]
-        columns += [_sum_if(kept & (Forward.created_at >= weeks[i]) & (Forward.created_at < weeks[i + 1]))
-                    for i in range(TREND_WEEKS)]
-        first = min(since, weeks[0])
-        created_since_start = {}
-        for row in (Forward.select(*columns).where(Forward.created_at >= first)
-                    .group_by(Forward.department).tuples()):
-            fig = figures.get(row[0])
-            if fig is None:
-                continue
-            fig.forwarded = _int(row[1])
-            created_since_start[row[0]] = _int(row[2])
-            fig.trend = [_int(v) for v in row[3:]]
-
-        # Open now.
-        for dep, count, oldest in (Forward.select(Forward.department, fn.COUNT(Forward.id), fn.MIN(Forward.created_at))
-                                   .where(Forward.status.in_(OPEN_STATUSES))
-                                   .group_by(Forward.department).tuples()):
-            if dep in figures:
-                figures[dep].open = _int(count)
-                oldest = clock.from_db(_as_datetime(oldest))
-                figures[dep].oldest_open_days = round(((now or clock.now()) - oldest).total_seconds() / DAY, 1)
-
-        # Resolved: returned and done in the period; everything resolved since the start (for open_at_start).
-        resolved_since_start = {}
-        for dep, returned, done, resolved in (
-                Forward.select(Forward.department,
-                               _sum_if((Forward.status == "returned") & (Forward.resolved_at < until)),
-                               _sum_if((Forward.status == "done") & (Forward.resolved_at < until)),
-                               _sum_if(Forward.resolved_at < now_db))
-                # The upper bound changes no count (every figure is below one of
-                # the two) but keeps the planner on the covering index
-                # (status, resolved_at, department, created_at).
-                .where(Forward.status.in_(RESOLVED_STATUSES), Forward.resolved_at >= since,
-                       Forward.resolved_at < max(until, now_db))
-                .group_by(Forward.department).tuples()):
-            if dep in figures:
-                figures[dep].returned, figures[dep].done = _int(returned), _int(done)
-                resolved_since_start[dep] = _int(resolved)
-
-        # Median days from forward to done: this period and the one before, by window functions.
+        created = _forward_counts(created_ranges, _created_exactly, ("created", "kept"))
+        resolved = _forward_counts(resolved_ranges, _resolved_exactly, RESOLVED_STATUSES)
+        TF = TallyForward
+        open_now = dict(TF.select(TF.department_id, fn.SUM(TF.n)).where(TF.kind == "open")
+                        .group_by(TF.department_id).tuples())
+        oldest = _oldest_open(list(figures))
         medians = _done_medians(prev_since, since, until)
 
     for dep, fig in figures.items():
+        fig.forwarded = created.get(("period", dep, "kept"), 0)
+        fig.trend = [created.get((f"week{i}", dep, "kept"), 0) for i in range(TREND_WEEKS)]
+        fig.open = _int(open_now.get(dep))
+        if oldest.get(dep) is not None:
+            fig.oldest_open_days = round((now - clock.from_db(oldest[dep])).total_seconds() / DAY, 1)
+        fig.returned = resolved.get(("period", dep, "returned"), 0)
+        fig.done = resolved.get(("period", dep, "done"), 0)
+        resolved_since_start = sum(resolved.get(("since_start", dep, s), 0) for s in RESOLVED_STATUSES)
+        fig.open_at_start = fig.open - created.get(("since_start", dep, "created"), 0) + resolved_since_start
         fig.per_100_calls = round(100 * fig.forwarded / completed_calls, 1) if completed_calls else None
-        fig.open_at_start = fig.open - created_since_start.get(dep, 0) + resolved_since_start.get(dep, 0)
         current, previous = medians.get((dep, 1)), medians.get((dep, 0))
         fig.median_days_to_done = round(current / DAY, 1) if current is not None else None
         fig.previous_median_days_to_done = round(previous / DAY, 1) if previous is not None else None
@@ -334,6 +358,68 @@ def department_figures(period: Period, completed_calls: int, now: datetime | Non
             current is not None and previous is not None and current > previous)
     # Worst first; ties keep the departments' own order (position, name).
     return sorted(figures.values(), key=lambda f: (-f.forwarded, -f.open, -(f.oldest_open_days or 0)))
+
+
+def _forward_counts(ranges: dict[str, tuple[datetime, datetime]],
+                    exactly: Callable[[datetime, datetime], dict[tuple[int, str], int]],
+                    kinds: tuple[str, ...]) -> dict[tuple[str, int, str], int]:
+    """{(range name, department id, kind): forwards} for each range: whole
+    hours from tally_forward (one pass, a sum per range), the part-hours at
+    either end from `exactly(a, b)`."""
+    TF = TallyForward
+    out: dict[tuple[str, int, str], int] = {}
+    splits = {name: _split(a, b, HOUR) for name, (a, b) in ranges.items()}
+    spans = {name: span for name, (span, _pieces) in splits.items() if span is not None}
+    if spans:
+        first, end = min(s[0] for s in spans.values()), max(s[1] for s in spans.values())
+        sums = [fn.SUM(TF.n).filter(_within(TF.hour, span)) for span in spans.values()]
+        for dep, kind, *values in (TF.select(TF.department_id, TF.kind, *sums)
+                                   .where(TF.hour >= first, TF.hour < end, TF.kind.in_(kinds))
+                                   .group_by(TF.department_id, TF.kind).tuples()):
+            for name, value in zip(spans, values):
+                out[(name, dep, kind)] = _int(value)
+    for name, (_span, pieces) in splits.items():
+        for piece in pieces:
+            for (dep, kind), n in exactly(*piece).items():
+                if kind in kinds:
+                    out[(name, dep, kind)] = out.get((name, dep, kind), 0) + n
+    return out
+
+
+def _created_exactly(a: datetime, b: datetime) -> dict[tuple[int, str], int]:
+    """Forwards created in [a, b), counted from the rows: all, and not withdrawn."""
+    out = {}
+    for dep, created, kept in (Forward.select(Forward.department, fn.COUNT(SQL("*")),
+                                              _sum_if(Forward.status != "withdrawn"))
+                               .from_(indexed_by(Forward, "forward_created_at"))
+                               .where(Forward.created_at >= a, Forward.created_at < b)
+                               .group_by(Forward.department).tuples()):
+        out[(dep, "created")], out[(dep, "kept")] = _int(created), _int(kept)
+    return out
+
+
+def _resolved_exactly(a: datetime, b: datetime) -> dict[tuple[int, str], int]:
+    """Forwards resolved in [a, b), by how, counted from the rows."""
+    return {(dep, status): _int(n) for status, dep, n in
+            (Forward.select(Forward.status, Forward.department, fn.COUNT(SQL("*")))
+             .from_(indexed_by(Forward, "forward_status_resolved_at_department_id_created_at"))
+             .where(Forward.status.in_(RESOLVED_STATUSES), Forward.resolved_at >= a, Forward.resolved_at < b)
+             .group_by(Forward.status, Forward.department).tuples())}
+
+
+def _oldest_open(departments: list[int]) -> dict[int, datetime | None]:
+    """Each department's oldest open forward: one seek of the index
+    (department, status, created_at) per department and open status."""
+    oldest: dict[int, datetime | None] = {}
+    for dep in departments:
+        for status in OPEN_STATUSES:
+            value = (Forward.select(fn.MIN(Forward.created_at))
+                     .from_(indexed_by(Forward, "forward_department_id_status_created_at"))
+                     .where(Forward.department == dep, Forward.status == status).scalar())
+            value = _as_datetime(value)
+            if value is not None and (oldest.get(dep) is None or value < oldest[dep]):
+                oldest[dep] = value
+    return oldest
 
 
 def _as_datetime(value):
@@ -346,76 +432,118 @@ def _as_datetime(value):
 def _done_medians(prev_since, since, until) -> dict[tuple[int, int], float]:
     """{(department id, 1 this period / 0 the one before): median seconds to done}.
 
-    How many were done per department and part first (a range of the index
-    status, resolved_at, department, created_at), then for each part only its
-    middle one or two values (ORDER BY ... LIMIT/OFFSET: a bounded sort of one
-    department's part, instead of window functions sorting them all twice)."""
-    secs = seconds_between(Forward.created_at, Forward.resolved_at)
-    part = Case(None, [(Forward.resolved_at >= since, 1)], 0)
-    done = (Forward.status == "done")
-    counts = (Forward.select(Forward.department, part, fn.COUNT(SQL("*")))
-              .where(done, Forward.resolved_at >= prev_since, Forward.resolved_at < until)
-              .group_by(Forward.department, part).tuples())
+    Exact, in two steps: how many forwards each department marked done in the
+    period, by whole days from forward to done (tally_forward_done for the
+    period's whole days, the forwards themselves for its part-days), tells in
+    which day the middle one or two lie; then they are read among that day's
+    forwards alone, in order of their time to done (the expression index
+    forward_done_seconds). A few hundred rows, however many were done."""
     medians: dict[tuple[int, int], float] = {}
-    for dep, part_value, n in list(counts):
-        part_value, n = int(part_value), int(n)
-        lo, hi = (since, until) if part_value else (prev_since, since)
-        middle = [int(v) for (v,) in (Forward.select(secs)
-                                      .where(done, Forward.department == dep,
-                                             Forward.resolved_at >= lo, Forward.resolved_at < hi)
-                                      .order_by(secs).limit(1 if n % 2 else 2).offset((n - 1) // 2)
-                                      .tuples())]
-        if middle:
-            medians[(dep, part_value)] = sum(middle) / len(middle)
+    for part, (lo, hi) in ((1, (since, until)), (0, (prev_since, since))):
+        for dep, buckets in _done_buckets(lo, hi).items():
+            n = sum(buckets.values())
+            if n <= 0:
+                continue
+            middle = [_done_at_rank(dep, lo, hi, buckets, rank) for rank in sorted({(n - 1) // 2, n // 2})]
+            middle = [v for v in middle if v is not None]
+            if middle:
+                medians[(dep, part)] = sum(middle) / len(middle)
     return medians
+
+
+def _done_buckets(lo: datetime, hi: datetime) -> dict[int, dict[int, int]]:
+    """{department id: {whole days to done (-1: negative): forwards done in [lo, hi)}}."""
+    TD = TallyForwardDone
+    out: dict[int, dict[int, int]] = {}
+    days, pieces = _split(lo, hi, ONE_DAY)
+    rows = []
+    if days is not None:
+        rows += list(TD.select(TD.department_id, TD.days_to_done, fn.SUM(TD.n))
+                     .where(_within(TD.day, days, days=True))
+                     .group_by(TD.department_id, TD.days_to_done).tuples())
+    bucket = SQL(tallies.days_to_done('"t1"', tallies.dialect()))
+    for a, b in pieces:
+        rows += list(Forward.select(Forward.department, bucket, fn.COUNT(SQL("*")))
+                     .from_(indexed_by(Forward, "forward_status_resolved_at_department_id_created_at"))
+                     .where(Forward.status == "done", Forward.resolved_at >= a, Forward.resolved_at < b)
+                     .group_by(Forward.department, bucket).tuples())
+    for dep, days_to_done, n in rows:
+        counts = out.setdefault(dep, {})
+        counts[int(days_to_done)] = counts.get(int(days_to_done), 0) + _int(n)
+    return out
+
+
+def _done_at_rank(dep: int, lo: datetime, hi: datetime, buckets: dict[int, int], rank: int) -> int | None:
+    """The `rank`-th (0-based) shortest time to done, in seconds, of the
+    department's forwards done in [lo, hi), given their counts by whole days."""
+    seen = 0
+    for day in sorted(buckets):
+        if seen + buckets[day] > rank:
+            break
+        seen += buckets[day]
+    else:
+        return None
+    seconds = SQL(tallies.dialect().seconds('"t1"."created_at"', '"t1"."resolved_at"'))
+    within = (seconds < 0) if day < 0 else ((seconds >= day * DAY) & (seconds < (day + 1) * DAY))
+    row = (Forward.select(seconds)
+           .from_(indexed_by(Forward, tallies.DONE_SECONDS_INDEX))
+           # status as a literal: a partial index serves only a query that says so
+           .where(SQL("\"t1\".\"status\" = 'done'"), Forward.department == dep, within,
+                  Forward.resolved_at >= lo, Forward.resolved_at < hi)
+           .order_by(seconds).limit(1).offset(rank - seen).tuples().first())
+    return None if row is None else int(row[0])
 
 
 # ---- calls -----------------------------------------------------------------
 
 
-def _in_period(since, until):
-    answered = (Call.started_at >= since) & (Call.started_at < until)
-    unanswered = Call.started_at.is_null() & (Call.ended_at >= since) & (Call.ended_at < until)
-    return answered | unanswered
-
-
 def call_figures(period: Period, target_seconds: int | None = None) -> tuple[CallFigures, list[CallerFigures]]:
+    """Calls in the period, and per caller: counts by outcome (tally_call by
+    the hour), and call lengths as a histogram of whole seconds (tally_call_length
+    by the day; the medians and shares come from it). The part-hours and
+    part-days at either end come from the call rows."""
     target = int(target_seconds if target_seconds is not None else settings.get("target_seconds"))
     since, until = clock.to_db(period.since), clock.to_db(period.until)
     total = CallFigures(target_seconds=target)
     callers: dict[str, CallerFigures] = {}
-    secs = seconds_between(Call.started_at, Call.ended_at)
     histograms: dict[str, dict[int, int]] = {}
+    counts: list[tuple[str, str | None, bool, int]] = []  # caller, outcome, answered, calls
+    lengths: list[tuple[str, int, int]] = []  # caller, seconds, calls
+    hours, hour_pieces = _split(since, until, HOUR)
+    days, day_pieces = _split(since, until, ONE_DAY)
     with connection():
-        # Answered calls, by the time they started: counts per caller and
-        # outcome, and their lengths as a histogram of whole seconds (the
-        # medians and shares come from these few hundred grouped rows).
-        answered = (Call.select(Call.caller, Call.outcome, secs, fn.COUNT(Call.id))
-                    .where(Call.started_at >= since, Call.started_at < until)
-                    .group_by(Call.caller, Call.outcome, secs).tuples())
-        # Calls nobody answered, by the time they ended: `started_at IS NULL`
-        # on the covering index (started_at, caller, outcome, ended_at), whose
-        # order is already the GROUP BY's (no sort of a month of attempts).
-        unanswered = (Call.select(Call.caller, Call.outcome, SQL("NULL"), fn.COUNT(Call.id))
-                      .where(Call.started_at.is_null(), Call.ended_at >= since, Call.ended_at < until)
-                      .group_by(Call.caller, Call.outcome).tuples())
-        for rows, reached in ((list(answered), True), (list(unanswered), False)):
-            for caller, outcome, length, count in rows:
-                fig = callers.setdefault(caller, CallerFigures(caller))
-                count = _int(count)
-                fig.count += count
-                total.count += count
-                if outcome == "completed":
-                    fig.completed += count
-                    total.completed += count
-                elif not reached and outcome is not None:
-                    fig.not_reached += count
-                    total.not_reached += count
-                key = outcome or "in_progress"
-                total.outcomes[key] = total.outcomes.get(key, 0) + count
-                if length is not None:
-                    bucket = histograms.setdefault(caller, {})
-                    bucket[int(length)] = bucket.get(int(length), 0) + count
+        if hours is not None:
+            T = TallyCall
+            counts += [(caller, outcome or None, bool(answered), _int(n)) for caller, outcome, answered, n in
+                       (T.select(T.caller, T.outcome, T.answered, fn.SUM(T.n)).where(_within(T.hour, hours))
+                        .group_by(T.caller, T.outcome, T.answered).tuples())]
+        for piece in hour_pieces:
+            counts += _call_counts_exactly(*piece)
+        if days is not None:
+            L = TallyCallLength
+            lengths += [(caller, seconds, _int(n)) for caller, seconds, n in
+                        (L.select(L.caller, L.seconds, fn.SUM(L.n)).where(_within(L.day, days, days=True))
+                         .group_by(L.caller, L.seconds).tuples())]
+        for piece in day_pieces:
+            lengths += _call_lengths_exactly(*piece)
+    for caller, outcome, reached, count in counts:
+        if not count:
+            continue
+        fig = callers.setdefault(caller, CallerFigures(caller))
+        fig.count += count
+        total.count += count
+        if outcome == "completed":
+            fig.completed += count
+            total.completed += count
+        elif not reached and outcome is not None:
+            fig.not_reached += count
+            total.not_reached += count
+        key = outcome or "in_progress"
+        total.outcomes[key] = total.outcomes.get(key, 0) + count
+    for caller, seconds, count in lengths:
+        if count:
+            bucket = histograms.setdefault(caller, {})
+            bucket[int(seconds)] = bucket.get(int(seconds), 0) + count
 
     overall: dict[int, int] = {}
     for caller, buckets in histograms.items():
@@ -424,11 +552,37 @@ def call_figures(period: Period, target_seconds: int | None = None) -> tuple[Cal
         for value, count in buckets.items():
             overall[value] = overall.get(value, 0) + count
     _lengths(total, overall, target)
-    total.outcomes = dict(sorted(total.outcomes.items()))
+    total.outcomes = dict(sorted((k, v) for k, v in total.outcomes.items() if v))
     return total, sorted(callers.values(), key=lambda c: (-c.count, c.name))
 
 
+def _call_counts_exactly(a: datetime, b: datetime) -> list[tuple[str, str | None, bool, int]]:
+    """Calls in [a, b) from the rows: answered ones by the time they started,
+    unanswered ones by the time they were given an outcome."""
+    answered = (Call.select(Call.caller, Call.outcome, fn.COUNT(SQL("*")))
+                .from_(indexed_by(Call, "call_started_at_caller_outcome_ended_at"))
+                .where(Call.started_at >= a, Call.started_at < b)
+                .group_by(Call.caller, Call.outcome).tuples())
+    unanswered = (Call.select(Call.caller, Call.outcome, fn.COUNT(SQL("*")))
+                  .from_(indexed_by(Call, "call_unanswered_ended_at"))
+                  .where(Call.ended_at >= a, Call.ended_at < b, Call.started_at.is_null())
+                  .group_by(Call.caller, Call.outcome).tuples())
+    return ([(caller, outcome, True, _int(n)) for caller, outcome, n in answered]
+            + [(caller, outcome, False, _int(n)) for caller, outcome, n in unanswered])
+
+
+def _call_lengths_exactly(a: datetime, b: datetime) -> list[tuple[str, int, int]]:
+    """Lengths of the answered calls that started in [a, b) and have ended."""
+    secs = seconds_between(Call.started_at, Call.ended_at)
+    return [(caller, length, _int(n)) for caller, length, n in
+            (Call.select(Call.caller, secs, fn.COUNT(SQL("*")))
+             .from_(indexed_by(Call, "call_started_at_caller_outcome_ended_at"))
+             .where(Call.started_at >= a, Call.started_at < b, Call.ended_at.is_null(False))
+             .group_by(Call.caller, secs).tuples())]
+
+
 def _lengths(fig, buckets: dict[int, int], target: int) -> None:
+    buckets = {s: n for s, n in buckets.items() if n}
     answered = sum(buckets.values())
     fig.answered = answered
     median = _median_from_histogram(buckets)
@@ -442,55 +596,61 @@ def _lengths(fig, buckets: dict[int, int], target: int) -> None:
 
 def customer_figures(period: Period, completed_calls: int, now: datetime | None = None,
                      cycle_days: int | None = None) -> tuple[Coverage, Freshness, dict[str, int], dict[str, int]]:
-    """Coverage, freshness, references and implementation.
-
-    Coverage is counted as ranges of the covering index that starts
-    (do_not_call, last_reached_at); the other figures are one pass over that
-    index (never over the wide customer rows), grouped by do_not_call so the
-    index order does the grouping; implementation states are ranges of their
-    own index."""
+    """Coverage, freshness, references and implementation, from the tallies:
+    customers by their flags (tally_customer) and customers we call by the day
+    of each dated fact (tally_customer_day; the cycle's first, part day
+    counted exactly from the customer rows)."""
     now = now or clock.now()
     cycle = int(cycle_days if cycle_days is not None else settings.get("cycle_days"))
     cut = clock.to_db(now - timedelta(days=cycle))
-    C = Customer
-    count = fn.COUNT(SQL("*"))
-    callable_ = C.do_not_call == False  # noqa: E712
-    ref_fields = [getattr(C, f"ref_{kind}") for kind in REFERENCE_KINDS]
-    any_yes = ref_fields[0] == "yes"
-    for f in ref_fields[1:]:
-        any_yes = any_yes | (f == "yes")
-    columns = [C.do_not_call, count,
-               _sum_if(C.unreachable == True), _sum_if(C.needs_number == True),  # noqa: E712
-               _sum_if(C.contacts_confirmed_at >= cut), _sum_if(C.referenceability_confirmed_at >= cut),
-               _sum_if(C.implementation_confirmed_at >= cut), _sum_if(C.features_confirmed_at >= cut)]
-    columns += [_sum_if(f == "yes") for f in ref_fields]
-    columns.append(_sum_if(any_yes))
+    TC, TD = TallyCustomer, TallyCustomerDay
+    days, pieces = _split(cut, None, ONE_DAY)
     with connection():
-        reached = C.select(count).where(callable_, C.last_reached_at >= cut).scalar() or 0
-        never = C.select(count).where(callable_, C.last_reached_at.is_null()).scalar() or 0
-        groups = {bool(row[0]): [_int(v) for v in row[1:]]
-                  for row in C.select(*columns).group_by(C.do_not_call).order_by(C.do_not_call).tuples()}
-        by_state = dict(C.select(C.implementation_state, count)
-                        .where(C.implementation_state.in_(IMPLEMENTATION_STATES))
-                        .group_by(C.implementation_state).tuples())
-    width = 8 + len(REFERENCE_KINDS)
-    mine, dnc_row = groups.get(False, [0] * width), groups.get(True, [0] * width)
-    callable_customers, dnc = mine[0], dnc_row[0]
-    customers = callable_customers + dnc
-    unreachable, needs = mine[1], mine[2]
-    fresh = mine[3:7]
-    refs = [a + b for a, b in zip(mine[7:], dnc_row[7:])]
-    any_ref, refs = refs[-1], refs[:-1]
-    states = [_int(by_state.get(state)) for state in IMPLEMENTATION_STATES]
-    overdue = callable_customers - _int(reached) - _int(never)  # reached before, not within the cycle
+        groups = list(TC.select(TC.do_not_call, TC.unreachable, TC.needs_number, TC.never_reached,
+                                TC.implementation_state, TC.ref_yes, fn.SUM(TC.n))
+                      .group_by(TC.do_not_call, TC.unreachable, TC.needs_number, TC.never_reached,
+                                TC.implementation_state, TC.ref_yes).tuples())
+        fresh = {fact: _int(n) for fact, n in (TD.select(TD.fact, fn.SUM(TD.n))
+                                               .where(TD.fact.in_(list(DAY_FACTS)), _within(TD.day, days, days=True))
+                                               .group_by(TD.fact).tuples())}
+        for a, b in pieces:  # the part day at the start of the cycle
+            for fact, column in DAY_FACTS.items():
+                field_ = getattr(Customer, column)
+                fresh[fact] = fresh.get(fact, 0) + (
+                    Customer.select(fn.COUNT(SQL("*")))
+                    .from_(indexed_by(Customer, FACT_INDEXES[column]))
+                    .where(field_ >= a, field_ < b, Customer.do_not_call == False).scalar() or 0)  # noqa: E712
 
-    coverage = Coverage(customers, _int(reached), overdue, _int(never), unreachable, needs, dnc, cycle)
+    customers = dnc = unreachable = needs = never = any_ref = 0
+    refs = dict.fromkeys(REFERENCE_KINDS, 0)
+    by_state = dict.fromkeys(IMPLEMENTATION_STATES, 0)
+    for do_not_call, is_unreachable, needs_number, never_reached, state, ref_yes, n in groups:
+        n = _int(n)
+        customers += n
+        if do_not_call:
+            dnc += n
+        else:
+            unreachable += n if is_unreachable else 0
+            needs += n if needs_number else 0
+            never += n if never_reached else 0
+        if state in by_state:
+            by_state[state] += n
+        for i, kind in enumerate(REFERENCE_KINDS):
+            if ref_yes & (1 << i):
+                refs[kind] += n
+        any_ref += n if ref_yes else 0
+    callable_customers = customers - dnc
+    reached = fresh.get("reached", 0)
+    overdue = callable_customers - reached - never  # reached before, not within the cycle
+
+    coverage = Coverage(customers, reached, overdue, never, unreachable, needs, dnc, cycle)
     _pace(coverage, completed_calls, period)
     freshness = Freshness(callable_customers,
-                          *[Fact(n, _share(n, callable_customers)) for n in fresh])
-    references = {"referenceable": any_ref, **dict(zip(REFERENCE_KINDS, refs))}
-    implementation = dict(zip(IMPLEMENTATION_STATES, states))
-    implementation["unknown"] = customers - sum(states)
+                          *[Fact(fresh.get(fact, 0), _share(fresh.get(fact, 0), callable_customers))
+                            for fact in ("contacts", "referenceability", "implementation", "features")])
+    references = {"referenceable": any_ref, **refs}
+    implementation = dict(by_state)
+    implementation["unknown"] = customers - sum(by_state.values())
     return coverage, freshness, references, implementation
 
 
@@ -515,12 +675,12 @@ def decay(period: Period, wrong_number_calls: int) -> Decay:
     "wrong number") in the period, per 30 days, as a share of all contacts."""
     since, until = clock.to_db(period.since), clock.to_db(period.until)
     with connection():
-        contacts = Contact.select().count()
+        contacts = TallyCount.select(fn.SUM(TallyCount.n)).where(TallyCount.name == "contacts").scalar() or 0
         gone = (CallAnswer.select(fn.COUNT(CallAnswer.key.distinct()))
                 .where(CallAnswer.step == "contacts", CallAnswer.answered_at >= since,
                        CallAnswer.answered_at < until, CallAnswer.key ** "contact:%:gone")
                 .scalar()) or 0
-    return _per_month(int(gone), wrong_number_calls, contacts, period)
+    return _per_month(int(gone), wrong_number_calls, int(contacts), period)
 
 
 # ---- features --------------------------------------------------------------
@@ -528,27 +688,13 @@ def decay(period: Period, wrong_number_calls: int) -> Decay:
 
 def feature_figures() -> tuple[list[FeatureFigures], int]:
     """Features in production among live customers, most used first; and how many live customers."""
-    live = Customer.implementation_state == "live"
-    CF = CustomerFeature
+    TF, TC = TallyFeature, TallyCustomer
     with connection():
-        live_customers = Customer.select().where(live).count()
+        live_customers = _int(TC.select(fn.SUM(TC.n)).where(TC.implementation_state == "live").scalar())
         features = list(Feature.select().where(Feature.active == True)  # noqa: E712
                         .order_by(Feature.position, Feature.name))
-        # Live customers first (their index), then their features (the
-        # covering index customer, in_production, feature): never a walk over
-        # every customer's features, never a row read. CROSS JOIN keeps
-        # SQLite in that order (to PostgreSQL it is a plain join). A count per
-        # feature (FILTER) instead of GROUP BY: SQLite would sort every joined
-        # row for the GROUP BY, which took most of this section's time.
-        joined = (Customer.select().join(CF, JOIN.CROSS)
-                  .where(live, CF.customer == Customer.id, CF.in_production == True))  # noqa: E712
-        if not features:
-            used = {}
-        elif len(features) <= FEATURES_BY_FILTER:
-            counts = joined.select(*[_sum_if(CF.feature == f.id) for f in features]).tuples().get()
-            used = {f.id: n for f, n in zip(features, counts)}
-        else:
-            used = dict(joined.select(CF.feature, fn.COUNT(SQL("*"))).group_by(CF.feature).tuples())
+        used = dict(TF.select(TF.feature_id, fn.SUM(TF.n)).where(TF.implementation_state == "live")
+                    .group_by(TF.feature_id).tuples())
     rows = [FeatureFigures(f.name, _int(used.get(f.id)), _share(_int(used.get(f.id)), live_customers))
             for f in features]
     rows.sort(key=lambda f: -f.customers)
@@ -577,6 +723,7 @@ def build(period: Period, now: datetime | None = None,
 
     with connection():  # this thread's connection, kept for every section run here
         values = settings.get_all()
+        _compact()
 
         def run(section: Callable[[], object]) -> Callable[[], object]:
             def task():
@@ -614,6 +761,17 @@ def build(period: Period, now: datetime | None = None,
     freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
     return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
                   references, implementation)
+
+
+def _compact() -> None:
+    """Fold the tallies' appended rows now and then (counts never change). A
+    database this login may only read is read as it is."""
+    import peewee
+
+    try:
+        tallies.compact_if_needed()
+    except peewee.DatabaseError:
+        pass  # e.g. no DELETE on the tallies for this login: the sums are right without it
 
 
 # ---- output ----------------------------------------------------------------

@@ -110,6 +110,11 @@ def drift(db: peewee.Database | None = None) -> list[str]:
 
     from models.tables import ALL_MODELS
 
+    from models.tallies import DONE_SECONDS_INDEX
+
     db = db or database.obj
     result = diff_models(db, ALL_MODELS)
-    return [line for line in str(result).splitlines() if line.strip()] if result else []
+    # An expression index differs per engine, so the migration makes it and
+    # `tallies.check` looks for it; the models do not declare it.
+    return [line for line in str(result).splitlines()
+            if line.strip() and DONE_SECONDS_INDEX not in line] if result else []

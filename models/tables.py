@@ -16,8 +16,10 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     ForeignKeyField,
+    Index,
     IntegerField,
     Model,
     TextField,
@@ -191,6 +193,12 @@ class Call(BaseModel):
         )
 
 
+# Calls nobody answered, by the time they were given an outcome: the report's
+# part-days (0005). Partial: answered calls are not in it.
+Call.add_index(Index("call_unanswered_ended_at", Call, [Call.ended_at, Call.caller, Call.outcome],
+                     where=Call.started_at.is_null()))
+
+
 class CallAnswer(BaseModel):
     """Each answer given on a call, as given: the call's own journal.
 
@@ -345,4 +353,117 @@ class BillingLink(BaseModel):
 
 SCHEMA_2 = [ReferenceRequest, ReferenceUse, ThankYou, User, BillingLink]
 
-ALL_MODELS = SCHEMA_1 + SCHEMA_2
+
+# ---- Added by migration 0005: the report's tallies (see models/tallies.py) -----
+# Rows are appended by triggers (+1 / -1); a count is SUM(n) over its key.
+
+
+class TallyCustomer(BaseModel):
+    id = AutoField()
+    do_not_call = BooleanField()
+    unreachable = BooleanField()
+    needs_number = BooleanField()
+    never_reached = BooleanField()
+    implementation_state = CharField(max_length=20)  # '' when unknown
+    ref_yes = IntegerField()  # bit i: REFERENCE_KINDS[i] is "yes"
+    n = IntegerField()
+
+
+class TallyCustomerDay(BaseModel):
+    """Customers we call, by the UTC day of a dated fact (reached, *_confirmed)."""
+
+    id = AutoField()
+    fact = CharField(max_length=20)
+    day = DateField()
+    n = IntegerField()
+
+    class Meta:
+        indexes = ((("fact", "day"), False),)
+
+
+class TallyFeature(BaseModel):
+    id = AutoField()
+    feature_id = IntegerField()  # no foreign key: counts outlive nothing, block nothing
+    implementation_state = CharField(max_length=20)
+    n = IntegerField()
+
+
+class TallyCall(BaseModel):
+    id = AutoField()
+    hour = DateTimeField()  # answered: the hour started; not answered: the hour ended
+    caller = CharField(max_length=200)
+    outcome = CharField(max_length=20)  # '' while the call runs
+    answered = BooleanField()
+    n = IntegerField()
+
+    class Meta:
+        # n last: the report's sums read the index alone
+        indexes = ((("hour", "caller", "outcome", "answered", "n"), False),)
+
+
+class TallyCallLength(BaseModel):
+    """Answered calls that ended, by the UTC day they started and their length."""
+
+    id = AutoField()
+    day = DateField()
+    caller = CharField(max_length=200)
+    seconds = IntegerField()
+    n = IntegerField()
+
+    class Meta:
+        indexes = ((("day", "caller", "seconds", "n"), False),)
+
+
+class TallyForward(BaseModel):
+    id = AutoField()
+    hour = DateTimeField()
+    department_id = IntegerField()
+    kind = CharField(max_length=20)  # created / kept / open (hour created); done / returned / withdrawn (hour resolved)
+    n = IntegerField()
+
+    class Meta:
+        indexes = ((("hour", "department_id", "kind", "n"), False),)
+
+
+class TallyForwardDone(BaseModel):
+    """Forwards done, by the UTC day done and whole days from forward to done."""
+
+    id = AutoField()
+    day = DateField()
+    department_id = IntegerField()
+    days_to_done = IntegerField()  # -1: resolved before it was made
+    n = IntegerField()
+
+    class Meta:
+        indexes = ((("department_id", "day", "days_to_done", "n"), False),)
+
+
+class TallyCount(BaseModel):
+    id = AutoField()
+    name = CharField(max_length=50)
+    n = IntegerField()
+
+
+class TallyMark(BaseModel):
+    """Per tally, the highest row id its last compaction folded."""
+
+    name = CharField(primary_key=True, max_length=50)
+    upto = IntegerField()
+
+
+SCHEMA_5 = [TallyCustomer, TallyCustomerDay, TallyFeature, TallyCall, TallyCallLength, TallyForward, TallyForwardDone,
+            TallyCount, TallyMark]
+
+# The boundary day of "within the cycle": customers whose dated fact falls on
+# it, counted exactly (migration 0005). Partial: never-reached customers, most
+# of a fresh import, add nothing to them.
+FACT_INDEXES = {
+    column: f"customer_{column}_callable"
+    for column in ("last_reached_at", "contacts_confirmed_at", "referenceability_confirmed_at",
+                   "implementation_confirmed_at", "features_confirmed_at")
+}
+for _column, _name in FACT_INDEXES.items():
+    _field = getattr(Customer, _column)
+    Customer.add_index(Index(_name, Customer, [_field, Customer.do_not_call], where=_field.is_null(False)))
+
+ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5

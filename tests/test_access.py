@@ -201,3 +201,34 @@ def test_import_needs_a_supervisor(team, tmp_path, capsys):
     assert main(["import", str(export), "--as", "cal"]) == 1
     assert "managing the database needs a supervisor" in capsys.readouterr().err
     assert main(["import", str(export), "--as", "sam", "--json"]) == 0
+
+
+# ---- the report's tallies: triggers run as whoever writes ---------------------
+
+
+def test_each_login_feeds_the_tallies_its_writes_touch(pg_logins, db):
+    """A department marking a forward done, a caller ending a call: the
+    triggers append to the tallies as that login. A department still cannot
+    read what the calls found; a supervisor reads and folds the tallies."""
+    from models import tallies
+    from models.tables import Department, Forward
+
+    call = _seed_call(db)
+    forward = Forward.create(customer=call.customer, caller="cal", department=Department.get(),
+                             status="open", created_at=call.customer.created_at)
+    dept = pg_logins("department")
+    dept.execute_sql("UPDATE forward SET status = 'done', resolved_at = now() WHERE id = %s", (forward.id,))
+    with pytest.raises(peewee.ProgrammingError, match="permission denied"):
+        dept.execute_sql("SELECT * FROM tally_call").fetchall()
+    dept.rollback()
+    dept.close()
+    cal = pg_logins("caller")
+    cal.execute_sql("UPDATE call SET started_at = now(), ended_at = now(), outcome = 'completed' WHERE id = %s",
+                    (call.id,))
+    cal.close()
+    sup = pg_logins("supervisor")
+    try:
+        assert tallies.compact_if_needed(sup, threshold=1) > 0
+    finally:
+        sup.close()
+    assert tallies.check() == []

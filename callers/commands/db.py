@@ -1,4 +1,4 @@
-"""`callers where` and `callers db init|upgrade|check`."""
+"""`callers where` and `callers db init|upgrade|check|roles|recount`."""
 
 from __future__ import annotations
 
@@ -55,14 +55,31 @@ def run_db(args) -> int:
     drift = schema.drift()
     if drift:
         raise CallersError("the schema differs from what callers expects: " + "; ".join(drift))
-    print(f"schema version {state.database_version}: up to date and as expected")
+    from models import tallies
+    from models.db import connection, write_transaction
+
+    if action == "recount":
+        with connection(), write_transaction():
+            tallies.install_triggers()
+            tallies.rebuild()
+        print("the report's tallies: triggers installed, every count made again from the data")
+        return 0
+    with connection():
+        wrong = tallies.check()
+    if wrong:
+        shown = "; ".join(wrong[:5]) + (f"; and {len(wrong) - 5} more" if len(wrong) > 5 else "")
+        raise CallersError(f"the report's tallies differ from the data ({shown}): "
+                           "run `callers db recount`")
+    print(f"schema version {state.database_version}: up to date and as expected; the report's tallies agree "
+          "with the data")
     return 0
 
 
 def register(sub, common) -> None:
     add_command(sub, common, "where", run_where, "print which database callers would use")
     p = add_command(sub, common, "db", run_db, "create, upgrade or check a (shared) database")
-    p.add_argument("action", choices=["init", "upgrade", "check", "roles"],
+    p.add_argument("action", choices=["init", "upgrade", "check", "roles", "recount"],
                    help="init: create the schema; upgrade: apply pending migrations; "
-                   "check: verify version and schema; roles: (PostgreSQL) create the "
-                   "database roles and grants for callers' roles")
+                   "check: verify version, schema and the report's tallies; roles: (PostgreSQL) create the "
+                   "database roles and grants for callers' roles; recount: count the report's "
+                   "tallies again from the data")
