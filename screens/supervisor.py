@@ -1,11 +1,12 @@
 """The supervisor's live dashboard: departments, coverage of the cycle, calls,
 freshness, and what the calls found.
 
-The figures come from `callers.report.build` in a thread worker. At most one
-query runs at a time: when it finishes, the screen re-arms its own timer for
-the next refresh, so a slow database never stacks queries up. A period key
+The figures come from `callers.report.build` in a thread worker. One
+refresh runs at a time: when it finishes, the screen re-arms its own timer for
+the next one, so a slow database never stacks queries up. A period key
 pressed while a refresh runs asks that refresh to stop at its next query and
-starts the new period at once; keys never wait for the database.
+fetches the new period at once beside it (never more than two at a time);
+keys never wait for the database.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ class SupervisorScreen(Screen):
         self.refresh_seconds = refresh_seconds
         self.report: Report | None = None
         self.error: str | None = None
-        self.loading = False  # a query is running
+        self._fetches: dict[object, str] = {}  # fetch workers -> their period key
         self.refreshes = 0  # finished refreshes (for tests and the benchmark)
         self.shown_period: str | None = None  # the period of the figures on screen
         self._timer: Timer | None = None
@@ -265,16 +266,23 @@ class SupervisorScreen(Screen):
     def tab_changed(self) -> None:
         self.focus_panel()
 
-    # ---- loading: one query at a time, re-armed when it finishes -----------------
+    # ---- loading: one refresh at a time, re-armed when it finishes ---------------
+
+    MAX_FETCHES = 2  # the current period's, and one for a period left that stops at its next query
+
+    @property
+    def loading(self) -> bool:
+        """A refresh is running."""
+        return bool(self._fetches)
 
     def load(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if self.loading:
-            return  # the running refresh sees a changed period and makes way (see fetch)
-        self.loading = True
-        self.fetch(self.period_key)
+        if self.period_key in self._fetches.values() or len(self._fetches) >= self.MAX_FETCHES:
+            return  # already fetching it, or it starts when one of those finishes (see loaded)
+        key = self.period_key
+        self._fetches[self.fetch(key)] = key
 
     @work(thread=True, exit_on_error=False, group="supervisor-load", name="supervisor-load")
     def fetch(self, key: str) -> tuple[str, Report]:
@@ -299,7 +307,7 @@ class SupervisorScreen(Screen):
         if worker.name != "supervisor-load" or event.state not in (
                 WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
-        self.loading = False
+        self._fetches.pop(worker, None)
         if event.state == WorkerState.SUCCESS:
             key, figures = worker.result
             if key == self.period_key:
@@ -315,7 +323,7 @@ class SupervisorScreen(Screen):
             self.show_period_bar()
         if self.shown_period != self.period_key:
             self.load()  # the period changed while that refresh ran: the new one at once
-        else:
+        elif not self._fetches:
             self.arm(self.refresh_seconds)
 
     # ---- actions ---------------------------------------------------------------------
