@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from callers import clock, due, hours, phones, queue, settings, timeparse
 from callers.due import DueCustomer
 from callers.errors import CallersError
-from models.db import connection, write_transaction
+from models.db import connection, raw, write_transaction
 from models.tables import (
     DUE_CALLBACK,
     IMPLEMENTATION_STATES,
@@ -167,27 +167,43 @@ def _contact_fact(c: Contact) -> ContactFact:
 
 
 def _forward_fact(f: Forward) -> ForwardFact:
-    return ForwardFact(f.id, f.department.name, f.status, f.note, clock.from_db(f.created_at),
+    return ForwardFact(f.id, f.department_name, f.status, f.note, clock.from_db(f.created_at),
                        clock.from_db(f.resolved_at), f.resolution, f.assignee)
 
 
-def _profile(customer: Customer, now: datetime, exclude_call: int | None = None) -> Profile:
-    contacts = sorted(Contact.select().where(Contact.customer == customer.id),
+# The desk reads a customer after every outcome: its queries are compiled once
+# (models.db.raw), so a profile costs what the database takes, not what peewee
+# takes to write the SQL.
+
+def _last_call(customer_id: int, exclude_call: int | None) -> Call | None:
+    def shape(exclude: bool):
+        query = (Call.select().where(Call.customer == 0, Call.ended_at.is_null(False), Call.outcome.is_null(False))
+                 .order_by(Call.ended_at.desc(), Call.id.desc()).limit(1))
+        return query.where(Call.id != 0) if exclude else query
+
+    if exclude_call is None:
+        rows = raw(Call, "profile-last-call", lambda: shape(False), customer_id, 1)
+    else:
+        rows = raw(Call, "profile-last-call-but", lambda: shape(True), customer_id, exclude_call, 1)
+    return next(iter(rows), None)
+
+
+def _profile(customer: Customer, now: datetime, exclude_call: int | None = None,
+             values: dict | None = None) -> Profile:
+    contacts = sorted(raw(Contact, "profile-contacts", lambda: Contact.select().where(Contact.customer == 0),
+                          customer.id),
                       key=lambda c: (not c.active, queue.ROLE_ORDER.get(c.role, 3), c.id))
     ticks = {cf.feature_id: cf for cf in
-             CustomerFeature.select().where(CustomerFeature.customer == customer.id)}
+             raw(CustomerFeature, "profile-ticks",
+                 lambda: CustomerFeature.select().where(CustomerFeature.customer == 0), customer.id)}
     features = tuple(
         FeatureFact(f.id, f.name, bool(ticks[f.id].in_production) if f.id in ticks else False,
                     clock.from_db(ticks[f.id].confirmed_at) if f.id in ticks else None)
-        for f in Feature.select().where(Feature.active == True)  # noqa: E712
-        .order_by(Feature.position, Feature.name))
-    last = (Call.select().where(Call.customer == customer.id, Call.ended_at.is_null(False),
-                                Call.outcome.is_null(False))
-            .order_by(Call.ended_at.desc(), Call.id.desc()))
-    if exclude_call is not None:
-        last = last.where(Call.id != exclude_call)
-    last = last.first()
-    open_fw, resolved = _forward_facts(customer, now)
+        for f in raw(Feature, "profile-features",
+                     lambda: Feature.select().where(Feature.active == True)  # noqa: E712
+                     .order_by(Feature.position, Feature.name), True))
+    last = _last_call(customer.id, exclude_call)
+    open_fw, resolved = _forward_facts(customer, now, values)
     return Profile(
         customer=due.as_due(customer),
         contacts=tuple(_contact_fact(c) for c in contacts),
@@ -206,18 +222,24 @@ def _profile(customer: Customer, now: datetime, exclude_call: int | None = None)
 
 
 def _customer(customer_id: int) -> Customer:
-    customer = Customer.get_or_none(Customer.id == customer_id)
+    customer = due._by_id(Customer, customer_id)
     if customer is None:
         raise CallersError(f"there is no customer with id {customer_id}")
     return customer
 
 
-def _forward_facts(customer: Customer, now: datetime) -> tuple[tuple[ForwardFact, ...], tuple[ForwardFact, ...]]:
+def _forward_facts(customer: Customer, now: datetime,
+                   values: dict | None = None) -> tuple[tuple[ForwardFact, ...], tuple[ForwardFact, ...]]:
     """The customer's open forwards, and those resolved since the last
     completed call (else within the cycle), newest first."""
-    forwards = (Forward.select(Forward, Department).join(Department)
-                .where(Forward.customer == customer.id).order_by(Forward.created_at.desc()))
-    since = customer.last_reached_at or clock.to_db(now - timedelta(days=int(settings.get("cycle_days"))))
+    forwards = list(raw(Forward, "profile-forwards",
+                        lambda: Forward.select(Forward, Department.name.alias("department_name")).join(Department)
+                        .where(Forward.customer == 0).order_by(Forward.created_at.desc(), Forward.id.desc()),
+                        customer.id))
+    since = customer.last_reached_at
+    if since is None:
+        cycle = int(values["cycle_days"] if values else settings.get("cycle_days"))
+        since = clock.to_db(now - timedelta(days=cycle))
     open_fw = tuple(_forward_fact(f) for f in forwards if f.status in OPEN_FORWARD)
     resolved = tuple(_forward_fact(f) for f in forwards
                      if f.status in RESOLVED_FORWARD and f.resolved_at is not None and f.resolved_at >= since)
@@ -240,31 +262,37 @@ def profile(customer_id: int, now: datetime | None = None) -> Profile:
 
 def _answers(call_id: int) -> list[Answer]:
     return [Answer(a.step, a.key, a.value, clock.from_db(a.answered_at))
-            for a in CallAnswer.select().where(CallAnswer.call == call_id).order_by(CallAnswer.id)]
+            for a in raw(CallAnswer, "call-answers",
+                         lambda: CallAnswer.select().where(CallAnswer.call == 0).order_by(CallAnswer.id), call_id)]
 
 
-def _state(call: Call, now: datetime) -> CallState:
+def _state(call: Call, now: datetime, customer: Customer | None = None, new: bool = False,
+           values: dict | None = None) -> CallState:
+    """`customer`: the call's customer as just read (else read now); `new`: the
+    call was made a moment ago (no answers to read)."""
     return CallState(
         call_id=call.id,
         caller=call.caller,
-        profile=_profile(call.customer, now, exclude_call=call.id),
+        profile=_profile(customer or call.customer, now, exclude_call=call.id, values=values),
         shown_at=clock.from_db(call.shown_at),
         started_at=clock.from_db(call.started_at),
-        answers=_answers(call.id),
+        answers=[] if new else _answers(call.id),
         note=call.note,
     )
 
 
-def _hold(customer_id: int, caller: str, now: datetime) -> None:
+def _hold(customer_id: int, caller: str, now: datetime, values: dict | None = None) -> datetime:
     """Keep (or take back) the caller's lease on the customer while a call runs,
-    unless another caller holds a live one."""
-    until = clock.to_db(now + timedelta(minutes=float(settings.get("claim_minutes"))))
+    unless another caller holds a live one. Returns the lease's end."""
+    minutes = float(values["claim_minutes"] if values else settings.get("claim_minutes"))
+    until = clock.to_db(now + timedelta(minutes=minutes))
     now_db = clock.to_db(now)
     (Customer.update(claim_holder=caller, claim_expires_at=until)
      .where(Customer.id == customer_id,
             Customer.claim_holder.is_null() | (Customer.claim_holder == caller)
             | (Customer.claim_expires_at <= now_db))
      .execute())
+    return until
 
 
 def _open(call_id: int) -> Call:
@@ -286,28 +314,32 @@ def open_call(caller: str, customer_id: int, now: datetime | None = None) -> Cal
     now = _now(now)
     now_db = clock.to_db(now)
     with connection():
+        values = settings.get_all()
         with write_transaction():
             customer = _customer(customer_id)
             holder = customer.claim_holder
             if (holder and holder != caller and customer.claim_expires_at is not None
                     and customer.claim_expires_at > now_db):
                 raise CallersError(f"{customer.name} is being called by {holder}")
-            call = (Call.select().where(Call.caller == caller, Call.customer == customer_id,
-                                        Call.ended_at.is_null(), Call.outcome.is_null())
-                    .order_by(Call.id.desc()).first())
+            unfinished = (Call.ended_at.is_null(), Call.outcome.is_null())
+            call = next(iter(raw(Call, "open-call-again",
+                                 lambda: Call.select().where(Call.caller == "", Call.customer == 0, *unfinished)
+                                 .order_by(Call.id.desc()).limit(1), caller, customer_id, 1)), None)
             # One call at a time per caller: any other unfinished call is let go.
-            others = (Call.select(Call.id, Call.customer).where(
-                Call.caller == caller, Call.ended_at.is_null(), Call.outcome.is_null(),
-                Call.customer != customer_id))
+            others = list(raw(Call, "open-call-others",
+                              lambda: Call.select(Call.id, Call.customer)
+                              .where(Call.caller == "", *unfinished, Call.customer != 0), caller, customer_id))
             for other in others:
                 Call.update(ended_at=now_db, skip_reason="left unfinished").where(Call.id == other.id).execute()
                 (Customer.update(claim_holder=None, claim_expires_at=None)
                  .where(Customer.id == other.customer_id, Customer.claim_holder == caller).execute())
-            if call is None:
+            new = call is None
+            if new:
                 call = Call.create(customer=customer_id, contact=customer.call_contact, caller=caller,
                                    shown_at=now_db)
-            _hold(customer_id, caller, now)
-        return _state(Call.get_by_id(call.id), now)
+            # No other caller holds a live lease (checked above): the lease is this caller's.
+            customer.claim_holder, customer.claim_expires_at = caller, _hold(customer.id, caller, now, values)
+        return _state(call, now, customer=customer, new=new, values=values)
 
 
 def restore(caller: str, now: datetime | None = None) -> CallState | None:
@@ -331,8 +363,8 @@ def restore(caller: str, now: datetime | None = None) -> CallState | None:
                 (Call.update(ended_at=clock.to_db(now), skip_reason=f"taken over by {holder}")
                  .where(Call.id == call.id).execute())
                 return None
-            _hold(call.customer_id, caller, now)
-        return _state(call, now)
+            customer.claim_holder, customer.claim_expires_at = caller, _hold(customer.id, caller, now)
+        return _state(call, now, customer=customer)
 
 
 def start_call(call_id: int, now: datetime | None = None) -> datetime:

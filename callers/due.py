@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from peewee import Case
 
 from callers import clock, hours, phones, settings
-from models.db import connection, database, skip_locked_clause, use_index, write_transaction
+from models.db import compiled, connection, database, raw, skip_locked_clause, use_index, write_transaction
 from models.tables import (
     DUE_CALLBACK,
     DUE_NEVER_REACHED,
@@ -85,20 +85,13 @@ class DueCustomer:
 
 # The hot path runs a few fixed queries many times: peewee compiles each to SQL
 # once per engine (compiling a 40-column SELECT costs more than running it).
-_SQL: dict[tuple[str, str], str] = {}
-
-
 def _sql(name: str, build) -> str:
-    key = (name, database.obj.param)
-    sql = _SQL.get(key)
-    if sql is None:
-        sql = _SQL[key] = build().sql()[0]
-    return sql
+    return compiled(name, build)[0]
 
 
 def _by_id(model, row_id: int):
-    sql = _sql(f"{model.__name__}-by-id", lambda: model.select().where(model.id == 0))
-    return next(iter(model.raw(sql, row_id)), None)
+    return next(iter(raw(model, f"{model.__name__}-by-id", lambda: model.select().where(model.id == 0), row_id)),
+                None)
 
 
 def _settings() -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from models.db import connection
+from models.db import connection, raw
 from models.tables import Setting
 
 DEFAULTS: dict[str, Any] = {
@@ -31,13 +31,13 @@ def get(key: str) -> Any:
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
     with connection():
-        row = Setting.get_or_none(Setting.key == key)
+        row = next(iter(raw(Setting, "setting", lambda: Setting.select().where(Setting.key == ""), key)), None)
     return DEFAULTS[key] if row is None else json.loads(row.value)
 
 
 def get_all() -> dict[str, Any]:
     with connection():
-        stored = {row.key: json.loads(row.value) for row in Setting.select()}
+        stored = {row.key: json.loads(row.value) for row in raw(Setting, "settings", lambda: Setting.select())}
     return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
 
 

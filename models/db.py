@@ -204,16 +204,29 @@ def batch_size(columns: int) -> int:
 
 
 @contextlib.contextmanager
-def connection():
-    """An open connection for the current thread (workers, CLI commands)."""
+def connection(keep: bool = False):
+    """An open connection for the current thread (workers, CLI commands).
+
+    `keep`: leave it open for the thread's next job (a screen's worker
+    threads are reused; opening a SQLite connection, with its pragmas, costs
+    milliseconds a key press cannot spare). A connection error closes it, so
+    the next job opens a fresh one."""
     db = database.obj
     if db is None:
         raise DatabaseUnavailable("no database is open")
-    if db.is_closed():
+    if not db.is_closed():
+        yield db
+    elif keep:
+        db.connect(reuse_if_open=True)
+        try:
+            yield db
+        except (peewee.OperationalError, peewee.InterfaceError):
+            with contextlib.suppress(Exception):
+                db.close()
+            raise
+    else:
         with db.connection_context():
             yield db
-    else:
-        yield db
 
 
 def default_data_dir() -> Path:
@@ -261,3 +274,38 @@ def indexed_by(model, index: str) -> peewee.Node:
     statistics of indexes added by a migration are missing until the next
     ANALYZE; PostgreSQL plans from its own statistics (nothing is added)."""
     return _IndexedBy(model, index)
+
+
+# ---- query shapes compiled once ---------------------------------------------------
+# peewee builds a query's SQL in Python on every run, which on the desk's
+# hot path (a customer shown after every outcome) cost more than running the
+# queries. A shape is built once per engine and name, then run with new values.
+
+_COMPILED: dict[tuple[str, str], tuple[str, int]] = {}
+
+
+def compiled(name: str, build) -> tuple[str, int]:
+    """(SQL, how many parameters) of `build()`'s query, made once per engine."""
+    key = (name, database.obj.param)
+    found = _COMPILED.get(key)
+    if found is None:
+        sql, params = build().sql()
+        found = _COMPILED[key] = (sql, len(params))
+    return found
+
+
+def raw(model, name: str, build, *params):
+    """Rows of `model` from the compiled shape `name`, with `params` in the
+    order the shape takes them (checked)."""
+    sql, count = compiled(name, build)
+    if len(params) != count:
+        raise ValueError(f"query {name!r} takes {count} parameters, not {len(params)}")
+    return model.raw(sql, *params)
+
+
+def execute(name: str, build, *params):
+    """Run a compiled shape that returns no rows (an UPDATE, a DELETE)."""
+    sql, count = compiled(name, build)
+    if len(params) != count:
+        raise ValueError(f"query {name!r} takes {count} parameters, not {len(params)}")
+    return database.obj.execute_sql(sql, params)
