@@ -11,8 +11,11 @@ queued, in the same worker.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import threading
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -69,14 +72,21 @@ def describe_error(exc: BaseException) -> str:
 if TYPE_CHECKING:
     from screens.widgets.outcome import OutcomePicker
 
+# The longest the screen waits, after an outcome, for the next customer before it repaints.
+HOLD_PAINT_SECONDS = 0.12
 # How often, during a call, the desk checks for forwards a department finished.
 FORWARD_POLL_SECONDS = 15
+
+def _freeze_heap() -> None:
+    gc.collect()  # garbage first: what is frozen is never collected
+    gc.freeze()
+
 
 class DeskScreen(Screen):
     """The screen a caller lives in."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    AUTO_FOCUS = None  # focus goes to the script only once the call starts
+    AUTO_FOCUS = ""  # none (None would inherit the app's "*"): focus goes to the script only once the call starts
 
     BINDINGS = [
         Binding("f2", "start_call", "Start call", id="desk-start", priority=True),
@@ -114,6 +124,11 @@ class DeskScreen(Screen):
         self._first_load = True
         self._pickers: dict[tuple, OutcomePicker] = {}  # outcome pickers, reused
         self._note_modal = None  # the ForwardNote, built on the first forward and reused
+        self._saving_picker = None  # the outcome picker showing "saving…", popped with the next customer
+        self._paint_held = False
+        self._paint_timer = None
+        self._gc_was_on = True
+        self._gc_frozen = False
         self.last_error: str | None = None
 
     # ---- layout ---------------------------------------------------------------
@@ -140,10 +155,16 @@ class DeskScreen(Screen):
         return self.query_one("#call-timer", CallTimer)
 
     def on_mount(self) -> None:
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-db")
         self.query_one("#desk-body").display = False
         self.script.can_focus_children = False
         self.set_interval(1.0, self._tick)
         self.load()
+
+    def on_unmount(self) -> None:
+        self._db_thread.shutdown(wait=False, cancel_futures=True)
+        if self._gc_frozen:
+            gc.unfreeze()  # this desk's objects may go now
 
     def _tick(self) -> None:
         self._seconds += 1
@@ -165,16 +186,24 @@ class DeskScreen(Screen):
     def _run(self, job: Callable[[], Any], done: Callable[[Any], None], what: str, *,
              group: str = "desk-db", failed: Callable[[BaseException], None] | None = None,
              retry: bool = False) -> Worker:
-        """Run `job` in a thread worker with a connection; `done(result)` on
-        the UI thread; on error `failed(exc)` or the error modal with a retry."""
+        """Run `job` in the desk's database thread; `done(result)` on the UI
+        thread; on error `failed(exc)` or the error modal with a retry.
+
+        One thread, one connection, kept open: jobs run in the order given,
+        and SQLite keeps its page cache warm (a connection must drop its cache
+        whenever another connection has written, so jobs spread over a pool
+        of threads read every page afresh, ten milliseconds an outcome)."""
 
         def work():
             if retry and hasattr(database.obj, "close_idle"):
                 database.obj.close_idle()  # drop pooled connections the server closed
-            with connection():
+            with connection(keep=True):
                 return job()
 
-        worker = self.run_worker(work, name=what, group=group, thread=True, exit_on_error=False)
+        async def in_db_thread():
+            return await asyncio.get_running_loop().run_in_executor(self._db_thread, work)
+
+        worker = self.run_worker(in_db_thread, name=what, group=group, exit_on_error=False)
         self._jobs[worker] = (job, done, what, group, failed)
         return worker
 
@@ -200,6 +229,8 @@ class DeskScreen(Screen):
     def show_error(self, title: str, message: str, retry: Callable[[], None] | None) -> None:
         from screens.widgets.error import ErrorModal
 
+        self._close_picker()
+        self._release_paint()
         self.busy = False
         self.last_error = message
 
@@ -289,6 +320,11 @@ class DeskScreen(Screen):
 
     def _show(self, kind: str, value: Any) -> None:
         self.busy = False
+        if not self._gc_frozen:
+            # Start-up's objects (modules, styles, widgets) live as long as the
+            # app: out of the collector's way, so a full pass stays short.
+            self._gc_frozen = True
+            self.call_after_refresh(_freeze_heap)
         if kind == "nobody":
             self.call = None
             self.filed = []
@@ -548,7 +584,7 @@ class DeskScreen(Screen):
             # Kept installed and reused: a popped picker that is not installed
             # is unmounted, and that work sat between the digit and the next
             # customer on screen.
-            picker = self._pickers[key] = OutcomePicker(started, shown)
+            picker = self._pickers[key] = OutcomePicker(started, shown, on_final=self._finish_in_picker)
             self.app.install_screen(picker, f"outcome-{id(self)}-{len(self._pickers)}")
         self.app.push_screen(picker, self._outcome_chosen)
 
@@ -575,6 +611,44 @@ class DeskScreen(Screen):
         else:
             self._finish(outcome)
 
+    def _finish_in_picker(self, outcome: str) -> None:
+        """An outcome picked that ends the call: the picker stays up (saying
+        "saving…") until the next customer is ready, then goes in the same
+        screen update that shows them."""
+        self._saving_picker = self.app.screen
+        self._hold_paint()
+        self._finish(outcome)
+
+    def _hold_paint(self) -> None:
+        """Between the digit and the next customer on screen (at most
+        HOLD_PAINT_SECONDS): no repaint, since a repaint of the picker and
+        the desk under it while the database works only delays what it waits
+        for; and no garbage collection, whose full pass takes tens of
+        milliseconds (it runs right after)."""
+        if not self._paint_held:
+            self._paint_held = True
+            self._gc_was_on = gc.isenabled()
+            gc.disable()
+            self.app._begin_batch()
+            self._paint_timer = self.set_timer(HOLD_PAINT_SECONDS, self._release_paint)
+
+    def _release_paint(self) -> None:
+        if self._paint_held:
+            self._paint_held = False
+            if self._paint_timer is not None:
+                self._paint_timer.stop()
+                self._paint_timer = None
+            self.app._end_batch()
+            if self._gc_was_on:
+                self.call_after_refresh(gc.enable)
+
+    def _close_picker(self) -> None:
+        picker, self._saving_picker = self._saving_picker, None
+        if picker is not None and self.app.screen is picker:
+            self.app.pop_screen()
+            if self.call is not None:
+                self._refocus()
+
     def _finish(self, outcome: str, callback_at: datetime | None = None) -> None:
         state = self.call
         if state is None:
@@ -595,15 +669,19 @@ class DeskScreen(Screen):
     def _finished(self, result) -> None:
         scheduled, following, error = result
         self.call = None
+        self._close_picker()  # the same screen update as the next customer
         if scheduled is not None and getattr(scheduled, "message", None):
             # After the next customer is painted: the toast is not in the way.
             self.call_after_refresh(self.notify, scheduled.message,
                                     title=calls.OUTCOME_LABELS.get(scheduled.outcome, "Saved"))
-        if error is not None:
-            self._set_mode("error", f"{describe_error(error)}\nctrl+r looks again.")
-            self.show_error("Could not load the next customer", describe_error(error), self.load)
-            return
-        self._show(*following)
+        try:
+            if error is not None:
+                self._set_mode("error", f"{describe_error(error)}\nctrl+r looks again.")
+                self.show_error("Could not load the next customer", describe_error(error), self.load)
+                return
+            self._show(*following)
+        finally:
+            self._release_paint()
 
     def action_skip(self) -> None:
         from screens.widgets.skip import SkipReason

@@ -84,8 +84,13 @@ class Keys:
         self.app, self.pilot, self.count = app, pilot, 0
 
     async def settle(self) -> None:
+        from textual.worker import WorkerFailed
+
         for _ in range(50):
-            await self.app.workers.wait_for_complete()
+            try:
+                await self.app.workers.wait_for_complete()
+            except WorkerFailed:
+                pass  # a database error the desk shows (and handles) itself
             await self.pilot.pause()
             if not any(w.is_running for w in self.app.workers) and not getattr(self.desk, "busy", False):
                 break
@@ -347,6 +352,72 @@ async def test_callback_time_in_their_zone_shown_in_both(desk, engine, monkeypat
     call = Call.get_by_id(call_id)
     assert call.outcome == "callback"
     assert clock.from_db(call.callback_at).isoformat() == "2026-11-25T10:00:00+00:00"
+
+
+async def test_the_picker_stays_until_the_next_customer_is_ready(desk, monkeypatch):
+    """A digit that ends the call leaves the picker up, taking no other key,
+    until the next customer is ready; then both change in one screen update.
+    When saving takes a while the picker says so."""
+    import threading
+
+    from callers import calls
+
+    gate, entered = threading.Event(), threading.Event()
+    end_call = calls.end_call
+
+    def slow(*args, **kwargs):
+        entered.set()
+        gate.wait(10)
+        return end_call(*args, **kwargs)
+
+    monkeypatch.setattr(calls, "end_call", slow)
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        first = keys.desk.call.call_id
+        await keys.press("f2", "f9")
+        picker = app.screen
+        await pilot.press("1")
+        for _ in range(100):
+            if entered.is_set():
+                break
+            await pilot.pause(0.01)
+        await pilot.pause(0.3)  # past the moment the picker says it is saving
+        assert app.screen is picker and picker.saving == "completed"
+        assert "Completed: saving…" in screen_text(app)
+        await pilot.press("2", "escape")  # taken by nobody while it saves
+        assert app.screen is picker and shown(app) == "Acme Ltd"
+        gate.set()
+        await keys.settle()
+        assert isinstance(app.screen, DeskScreen) and shown(app) == "Beta GmbH"
+    assert Call.get_by_id(first).outcome == "completed"
+
+
+async def test_a_failed_outcome_closes_the_picker_and_offers_a_retry(desk, monkeypatch):
+    from callers import calls
+
+    end_call, failures = calls.end_call, [1]
+
+    def flaky(*args, **kwargs):
+        if failures:
+            failures.pop()
+            raise peewee.OperationalError("disk I/O error")
+        return end_call(*args, **kwargs)
+
+    monkeypatch.setattr(calls, "end_call", flaky)
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        first = keys.desk.call.call_id
+        await keys.press("f2", "f9", "1")
+        assert isinstance(app.screen, ErrorModal)
+        assert "disk I/O error" in screen_text(app) and "Traceback" not in screen_text(app)
+        assert not any(isinstance(s, OutcomePicker) for s in app.screen_stack)
+        await keys.press("enter")  # retry
+        assert isinstance(app.screen, DeskScreen) and shown(app) == "Beta GmbH"
+    assert Call.get_by_id(first).outcome == "completed"
 
 
 async def test_escape_from_the_picker_returns_to_the_call(desk):
