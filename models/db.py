@@ -175,6 +175,15 @@ def lock_rows(query: peewee.SelectQuery) -> peewee.SelectQuery:
     return query
 
 
+def lock_row(query: peewee.SelectQuery) -> peewee.SelectQuery:
+    """A row whose check-then-write must not run twice at once (waiting for
+    whoever holds it). PostgreSQL: FOR UPDATE. SQLite: nothing to add, the
+    surrounding `write_transaction()` already holds the only write lock."""
+    if is_postgres():
+        return query.for_update()
+    return query
+
+
 def skip_locked_clause() -> str:
     """SQL to append to a raw SELECT ... LIMIT n that claims rows: on
     PostgreSQL the rows another transaction is claiming are stepped over (the

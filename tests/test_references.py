@@ -254,6 +254,49 @@ def test_log_use_refuses_a_resting_customer_without_a_reason(clock_now):
     assert stored.customer_id == row.id
 
 
+def test_two_uses_at_once_never_both_pass_the_cap(clock_now, monkeypatch):
+    """Two requests for the same customer at the same moment (two threads, two
+    connections): the cap is checked and the use written as one step, so
+    one is logged and the other refused, never both."""
+    import threading
+
+    from models.db import connection, database
+
+    settings.put("reference_cap", 1)
+    mk("Acme, Inc.", external_id="AC-1")
+    standing, both_checked = references.standing, threading.Barrier(2, timeout=2)
+
+    def slow_standing(*args, **kwargs):
+        found = standing(*args, **kwargs)
+        try:
+            both_checked.wait()  # without the row lock both threads get here
+        except threading.BrokenBarrierError:
+            pass  # the other one is waiting for the lock: as it should
+        return found
+
+    monkeypatch.setattr(references, "standing", slow_standing)
+    outcomes = []
+
+    def use(prospect: str) -> None:
+        try:
+            with connection():
+                references.log_use("AC-1", "prospect-call", prospect, "sally")
+            outcomes.append("used")
+        except CallersError as exc:
+            outcomes.append("resting" if "is resting" in str(exc) else str(exc))
+        finally:
+            if not database.obj.is_closed():
+                database.obj.close()
+
+    threads = [threading.Thread(target=use, args=(f"Prospect {i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sorted(outcomes) == ["resting", "used"]
+    assert ReferenceUse.select().count() == 1
+
+
 def test_log_use_refuses_without_consent_or_when_do_not_call(clock_now):
     mk("Said No", external_id="N1", ref_prospect_call="no", ref_press="yes")
     mk("Do Not Call", external_id="D1", do_not_call=True)
