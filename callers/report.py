@@ -323,7 +323,7 @@ def department_figures(period: Period, completed_calls: int, now: datetime | Non
     length = period.until - period.since
     prev_since = clock.to_db(period.since - length)
     weeks = [clock.to_db(period.until - timedelta(weeks=TREND_WEEKS - i)) for i in range(TREND_WEEKS + 1)]
-    # name -> [a, b): the ranges counted, each by the day forwards were created or resolved.
+    # name -> [a, b): the ranges counted, by the time forwards were created or resolved.
     created_ranges = {"period": (since, until), "since_start": (since, now_db),
                       **{f"week{i}": (weeks[i], weeks[i + 1]) for i in range(TREND_WEEKS)}}
     resolved_ranges = {"period": (since, until), "since_start": (since, now_db)}
