@@ -2,9 +2,9 @@
 and the outcome, with nothing ever lost.
 
 The screen only renders and routes keys. Everything that touches the database
-goes through `callers.due`, `callers.calls` and `callers.forwards`, in thread
-workers (`_run`); a failure shows a clear message with a retry, never a
-traceback. Answers are queued and saved one by one, in order, the moment they
+goes through `callers.due`, `callers.calls` and `callers.forwards`, in the
+desk's one database thread (`_run`); a failure shows a clear message with a
+retry, never a traceback. Answers are queued and saved one by one, in order, the moment they
 are given (`_flush`); ending or skipping a call first saves whatever is still
 queued, in the same worker.
 """
@@ -15,8 +15,8 @@ import asyncio
 import gc
 import threading
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -615,6 +615,9 @@ class DeskScreen(Screen):
         """An outcome picked that ends the call: the picker stays up (saying
         "saving…") until the next customer is ready, then goes in the same
         screen update that shows them."""
+        if self.call is None:  # nothing to end (cannot happen from the desk's own picker)
+            self.app.pop_screen()
+            return
         self._saving_picker = self.app.screen
         self._hold_paint()
         self._finish(outcome)
@@ -629,7 +632,7 @@ class DeskScreen(Screen):
             self._paint_held = True
             self._gc_was_on = gc.isenabled()
             gc.disable()
-            self.app._begin_batch()
+            self.app._begin_batch()  # what App.batch_update() does, across callbacks (Textual 8)
             self._paint_timer = self.set_timer(HOLD_PAINT_SECONDS, self._release_paint)
 
     def _release_paint(self) -> None:
