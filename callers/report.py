@@ -894,13 +894,13 @@ def to_text(report: Report) -> str:
     r = report
     lines = [f"callers report, {r.period.describe()}", ""]
     lines.append("Departments (worst first)")
-    lines.append(f"  {'department':<22}{'forwarded':>10}{'per 100':>9}{'open':>6}{'oldest':>9}"
+    lines.append(f"  {'department':<22}{'forwarded':>10}{'per 100':>9}{'open':>9}{'oldest':>9}"
                  f"{'median':>9}{'returned':>10}")
     if not r.departments:
         lines.append("  no departments")
     for d in r.departments:
         mark = "  ▲ growing" if d.growing else ""
-        lines.append(f"  {d.name[:21]:<22}{d.forwarded:>10,}{num(d.per_100_calls):>9}{d.open:>6,}"
+        lines.append(f"  {d.name[:21]:<22}{d.forwarded:>10,}{num(d.per_100_calls):>9}{d.open:>9,}"
                      f"{days(d.oldest_open_days):>9}{days(d.median_days_to_done):>9}{d.returned:>10,}{mark}")
     c = r.coverage
     lines += ["", f"Coverage (cycle of {c.cycle_days} days, now)",
@@ -922,9 +922,9 @@ def to_text(report: Report) -> str:
               f"  over target          {pct(k.over_target_share):>10}",
               f"  over 5 minutes       {pct(k.over_5_minutes_share):>10}"]
     if r.callers:
-        lines.append(f"  {'caller':<22}{'calls':>8}{'completed':>11}{'not reached':>13}{'median':>8}{'over':>6}")
+        lines.append(f"  {'caller':<22}{'calls':>10}{'completed':>11}{'not reached':>13}{'median':>8}{'over':>6}")
         for p in r.callers:
-            lines.append(f"  {p.name[:21]:<22}{p.count:>8,}{p.completed:>11,}{p.not_reached:>13,}"
+            lines.append(f"  {p.name[:21]:<22}{p.count:>10,}{p.completed:>11,}{p.not_reached:>13,}"
                          f"{mmss(p.median_seconds):>8}{pct(p.over_target_share):>6}")
     f = r.freshness
     lines += ["", f"Freshness (confirmed within the cycle, of {f.customers:,} customers we call)"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -323,6 +324,19 @@ def test_report_text(world, capsys):
     assert "Billing" in out and "▲ growing" in out
     assert "2:25" in out  # the median call, 145 s
     assert "days to reach everyone at the current pace: 30" in out
+
+
+def test_report_text_keeps_big_figures_apart(world):
+    """A million-customer database's figures stay in their own columns."""
+    big = report.DepartmentFigures("Support", forwarded=25_652, per_100_calls=20.1, open=126_894,
+                                   oldest_open_days=119.6, median_days_to_done=3.5, returned=2_521)
+    caller = report.CallerFigures("ana", count=1_415_439, completed=142_849, not_reached=1_322_277,
+                                  median_seconds=88, over_target_share=0.24)
+    text = report.to_text(replace(world, departments=[big], callers=[caller]))
+    line = next(line for line in text.splitlines() if line.strip().startswith("Support"))
+    assert line.split()[1:7] == ["25,652", "20.1", "126,894", "119.6", "d", "3.5"]
+    line = next(line for line in text.splitlines() if line.strip().startswith("ana"))
+    assert line.split()[1:5] == ["1,415,439", "142,849", "1,322,277", "1:28"]
 
 
 def test_report_features(world, capsys):
