@@ -42,30 +42,44 @@ def right(text: str) -> Text:
     return Text(text, justify="right")
 
 
+def count(value: int) -> str:
+    """A count in at most five characters: 9,999, then 26.9k, 127k, 1.2M."""
+    if value < 10_000:
+        return f"{value:,}"
+    for size, unit in ((1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            scaled = value / size
+            return f"{scaled:.1f}{unit}" if scaled < 100 else f"{scaled:.0f}{unit}"
+    return str(value)  # pragma: no cover - unreachable
+
+
+# (heading, width) of the department columns; every cell starts with a space.
+COLUMNS = (("Fwd", 6), ("/100", 6), ("Open", 6), ("Oldest", 8), ("Median", 8), ("Ret", 6))
+WIDE_COLUMNS = (("Done", 7), ("Open then", 10), ("Median then", 13))
+
+
 def department_line(d: report.DepartmentFigures, wide: bool) -> Content:
     name_width = 26 if wide else 18
     name = d.name if len(d.name) <= name_width - 2 else d.name[:name_width - 3] + "…"
-    parts: list = [
-        ("▲ " if d.growing else "  ", "bold"),
-        (f"{name:<{name_width - 2}}", "bold" if d.growing else ""),
-        f"{d.forwarded:>5,}",
-        f"{num(d.per_100_calls):>6}",
-        (f"{d.open:>5,}", "bold" if d.open > d.open_at_start else ""),
-        f"{days(d.oldest_open_days):>8}",
-        (f"{days(d.median_days_to_done):>8}", "bold" if d.growing and d.open <= d.open_at_start else ""),
-        f"{d.returned:>5,}",
-    ]
+    cells = [count(d.forwarded), num(d.per_100_calls), count(d.open), days(d.oldest_open_days),
+             days(d.median_days_to_done), count(d.returned)]
+    styles = ["", "", "bold" if d.open > d.open_at_start else "", "",
+              "bold" if d.growing and d.open <= d.open_at_start else "", ""]
+    columns = list(COLUMNS)
     if wide:
-        parts += [f"{d.done:>6,}", f"{d.open_at_start:>10,}", f"{days(d.previous_median_days_to_done):>13}"]
+        cells += [count(d.done), count(d.open_at_start), days(d.previous_median_days_to_done)]
+        styles += ["", "", ""]
+        columns += WIDE_COLUMNS
+    parts: list = [("▲ " if d.growing else "  ", "bold"), (f"{name:<{name_width - 2}}", "bold" if d.growing else "")]
+    parts += [(" " + cell.rjust(width - 1), style) for cell, style, (_h, width) in zip(cells, styles, columns)]
     return Content.assemble(*parts)
 
 
 def department_heading(wide: bool) -> str:
     name_width = 26 if wide else 18
-    text = f"  {'Department':<{name_width - 2}}{'Fwd':>5}{'/100':>6}{'Open':>5}{'Oldest':>8}{'Median':>8}{'Ret':>5}"
-    if wide:
-        text += f"{'Done':>6}{'Open then':>10}{'Median then':>13}"
-    return text + "  12 weeks"
+    columns = COLUMNS + (WIDE_COLUMNS if wide else ())
+    return (f"  {'Department':<{name_width - 2}}" + "".join(f"{h:>{w}}" for h, w in columns)
+            + "  12 weeks")
 
 
 class DepartmentItem(ListItem):

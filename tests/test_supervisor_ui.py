@@ -169,3 +169,17 @@ async def test_thin_data_and_a_database_error(db, now):
         await until(pilot, lambda: screen.error is not None)
         assert "cannot load" in panel_text(screen, "#supervisor-period")
         assert app.screen is screen  # no crash, no traceback
+
+
+def test_department_columns_hold_a_big_database_s_figures():
+    """Five characters a count (26.9k, 127k, 1.2M) and a space before every
+    column: figures never run into each other at 80 columns."""
+    from screens.supervisor import count, department_heading, department_line
+
+    assert [count(n) for n in (0, 999, 9_999, 10_000, 26_894, 126_894, 1_234_567)] == [
+        "0", "999", "9,999", "10.0k", "26.9k", "127k", "1.2M"]
+    big = report.DepartmentFigures("Support", forwarded=25_652, per_100_calls=20.1, open=126_894,
+                                   oldest_open_days=119.6, median_days_to_done=3.5, returned=12_521)
+    line = department_line(big, wide=False).plain
+    assert line.split()[1:8] == ["25.7k", "20.1", "127k", "119.6", "d", "3.5", "d"]
+    assert len(line) == len(department_heading(False)) - len("  12 weeks")
