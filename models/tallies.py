@@ -384,24 +384,30 @@ def _run(db: peewee.Database, statements: list[str]) -> None:
             db.execute_sql(sql)
 
 
-def install_triggers(db: peewee.Database | None = None) -> None:
-    """(Re)create every tally trigger (inside the caller's transaction)."""
+def install_triggers(db: peewee.Database | None = None, tables: tuple[str, ...] | None = None) -> None:
+    """(Re)create the tally triggers (of `tables`, default all) inside the
+    caller's transaction."""
     db = db or database.obj
-    drop_triggers(db)
+    drop_triggers(db, tables)
+    chosen = [t for t in TALLIES if tables is None or t.table in tables]
     if is_postgres(db):
-        _run(db, [sql for tally in TALLIES for _name_, _table, sql in _postgres_ddl(tally)])
+        _run(db, [sql for tally in chosen for _name_, _table, sql in _postgres_ddl(tally)])
     else:
-        _run(db, [sql for tally in TALLIES for _name_, sql in _sqlite_ddl(tally)])
+        _run(db, [sql for tally in chosen for _name_, sql in _sqlite_ddl(tally)])
 
 
-def drop_triggers(db: peewee.Database | None = None) -> None:
+def drop_triggers(db: peewee.Database | None = None, tables: tuple[str, ...] | None = None) -> None:
+    """Drop the tally triggers (of `tables`, default all; on SQLite with no
+    `tables`, every trigger named tally_*, old ones included)."""
     db = db or database.obj
+    chosen = [t for t in TALLIES if tables is None or t.table in tables]
     if is_postgres(db):
-        ddl = [item for tally in TALLIES for item in _postgres_ddl(tally)]
+        ddl = [item for tally in chosen for item in _postgres_ddl(tally)]
         _run(db, [f'DROP TRIGGER IF EXISTS {name} ON "{table}"' for name, table, sql in ddl if "CREATE TRIGGER" in sql]
              + [f"DROP FUNCTION IF EXISTS {name}()" for name, _table, sql in ddl if "CREATE OR REPLACE FUNCTION" in sql])
     else:
-        _run(db, [f"DROP TRIGGER IF EXISTS {name}" for name in installed_triggers(db)])
+        names = installed_triggers(db) if tables is None else {n for t in chosen for n, _sql in _sqlite_ddl(t)}
+        _run(db, [f"DROP TRIGGER IF EXISTS {name}" for name in sorted(names)])
 
 
 # ---- counting from scratch, checking, compacting --------------------------------
