@@ -109,11 +109,8 @@ class Customer(BaseModel):
             (("due_rank", "next_due_at"), False),
             (("claim_holder", "claim_expires_at"), False),
             (("implementation_state",), False),
-            # The report's coverage, freshness and references (migration 0004).
-            (("do_not_call", "last_reached_at", "unreachable", "needs_number",
-              "contacts_confirmed_at", "referenceability_confirmed_at", "implementation_confirmed_at",
-              "features_confirmed_at", "ref_prospect_call", "ref_case_study", "ref_press", "ref_analyst",
-              "ref_site_visit"), False),
+            # (0004's 13-column index for the report's pass over every customer:
+            # dropped by 0005, the tallies count instead.)
         )
 
 

@@ -13,6 +13,8 @@ the report sums a few thousand rows.
   NULL for the five dated facts: the boundary day of "within the cycle" is
   counted exactly from them; call(ended_at, caller, outcome) WHERE started_at
   IS NULL for the part-days of unanswered calls;
+- 0004's thirteen-column customer index dropped (the tallies replace the
+  pass over every customer it served);
 - the expression index forward_done_seconds (department_id, seconds to done,
   resolved_at) WHERE status = 'done', in which the last step of a median to
   done finds its forward among a few hundred;
@@ -23,9 +25,14 @@ installs the triggers again and recounts (`tallies.install_triggers`,
 `tallies.rebuild`).
 """
 from peewee import *
+from playhouse.migrate import make_index_name
 
 TABLES = ("tally_customer", "tally_customer_day", "tally_feature", "tally_call", "tally_call_length",
           "tally_forward", "tally_forward_done", "tally_count")
+OLD_CUSTOMER_INDEX = ('do_not_call', 'last_reached_at', 'unreachable', 'needs_number',
+                      'contacts_confirmed_at', 'referenceability_confirmed_at', 'implementation_confirmed_at',
+                      'features_confirmed_at', 'ref_prospect_call', 'ref_case_study', 'ref_press', 'ref_analyst',
+                      'ref_site_visit')
 FACTS = ("last_reached_at", "contacts_confirmed_at", "referenceability_confirmed_at",
          "implementation_confirmed_at", "features_confirmed_at")
 
@@ -112,6 +119,10 @@ def up(migrator, db):
                        f"WHERE {column} IS NOT NULL")
     db.execute_sql('CREATE INDEX "call_unanswered_ended_at" ON "call" (ended_at, caller, outcome) '
                    "WHERE started_at IS NULL")
+    # 0004's thirteen-column customer index served the report's one pass over
+    # every customer, which the tallies replace; nothing else reads it, and
+    # every call's answers and outcome rewrote its entries.
+    migrator.migrate(migrator.drop_index('customer', make_index_name('customer', OLD_CUSTOMER_INDEX)))
     db.execute_sql(tallies.done_seconds_index(db))
     # Only the tallies made here: a later migration that adds one installs its own.
     tallies.install_triggers(db, TABLES)
@@ -122,6 +133,7 @@ def down(migrator, db):
     from models import tallies
 
     tallies.drop_triggers(db)
+    migrator.migrate(migrator.add_index('customer', OLD_CUSTOMER_INDEX, False))
     db.execute_sql('DROP INDEX IF EXISTS "call_unanswered_ended_at"')
     db.execute_sql('DROP INDEX IF EXISTS "forward_done_seconds"')
     for column in FACTS:
