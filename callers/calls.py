@@ -683,6 +683,8 @@ def end_call(call_id: int, outcome: str, callback_at: datetime | str | None = No
         update.update({Customer.next_due_at: clock.to_db(at), Customer.claim_holder: None,
                        Customer.claim_expires_at: None, Customer.updated_at: now_db})
         Customer.update(update).where(Customer.id == customer.id).execute()
+        if at is not None and update.get(Customer.due_rank) == due.DUE_PARKED:
+            due.parked(at)
         call_update = {Call.ended_at: now_db, Call.outcome: outcome,
                        Call.callback_at: clock.to_db(callback_at) if outcome == "callback" else None}
         if note is not None:

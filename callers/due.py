@@ -6,9 +6,12 @@ How it stays fast (the same cost on 1,000 or 1,000,000 customers):
   database, refreshed every minute (or when a customer is added) by a loose
   index scan: one index seek per distinct key.
 * Which keys are inside calling hours *now* is pure Python (`callers.hours`).
-* For each open key and each rank (callback, never reached, overdue) one
-  statement seeks the index `(call_tz, due_rank, next_due_at)` for the
-  earliest due row (LIMIT 1); the best of those few rows wins.
+* One statement seeks the index `(call_tz, due_rank, next_due_at)` once for
+  each open key and each rank (callback, never reached, overdue) for the
+  earliest due row (LIMIT 1); the best of those few rows wins and comes back
+  with its call contact (`_pick`).
+* The settings are read again every SETTINGS_TTL seconds, and whether a new
+  cycle has put parked customers back, once a minute.
 
 Customers out of the queue have `next_due_at` NULL (do not call, needs a
 number). Customers unreachable this cycle are parked at `due_rank =
@@ -27,7 +30,17 @@ from datetime import datetime, timedelta, timezone
 from peewee import Case
 
 from callers import clock, hours, phones, settings
-from models.db import compiled, connection, database, raw, skip_locked_clause, use_index, write_transaction
+from models.db import (
+    compiled,
+    connection,
+    database,
+    is_postgres,
+    models_from,
+    raw,
+    skip_locked_clause,
+    use_index,
+    write_transaction,
+)
 from models.tables import (
     DUE_CALLBACK,
     DUE_NEVER_REACHED,
@@ -41,7 +54,11 @@ from models.tables import (
 DUE_PARKED = 3
 QUEUE_RANKS = (DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE)
 ZONE_KEYS_TTL = 60.0  # seconds of wall time between refreshes of the zone keys
+# How long a process trusts the settings it read: a change made in this process
+# is seen at once, another process's within this many seconds.
+SETTINGS_TTL = 2.0
 NEW_CYCLE_EVERY = timedelta(minutes=1)
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -95,12 +112,19 @@ def _by_id(model, row_id: int):
 
 
 def _settings() -> dict:
-    """The settings, read in one small query (with the defaults)."""
-    values = dict(settings.DEFAULTS)
-    for key, value in database.execute_sql("SELECT key, value FROM setting").fetchall():
-        if key in values:
-            values[key] = json.loads(value)
-    return values
+    """The settings (with the defaults), read at most every SETTINGS_TTL
+    seconds, and again at once after this process changed one."""
+    cache = _cache()
+    mono = _time.monotonic()
+    if (cache.settings is None or mono - cache.settings_loaded > SETTINGS_TTL
+            or cache.settings_version != settings.version()):
+        version = settings.version()
+        values = dict(settings.DEFAULTS)
+        for key, value in database.execute_sql("SELECT key, value FROM setting").fetchall():
+            if key in values:
+                values[key] = json.loads(value)
+        cache.settings, cache.settings_loaded, cache.settings_version = values, mono, version
+    return dict(cache.settings)
 
 
 def _contact(customer: Customer) -> DueContact | None:
@@ -138,7 +162,7 @@ def as_due(customer: Customer) -> DueCustomer:
         account_manager=customer.account_manager,
         reason=reason,
         due_since=clock.from_db(customer.next_due_at),
-        contact=_contact(customer),
+        contact=getattr(customer, "prefetched_contact", None) or _contact(customer),
         call_tz=customer.call_tz,
         claimed_until=claimed,
     )
@@ -154,10 +178,14 @@ class _Cache:
         self.keys: tuple[str, ...] = ()
         self.keys_loaded = -1e18  # monotonic time of the last load
         self.keys_max_id: int | None = None
+        self.settings: dict | None = None
+        self.settings_loaded = -1e18
+        self.settings_version = -1
         self.open_for: tuple | None = None  # (minute, hours, keys) the open set was computed for
         self.open_keys: tuple[str, ...] = ()
         self.cycles_checked_at: datetime | None = None  # `now` of the last start_new_cycles
         self.cycles_checked_mono = -1e18
+        self.parked_until = _NEVER  # the earliest parked customer's next cycle, at the last check
 
 
 def _cache() -> _Cache:
@@ -173,11 +201,13 @@ def _cache() -> _Cache:
 
 
 def forget_zone_keys() -> None:
-    """Make the next look-up reload the zone keys (after changing `call_tz`)."""
+    """Make the next look-up reload what it keeps of the queue (after adding
+    customers, changing a `call_tz` or parking a customer in this process)."""
     if database.obj is not None:
         cache = _cache()
         cache.keys_loaded = -1e18
         cache.open_for = None
+        cache.cycles_checked_mono = -1e18
 
 
 _TABLE = Customer._meta.table_name
@@ -207,7 +237,7 @@ def zone_keys() -> tuple[str, ...]:
     """The distinct zone keys of the customers (cached per process)."""
     cache = _cache()
     mono = _time.monotonic()
-    max_id = _max_customer_id()
+    max_id = _max_customer_id()  # a new customer may bring a new zone key
     if mono - cache.keys_loaded > ZONE_KEYS_TTL or max_id != cache.keys_max_id:
         cache.keys = _load_zone_keys()
         cache.keys_loaded = mono
@@ -231,66 +261,70 @@ def open_keys(now: datetime, rules: hours.Hours) -> tuple[str, ...]:
 # ---- the queue -----------------------------------------------------------------
 
 
-def _candidate_ids(keys: tuple[str, ...], now_db: datetime, caller: str | None,
-                   max_attempts: int, exclude: set[int], lock: bool = False) -> list[int]:
-    """For each (key, rank) the earliest due customer: one index seek each.
-
-    With `lock` (claiming, inside the write transaction) each seek also locks
-    its row, stepping over rows another caller is claiming right now
-    (PostgreSQL FOR UPDATE SKIP LOCKED), so eight callers at once each get
-    a different customer instead of all racing for the same best one."""
-    if not keys:
-        return []
-    db = database.obj
-    p = db.param
-    pairs = [(key, rank) for key in keys for rank in QUEUE_RANKS]
-    values = ", ".join(f"({p}, {p})" for _ in pairs)
+def _seek(p: str, caller: str | None, lock: bool, columns: str) -> str:
+    """One index seek for the earliest due customer of the zone key and rank
+    `k.column1`, `k.column2`: the conditions every due customer meets. With
+    `lock` (claiming, inside the write transaction) the seek also locks its
+    row, stepping over rows another caller is claiming right now (PostgreSQL
+    FOR UPDATE SKIP LOCKED), so eight callers at once each get a different
+    customer instead of all racing for the same best one."""
     holder = f"OR c.claim_holder = {p} " if caller else ""
-    skip = f"AND c.id NOT IN ({', '.join(p for _ in exclude)}) " if exclude else ""
-    sql = (
-        f"SELECT (SELECT c.id FROM {_TABLE} c{use_index(_DUE_INDEX)}"
+    return (
+        f"SELECT {columns} FROM {_TABLE} c{use_index(_DUE_INDEX)}"
         f" WHERE c.call_tz = k.column1 AND c.due_rank = k.column2 AND c.next_due_at <= {p}"
         f" AND c.do_not_call = {p} AND c.needs_number = {p} AND c.unreachable = {p}"
         f" AND c.attempts < {p}"
         f" AND (c.claim_holder IS NULL OR c.claim_expires_at <= {p} {holder})"
-        f" {skip}"
-        f" ORDER BY c.next_due_at, c.id LIMIT 1{skip_locked_clause() if lock else ''})"
-        f" FROM (VALUES {values}) AS k"
+        f" ORDER BY c.next_due_at, c.id LIMIT 1{skip_locked_clause() if lock else ''}"
     )
-    params: list = [now_db, False, False, False, max_attempts, now_db]
-    if caller:
-        params.append(caller)
-    params.extend(sorted(exclude))
-    for key, rank in pairs:
-        params.extend((key, rank))
-    return [row[0] for row in db.execute_sql(sql, params).fetchall() if row[0] is not None]
 
 
-def _best(ids: list[int]) -> Customer | None:
-    """The best of the candidates: lowest rank, then earliest due, then id.
+# The contact's columns beside the customer's, so that the pick brings both.
+_CONTACT_COLUMNS = ("id", "name", "role", "title", "phone", "extension", "timezone")
 
-    Three columns of each candidate, then one full row: building a model for
-    every candidate (one per open zone key and rank, often dozens) cost ten
-    times the query. Picked in Python: an ORDER BY here would tempt the
-    planner to walk the (due_rank, next_due_at) index instead."""
-    if not ids:
+
+def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attempts: int,
+          lock: bool = False) -> Customer | None:
+    """The best due customer among the open zone keys (lowest rank, then
+    earliest due, then id), or None, in one statement: one index seek per
+    (key, rank), the best of those few rows, then its row and its call
+    contact (as `prefetched_contact`). A round trip to a server costs as much
+    as the seeks, and building a model per candidate ten times more."""
+    if not keys:
         return None
     db = database.obj
-    marks = ", ".join(db.param for _ in ids)
-    rows = db.execute_sql(f"SELECT id, due_rank, next_due_at FROM {_TABLE} WHERE id IN ({marks})",
-                          list(ids)).fetchall()
-    if not rows:
-        return None
-    # next_due_at comes back as one type per engine (text on SQLite), so it sorts.
-    best = min(rows, key=lambda row: (row[1], row[2], row[0]))
-    return _by_id(Customer, best[0])
+    p = db.param
+    pairs = [(key, rank) for key in keys for rank in QUEUE_RANKS]
+    values = ", ".join(f"({p}, {p})" for _ in pairs)
+    params: list = [value for pair in pairs for value in pair]
+    params += [now_db, False, False, False, max_attempts, now_db]
+    if caller:
+        params.append(caller)
+    if is_postgres():
+        best = (f"SELECT c.id FROM (VALUES {values}) AS k"
+                f" CROSS JOIN LATERAL ({_seek(p, caller, lock, 'c.id, c.due_rank, c.next_due_at')}) AS c"
+                f" ORDER BY c.due_rank, c.next_due_at, c.id LIMIT 1")
+    else:
+        # SQLite has no LATERAL: each seek is a scalar subquery, its row
+        # found by rowid. The ORDER BY leads with k's rank, which no index of
+        # the customer table can serve, so the planner keeps to the seeks.
+        best = (f"SELECT d.id FROM (VALUES {values}) AS k"
+                f" JOIN {_TABLE} d ON d.id = ({_seek(p, caller, lock, 'c.id')})"
+                f" ORDER BY k.column2, d.next_due_at, d.id LIMIT 1")
+    contact = ", ".join(f"ct.{name} AS ct_{name}" for name in _CONTACT_COLUMNS)
+    sql = (f"SELECT c.*, {contact} FROM ({best}) AS b JOIN {_TABLE} c ON c.id = b.id"
+           f" LEFT JOIN contact ct ON ct.id = c.call_contact")
+    found = next(iter(models_from(Customer, db.execute_sql(sql, params))), None)
+    if found is not None and found.ct_id is not None:
+        found.prefetched_contact = DueContact(*(getattr(found, f"ct_{name}") for name in _CONTACT_COLUMNS))
+    return found
 
 
 def _own_claim(caller: str, now_db: datetime) -> Customer | None:
     sql = _sql("own-claim", lambda: Customer.select().where(
         Customer.claim_holder == "", Customer.claim_expires_at > datetime(2000, 1, 1))
         .order_by(Customer.claim_expires_at.desc()).limit(1))
-    return next(iter(Customer.raw(sql, caller, now_db, 1)), None)
+    return next(iter(models_from(Customer, database.execute_sql(sql, (caller, now_db, 1)))), None)
 
 
 def _lease(customer_id: int, caller: str, now: datetime, minutes: float) -> datetime:
@@ -319,7 +353,7 @@ def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> Du
             if own is not None:
                 return as_due(own)
             keys = open_keys(now, rules)
-            found = _best(_candidate_ids(keys, now_db, caller, int(values["max_attempts"]), set()))
+            found = _pick(keys, now_db, caller, int(values["max_attempts"]))
             return as_due(found) if found else None
         with write_transaction():
             own = _own_claim(caller, now_db)
@@ -331,8 +365,7 @@ def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> Du
             # IMMEDIATE; PostgreSQL: each candidate row locked FOR UPDATE SKIP
             # LOCKED, its conditions re-checked on the latest version), so the
             # best of them is still due, unclaimed, and ours to take.
-            found = _best(_candidate_ids(keys, now_db, caller, int(values["max_attempts"]), set(),
-                                         lock=True))
+            found = _pick(keys, now_db, caller, int(values["max_attempts"]), lock=True)
             if found is None:
                 return None
             found.claim_holder = caller
@@ -347,35 +380,54 @@ def release(customer_id: int, caller: str) -> None:
          .where(Customer.id == customer_id, Customer.claim_holder == caller).execute())
 
 
+def parked(until: datetime) -> None:
+    """A customer was parked until `until` in this process (its new cycle)."""
+    if database.obj is not None:
+        cache = _cache()
+        cache.parked_until = min(cache.parked_until, until.astimezone(timezone.utc))
+
+
+def _earliest_parked() -> datetime:
+    row = database.execute_sql(
+        f"SELECT MIN(next_due_at) FROM {_TABLE} WHERE due_rank = {database.obj.param}", (DUE_PARKED,)).fetchone()
+    at = row[0] if row else None
+    if at is None:
+        return _NEVER
+    if isinstance(at, str):  # SQLite hands back text for MIN() over a datetime
+        at = datetime.fromisoformat(at)
+    return clock.from_db(at)
+
+
 def start_new_cycles(now: datetime | None = None, *, force: bool = False) -> int:
     """Put customers unreachable last cycle back in the queue once their new
-    cycle has begun. An index range on (due_rank, next_due_at); checked at most
-    once a minute per process (unless `force`). Returns how many came back."""
+    cycle has begun. An index seek on (due_rank, next_due_at); at most once a
+    minute per process (unless `force`), and not at all while `now` is before
+    the earliest parked customer's new cycle. Returns how many came back."""
     now = (now or clock.now()).astimezone(timezone.utc)
     cache = _cache()
     mono = _time.monotonic()
     if (not force and cache.cycles_checked_at is not None
-            and abs(now - cache.cycles_checked_at) < NEW_CYCLE_EVERY
-            and mono - cache.cycles_checked_mono < NEW_CYCLE_EVERY.total_seconds()):
+            and mono - cache.cycles_checked_mono < NEW_CYCLE_EVERY.total_seconds()
+            and (abs(now - cache.cycles_checked_at) < NEW_CYCLE_EVERY or now < cache.parked_until)):
         return 0
     cache.cycles_checked_at = now
     cache.cycles_checked_mono = mono
     now_db = clock.to_db(now)
     due_back = (Customer.due_rank == DUE_PARKED) & (Customer.next_due_at <= now_db)
     with connection():
-        waiting = database.execute_sql(
-            f"SELECT id FROM {_TABLE} WHERE due_rank = {database.obj.param} AND next_due_at <= {database.obj.param}"
-            f" LIMIT 1", (DUE_PARKED, now_db)).fetchone()
-        if waiting is None:
+        cache.parked_until = _earliest_parked()
+        if now < cache.parked_until:
             return 0
         with write_transaction():
-            return (Customer.update(
+            back = (Customer.update(
                 unreachable=False,
                 attempts=0,
                 cycle_started_at=Customer.next_due_at,
                 due_rank=Case(None, [(Customer.last_reached_at.is_null(), DUE_NEVER_REACHED)], DUE_OVERDUE),
                 updated_at=now_db,
             ).where(due_back).execute())
+        cache.parked_until = _earliest_parked()
+        return back
 
 
 # ---- when will somebody be due -------------------------------------------------

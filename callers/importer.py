@@ -996,6 +996,10 @@ def import_file(path, *, region: str | None = None, maps: Iterable[str] = (), dr
             importer = Importer(table, mapping, region, dry_run, writer,
                                 progress(table) if progress else None)
             result = importer.run()
+            if not dry_run:
+                from callers import due
+
+                due.forget_zone_keys()  # new customers and numbers: the desk in this process must see them
         finally:
             if rejects_handle is not None:
                 rejects_handle.close()

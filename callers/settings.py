@@ -27,6 +27,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+_changes = 0  # how many times this process has changed a setting
+
+
+def version() -> int:
+    """Grows whenever this process changes a setting (for readers that cache them)."""
+    return _changes
+
+
 def get(key: str) -> Any:
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
@@ -42,9 +50,13 @@ def get_all() -> dict[str, Any]:
 
 
 def put(key: str, value: Any) -> None:
+    global _changes
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
-    with connection():
-        (Setting.insert(key=key, value=json.dumps(value))
-         .on_conflict(conflict_target=[Setting.key], update={Setting.value: json.dumps(value)})
-         .execute())
+    try:
+        with connection():
+            (Setting.insert(key=key, value=json.dumps(value))
+             .on_conflict(conflict_target=[Setting.key], update={Setting.value: json.dumps(value)})
+             .execute())
+    finally:
+        _changes += 1

@@ -12,7 +12,7 @@ import pytest
 
 from callers import calls, clock, due, settings
 from callers.cli import main
-from models.tables import DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE, Contact, Customer
+from models.tables import DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE, Contact, Customer, Setting
 from tests import factories
 
 LONDON = "+442079460958"
@@ -160,6 +160,32 @@ def test_a_customer_added_later_in_a_new_zone_is_seen(db, now):
     assert name_of(due.next_due("alice", claim=False)) == "London Ltd"
     factories.customer("New York Inc", phone=NEW_YORK, due=ago(clock.now(), days=9))
     assert name_of(due.next_due("alice", claim=False)) == "New York Inc"
+
+
+def test_a_customer_imported_in_this_process_is_seen_at_once(db, now, tmp_path):
+    from callers import importer
+
+    now("2026-11-23T16:30:00+00:00")
+    factories.customer("London Ltd", phone=LONDON, due=ago(clock.now(), days=1))
+    assert name_of(due.next_due("alice", claim=False)) == "London Ltd"
+    export = tmp_path / "new.csv"
+    export.write_text("Account ID,Account Name,Phone\nNY-1,New York Inc,+1 212 555 0100\n", encoding="utf-8")
+    assert importer.import_file(export).customers_created == 1
+    # Never reached beats overdue: the new customer in its new zone comes first.
+    assert name_of(due.next_due("alice", claim=False)) == "New York Inc"
+
+
+def test_a_setting_changed_elsewhere_is_read_within_the_ttl_and_at_once_here(db, now, monkeypatch):
+    now("2026-11-23T16:30:00+00:00")  # 16:30 in London
+    factories.customer("London Ltd", phone=LONDON, due=ago(clock.now(), days=1))
+    assert name_of(due.next_due("alice", claim=False)) == "London Ltd"
+    settings.put("calling_end", "16:00")  # this process: at once
+    assert due.next_due("alice", claim=False) is None
+    # Another process (straight to the table): within the TTL.
+    Setting.update(value='"17:00"').where(Setting.key == "calling_end").execute()
+    assert due.next_due("alice", claim=False) is None
+    monkeypatch.setattr(due, "SETTINGS_TTL", -1.0)  # as if the TTL had passed
+    assert name_of(due.next_due("alice", claim=False)) == "London Ltd"
 
 
 # ---- claims -----------------------------------------------------------------------------
@@ -511,6 +537,12 @@ def test_the_due_query_seeks_the_due_index_even_without_statistics(db, engine, n
         conn.set_trace_callback(None)
     seeks = [s for s in statements if "c.call_tz = k.column1" in s]
     assert seeks, "the due query ran"
-    plan = " | ".join(row[3] for row in db.db.execute_sql("EXPLAIN QUERY PLAN " + seeks[0]).fetchall())
-    assert "customer_call_tz_due_rank_next_due_at" in plan
-    assert "TEMP B-TREE" not in plan
+    lines = [row[3] for row in db.db.execute_sql("EXPLAIN QUERY PLAN " + seeks[0]).fetchall()]
+    assert any("USING INDEX customer_call_tz_due_rank_next_due_at (call_tz=? AND due_rank=?" in line
+               for line in lines), lines
+    # Nothing walks the customer table or another index of it; the one sort
+    # is of the few candidates, one per (zone key, rank).
+    scans = [line for line in lines if line.startswith("SCAN") and line not in ("SCAN k", "SCAN b")
+             and "CONSTANT ROWS" not in line]
+    assert not scans, lines
+    assert sum("TEMP B-TREE" in line for line in lines) == 1, lines
