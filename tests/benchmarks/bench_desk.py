@@ -227,7 +227,7 @@ def explain(url: str) -> list[str]:
     real = db.execute_sql
 
     def capture(sql, params=None, *a, **k):
-        if "VALUES" in sql and not captured:
+        if ("VALUES" in sql or "EXECUTE callers_due_pick" in sql) and not captured:
             captured.append((sql, params))
         return real(sql, params, *a, **k)
 
