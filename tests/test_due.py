@@ -546,3 +546,30 @@ def test_the_due_query_seeks_the_due_index_even_without_statistics(db, engine, n
              and "CONSTANT ROWS" not in line]
     assert not scans, lines
     assert sum("TEMP B-TREE" in line for line in lines) == 1, lines
+
+
+def test_the_prepared_pick_is_prepared_again_on_a_new_connection(db, engine, now):
+    """PostgreSQL prepares the pick once per connection: a connection the
+    server dropped is replaced, and the new one must prepare it again."""
+    if engine != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    import peewee
+
+    from models.db import database, make_database, reconnect
+
+    at = now("2026-11-24T10:00:00+00:00")
+    factories.customer("Acme", phone=LONDON, due=ago(at, days=3))
+    assert name_of(due.next_due("alice", claim=False)) == "Acme"
+    prepared = database.obj.execute_sql(
+        "SELECT name FROM pg_prepared_statements WHERE name LIKE %s", ("callers_due_pick%",)).fetchall()
+    assert prepared, "the pick ran as a prepared statement"
+    pid = database.obj.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    admin = make_database(db.url)
+    admin.connect()
+    admin.execute_sql("SELECT pg_terminate_backend(%s)", (pid,))
+    admin.close()
+    with pytest.raises((peewee.OperationalError, peewee.InterfaceError)):
+        due.next_due("alice", claim=False)
+    reconnect()
+    assert name_of(due.next_due("alice", claim=False)) == "Acme"
+    assert database.obj.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != pid
