@@ -3,7 +3,8 @@ with the customer base.
 
 Figures, on SQLite (and on PostgreSQL when CALLERS_TEST_PG is set):
 * `next_due(claim=False)` p95 over 200 different "now"s (spread over a
-  working week, worldwide zones; best of 3 at each "now") on 1,000, 200,000 and 1,000,000 customers;
+  working week, worldwide zones; best of 3 at each "now") on 1,000, 200,000 and 1,000,000 customers,
+  the sizes taking turns at each "now";
 * the ratio 1M / 1k (goal <= 1.2): the baseline is the 1k run of the same size
   ladder, measured in the same run;
 * the query itself (one statement: the index seeks for the open zone keys,
@@ -180,39 +181,51 @@ def _nows(count: int, seed: int = 11) -> list[datetime]:
     return [BASE + timedelta(minutes=rng.randrange(0, 5 * 1440)) for _ in range(count)]
 
 
-def measure(url: str) -> tuple[float, float, int]:
-    """(p95 of next_due(claim=False) in s, p95 of the query itself in s, how many found)."""
+def measure(urls: dict[int, str]) -> dict[int, tuple[float, float, int]]:
+    """For each size: (p95 of next_due(claim=False) in s, p95 of the query
+    itself in s, how many "now"s found somebody).
+
+    Interleaved: each "now" is timed on every size in turn (the proxy
+    pointed at each open database), so a burst of noise on a shared machine
+    falls on all sizes alike instead of on whichever was being measured."""
     from callers import database, due, hours, settings
     from models.db import database as proxy
 
-    database.open(url)
     nows = _nows(RUNS)
     caller = "bench"
-    for now in nows[:10]:  # warm the caches (zone keys, pages)
-        due.next_due(caller, now=now, claim=False)
-    whole, query, found = [], [], 0
+    dbs = {}
+    for size, url in urls.items():
+        dbs[size] = database.open(url)
+        for now in nows[:10]:  # warm the caches (zone keys, pages)
+            due.next_due(caller, now=now, claim=False)
     values = settings.get_all()
     rules = hours.Hours.from_settings(values)
+    whole: dict[int, list[float]] = {size: [] for size in dbs}
+    query: dict[int, list[float]] = {size: [] for size in dbs}
+    found = dict.fromkeys(dbs, 0)
     for now in nows:
-        # Best of REPEAT for each "now": the cost of the look-up, not the
-        # scheduler's noise on a shared machine.
-        times = []
-        for _ in range(REPEAT):
-            start = time.perf_counter()
-            got = due.next_due(caller, now=now, claim=False)
-            times.append(time.perf_counter() - start)
-        whole.append(min(times))
-        found += got is not None
         now_db = now.replace(tzinfo=None)
-        keys = due.open_keys(now, rules)
-        times = []
-        for _ in range(REPEAT):
-            start = time.perf_counter()
-            due._pick(keys, now_db, caller, int(values["max_attempts"]))
-            times.append(time.perf_counter() - start)
-        query.append(min(times))
-    proxy.obj.close()
-    return p95(whole), p95(query), found
+        for size, db in dbs.items():
+            proxy.initialize(db)
+            # Best of REPEAT for each "now": the cost of the look-up, not the
+            # scheduler's noise on a shared machine.
+            times = []
+            for _ in range(REPEAT):
+                start = time.perf_counter()
+                got = due.next_due(caller, now=now, claim=False)
+                times.append(time.perf_counter() - start)
+            whole[size].append(min(times))
+            found[size] += got is not None
+            keys = due.open_keys(now, rules)
+            times = []
+            for _ in range(REPEAT):
+                start = time.perf_counter()
+                due._pick(keys, now_db, caller, int(values["max_attempts"]))
+                times.append(time.perf_counter() - start)
+            query[size].append(min(times))
+    for db in dbs.values():
+        db.close()
+    return {size: (p95(whole[size]), p95(query[size]), found[size]) for size in dbs}
 
 
 def explain(url: str) -> list[str]:
@@ -250,12 +263,13 @@ def run(bench: Bench) -> None:
     if PG and "postgresql" in wanted:
         engines.append(("postgresql", pg_db))
     for engine, make in engines:
-        results = {}
+        urls = {}
         for size in sizes:
             start = time.perf_counter()
-            url = make(size)
+            urls[size] = make(size)
             bench.note(f"{engine}: {size:,} customers ready in {time.perf_counter() - start:.1f} s")
-            results[size] = measure(url)
+        results = measure(urls)
+        for size in sizes:
             whole, query, found = results[size]
             bench.figure(f"desk next {engine} {size:,} customers p95", ms(whole), "ms", "flat",
                          baseline=f"{ms(results[sizes[0]][0])} ms at {sizes[0]:,}")
