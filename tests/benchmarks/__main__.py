@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(names)}")
     bench = harness.Bench(scale=args.scale)
+    print(f"# machine: a 1M-step Python loop takes {harness.machine_speed():.3f} s "
+          f"(read absolute figures with that in mind; ratios use baselines from this run)", flush=True)
     for name in chosen:
         print(f"== {name}", flush=True)
         start = time.perf_counter()

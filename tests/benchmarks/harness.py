@@ -73,6 +73,21 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[18]
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop (best of 3): the yardstick that
+    lets figures from different machines be compared. The shared 2-core CI
+    machine took 0.14-0.34 s on 2026-12-01, when its figures ran 2-2.5 times
+    those of an earlier session's machine."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
