@@ -22,7 +22,6 @@ them back (`start_new_cycles`) is an index range too.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import threading
 import time as _time
@@ -33,7 +32,6 @@ from peewee import Case
 
 from callers import clock, hours, phones, settings
 from models.db import (
-    compiled,
     connection,
     database,
     execute_prepared,
@@ -103,30 +101,22 @@ class DueCustomer:
     claimed_until: datetime | None = None  # this caller's lease, when claimed
 
 
-# The hot path runs a few fixed queries many times: peewee compiles each to SQL
-# once per engine (compiling a 40-column SELECT costs more than running it).
-def _sql(name: str, build) -> str:
-    return compiled(name, build)[0]
-
-
+# The hot path's fixed queries are compiled once per engine (models.db.raw):
+# compiling a 40-column SELECT costs more than running it.
 def _by_id(model, row_id: int):
     return next(iter(raw(model, f"{model.__name__}-by-id", lambda: model.select().where(model.id == 0), row_id)),
                 None)
 
 
 def _settings() -> dict:
-    """The settings (with the defaults), read at most every SETTINGS_TTL
+    """The settings (`settings.get_all()`), read at most every SETTINGS_TTL
     seconds, and again at once after this process changed one."""
     cache = _cache()
     mono = _time.monotonic()
     if (cache.settings is None or mono - cache.settings_loaded > SETTINGS_TTL
             or cache.settings_version != settings.version()):
         version = settings.version()
-        values = dict(settings.DEFAULTS)
-        for key, value in database.execute_sql("SELECT key, value FROM setting").fetchall():
-            if key in values:
-                values[key] = json.loads(value)
-        cache.settings, cache.settings_loaded, cache.settings_version = values, mono, version
+        cache.settings, cache.settings_loaded, cache.settings_version = settings.get_all(), mono, version
     return dict(cache.settings)
 
 
@@ -204,8 +194,9 @@ def _cache() -> _Cache:
 
 
 def forget_zone_keys() -> None:
-    """Make the next look-up reload what it keeps of the queue (after adding
-    customers, changing a `call_tz` or parking a customer in this process)."""
+    """Make the next look-up reload what it keeps of the queue: the zone keys
+    and whether parked customers are due back (after adding customers, the
+    demo's parked ones among them, or changing a `call_tz` in this process)."""
     if database.obj is not None:
         cache = _cache()
         cache.keys_loaded = -1e18
@@ -352,10 +343,9 @@ def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attem
 
 
 def _own_claim(caller: str, now_db: datetime) -> Customer | None:
-    sql = _sql("own-claim", lambda: Customer.select().where(
+    return next(iter(raw(Customer, "own-claim", lambda: Customer.select().where(
         Customer.claim_holder == "", Customer.claim_expires_at > datetime(2000, 1, 1))
-        .order_by(Customer.claim_expires_at.desc()).limit(1))
-    return next(iter(models_from(Customer, database.execute_sql(sql, (caller, now_db, 1)))), None)
+        .order_by(Customer.claim_expires_at.desc()).limit(1), caller, now_db, 1)), None)
 
 
 def _lease(customer_id: int, caller: str, now: datetime, minutes: float) -> datetime:
@@ -418,15 +408,16 @@ def parked(until: datetime) -> None:
         cache.parked_until = min(cache.parked_until, until.astimezone(timezone.utc))
 
 
+def _due_at(value) -> datetime | None:
+    """A next_due_at from a MIN() (text on SQLite, whose MIN() loses the
+    column's type), as an aware UTC datetime."""
+    return clock.from_db(Customer.next_due_at.python_value(value))
+
+
 def _earliest_parked() -> datetime:
     row = database.execute_sql(
         f"SELECT MIN(next_due_at) FROM {_TABLE} WHERE due_rank = {database.obj.param}", (DUE_PARKED,)).fetchone()
-    at = row[0] if row else None
-    if at is None:
-        return _NEVER
-    if isinstance(at, str):  # SQLite hands back text for MIN() over a datetime
-        at = datetime.fromisoformat(at)
-    return clock.from_db(at)
+    return _due_at(row[0] if row else None) or _NEVER
 
 
 def start_new_cycles(now: datetime | None = None, *, force: bool = False) -> int:
@@ -482,11 +473,9 @@ def _earliest_per_key(keys: tuple[str, ...]) -> list[tuple[str, datetime]]:
         params.extend((key, rank))
     found: dict[str, datetime] = {}
     for key, at in db.execute_sql(sql, params).fetchall():
+        at = _due_at(at)
         if at is None:
             continue
-        if isinstance(at, str):  # SQLite hands back text for MIN() over a datetime
-            at = datetime.fromisoformat(at)
-        at = clock.from_db(at)
         if key not in found or at < found[key]:
             found[key] = at
     return list(found.items())

@@ -316,17 +316,13 @@ def models_from(model, cursor, shape: str | None = None) -> list:
     tenth of the cost: peewee works out which column is which field for
     every query, here once per model and column list (or per `shape`, the
     name of a query whose columns never change)."""
-    key = (model, shape) if shape else None
-    plan = _ROW_PLANS.get(key) if key else None
-    if plan is None:
-        names = tuple(column[0] for column in cursor.description)
-        key = key or (model, names)
-        plan = _ROW_PLANS.get(key)
+    key = (model, shape or tuple(column[0] for column in cursor.description))
+    plan = _ROW_PLANS.get(key)
     if plan is None:
         by_column = {field.column_name: field for field in model._meta.sorted_fields}
         plan = _ROW_PLANS[key] = tuple(
             (by_column[name].name, by_column[name].python_value) if name in by_column else (name, None)
-            for name in names)
+            for name in (column[0] for column in cursor.description))
     found = []
     for row in cursor.fetchall():
         instance = model(__no_default__=1)
@@ -340,13 +336,18 @@ def models_from(model, cursor, shape: str | None = None) -> list:
     return found
 
 
-def raw(model, name: str, build, *params) -> list:
-    """Rows of `model` from the compiled shape `name`, with `params` in the
-    order the shape takes them (checked)."""
+def _shape_sql(name: str, build, params: tuple) -> str:
+    """The compiled shape's SQL, checked to take as many parameters as given."""
     sql, count = compiled(name, build)
     if len(params) != count:
         raise ValueError(f"query {name!r} takes {count} parameters, not {len(params)}")
-    return models_from(model, database.obj.execute_sql(sql, params), shape=name)
+    return sql
+
+
+def raw(model, name: str, build, *params) -> list:
+    """Rows of `model` from the compiled shape `name`, with `params` in the
+    order the shape takes them (checked)."""
+    return models_from(model, database.obj.execute_sql(_shape_sql(name, build, params), params), shape=name)
 
 
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> names
@@ -362,11 +363,12 @@ def execute_prepared(name: str, types: tuple[str, ...], sql: str, params):
     connection here, and prepares again.
 
     Every connection plans its prepared statements once, generically
-    (`plan_cache_mode`, set in `make_database`): left to choose, PostgreSQL re-plans each call because
-    the generic plan's estimate looks worse, though it is the same plan. Only
-    statements whose best plan does not hang on their parameters' values
-    belong here. (The only other statements planned once per session are the
-    tally triggers' one-row INSERTs, which are indifferent.)"""
+    (`plan_cache_mode`, set in `make_database`): left to choose, PostgreSQL
+    re-plans each call because the generic plan's estimate looks worse,
+    though it is the same plan. Only statements whose best plan does not hang
+    on their parameters' values belong here. (The only other statements
+    planned once per session are the tally triggers', which insert one row or
+    delete by key: indifferent.)"""
     db = database.obj
     conn = db.connection()
     names = _PREPARED.get(conn)
@@ -380,7 +382,4 @@ def execute_prepared(name: str, types: tuple[str, ...], sql: str, params):
 
 def execute(name: str, build, *params):
     """Run a compiled shape that returns no rows (an UPDATE, a DELETE)."""
-    sql, count = compiled(name, build)
-    if len(params) != count:
-        raise ValueError(f"query {name!r} takes {count} parameters, not {len(params)}")
-    return database.obj.execute_sql(sql, params)
+    return database.obj.execute_sql(_shape_sql(name, build, params), params)

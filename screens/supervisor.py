@@ -46,11 +46,9 @@ def count(value: int) -> str:
     """A count in at most five characters: 9,999, then 26.9k, 127k, 1.2M."""
     if value < 10_000:
         return f"{value:,}"
-    for size, unit in ((1_000_000, "M"), (1_000, "k")):
-        if value >= size:
-            scaled = value / size
-            return f"{scaled:.1f}{unit}" if scaled < 100 else f"{scaled:.0f}{unit}"
-    return str(value)  # pragma: no cover - unreachable
+    size, unit = (1_000_000, "M") if value >= 1_000_000 else (1_000, "k")
+    scaled = value / size
+    return f"{scaled:.1f}{unit}" if scaled < 100 else f"{scaled:.0f}{unit}"
 
 
 # (heading, width) of the department columns; every cell starts with a space.
