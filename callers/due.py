@@ -7,9 +7,10 @@ How it stays fast (the same cost on 1,000 or 1,000,000 customers):
   index scan: one index seek per distinct key.
 * Which keys are inside calling hours *now* is pure Python (`callers.hours`).
 * One statement seeks the index `(call_tz, due_rank, next_due_at)` once for
-  each open key and each rank (callback, never reached, overdue) for the
-  earliest due row (LIMIT 1); the best of those few rows wins and comes back
-  with its call contact (`_pick`).
+  each open key for the earliest due row (LIMIT 1) of the first rank
+  (callbacks); the best of those few rows wins and comes back with its call
+  contact (`_pick`). Only when no callback is due are the never-reached
+  sought, and only when none of those, the overdue.
 * The settings are read again every SETTINGS_TTL seconds, and whether a new
   cycle has put parked customers back, once a minute.
 
@@ -255,9 +256,9 @@ def open_keys(now: datetime, rules: hours.Hours) -> tuple[str, ...]:
 # ---- the queue -----------------------------------------------------------------
 
 
-def _seek(p: str, caller: str | None, lock: bool, columns: str) -> str:
-    """One index seek for the earliest due customer of the zone key and rank
-    `k.column1`, `k.column2`: the conditions every due customer meets. With
+def _seek(p: str, rank: int, caller: str | None, lock: bool, columns: str) -> str:
+    """One index seek for the earliest due customer of the zone key
+    `k.column1` and `rank`: the conditions every due customer meets. With
     `lock` (claiming, inside the write transaction) the seek also locks its
     row, stepping over rows another caller is claiming right now (PostgreSQL
     FOR UPDATE SKIP LOCKED), so eight callers at once each get a different
@@ -265,7 +266,7 @@ def _seek(p: str, caller: str | None, lock: bool, columns: str) -> str:
     holder = f"OR c.claim_holder = {p} " if caller else ""
     return (
         f"SELECT {columns} FROM {_TABLE} c{use_index(_DUE_INDEX)}"
-        f" WHERE c.call_tz = k.column1 AND c.due_rank = k.column2 AND c.next_due_at <= {p}"
+        f" WHERE c.call_tz = k.column1 AND c.due_rank = {int(rank)} AND c.next_due_at <= {p}"
         f" AND c.do_not_call = {p} AND c.needs_number = {p} AND c.unreachable = {p}"
         f" AND c.attempts < {p}"
         f" AND (c.claim_holder IS NULL OR c.claim_expires_at <= {p} {holder})"
@@ -292,54 +293,62 @@ def _pick_columns() -> str:
     return customer + ", " + ", ".join(f"ct.{name} AS ct_{name}" for name in _CONTACT_COLUMNS)
 
 
-_PG_PICK_TYPES = ("text[]", "int[]", "timestamp", "boolean", "boolean", "boolean", "int", "timestamp", "text")
+def _by_rank(best_of_rank) -> str:
+    """The ranks in order, each the best of its seeks, the first that has
+    anyone winning: `UNION ALL ... LIMIT 1` runs its branches one after the
+    other and stops at the first row, so when callbacks are due the other
+    ranks are never sought (a third of the seeks), and ranks strictly order
+    the queue, so the first rank's best is the best."""
+    union = " UNION ALL ".join(f"SELECT id FROM ({best_of_rank(rank)}) AS r{rank}" for rank in QUEUE_RANKS)
+    return (f"SELECT {_pick_columns()} FROM {_TABLE} c LEFT JOIN contact ct ON ct.id = c.call_contact"
+            f" WHERE c.id = ({union} LIMIT 1)")
+
+
+_PG_PICK_TYPES = ("text[]", "timestamp", "boolean", "boolean", "boolean", "int", "timestamp", "text")
 
 
 @functools.lru_cache(maxsize=None)
 def _pg_pick_sql(caller: bool, lock: bool) -> str:
-    """PostgreSQL: the pick as one statement to prepare. The (key, rank)
-    pairs come as two arrays, so the statement is the same whatever the
-    number of open keys; a LATERAL join seeks once per pair."""
-    numbers = iter(range(3, 3 + len(_PG_PICK_TYPES)))  # $1, $2: the pairs
-    seek = re.sub("%s", lambda _: f"${next(numbers)}",
-                  _seek("%s", "caller" if caller else None, lock, "c.id, c.due_rank, c.next_due_at"))
-    return (f"SELECT {_pick_columns()} FROM ("
-            f"SELECT c.id FROM unnest($1::text[], $2::int[]) AS k(column1, column2)"
-            f" CROSS JOIN LATERAL ({seek}) AS c"
-            f" ORDER BY c.due_rank, c.next_due_at, c.id LIMIT 1) AS b"
-            f" JOIN {_TABLE} c ON c.id = b.id LEFT JOIN contact ct ON ct.id = c.call_contact")
+    """PostgreSQL: the pick as one statement to prepare. The open keys come
+    as one array ($1), so the statement is the same whatever their number; a
+    LATERAL join seeks once per key."""
+    def best_of_rank(rank: int) -> str:
+        numbers = iter(range(2, 2 + len(_PG_PICK_TYPES)))  # $1: the keys
+        seek = re.sub("%s", lambda _: f"${next(numbers)}",
+                      _seek("%s", rank, "caller" if caller else None, lock, "c.id, c.next_due_at"))
+        return (f"SELECT c.id FROM unnest($1::text[]) AS k(column1) CROSS JOIN LATERAL ({seek}) AS c"
+                f" ORDER BY c.next_due_at, c.id LIMIT 1")
+    return _by_rank(best_of_rank)
 
 
 def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attempts: int,
           lock: bool = False) -> Customer | None:
     """The best due customer among the open zone keys (lowest rank, then
-    earliest due, then id), or None, in one statement: one index seek per
-    (key, rank), the best of those few rows, then its row and its call
-    contact (as `prefetched_contact`). A round trip to a server costs as much
-    as the seeks, and building a model per candidate ten times more."""
+    earliest due, then id), or None, in one statement: rank by rank, one
+    index seek per open key, the best of those few rows, then its row and its
+    call contact (as `prefetched_contact`). A round trip to a server costs as
+    much as the seeks, and building a model per candidate ten times more."""
     if not keys:
         return None
     db = database.obj
     p = db.param
-    pairs = [(key, rank) for key in keys for rank in QUEUE_RANKS]
     seek_params: list = [now_db, False, False, False, max_attempts, now_db] + ([caller] if caller else [])
     if is_postgres():
         # Planning this join costs more than running it (1.1 ms against the
         # customer table's many indexes): prepared once per connection.
         name = f"callers_due_pick_{'c' if caller else 'n'}{'l' if lock else 'r'}"
         types = _PG_PICK_TYPES if caller else _PG_PICK_TYPES[:-1]
-        params = [[key for key, _ in pairs], [rank for _, rank in pairs]] + seek_params
-        return _picked(execute_prepared(name, types, _pg_pick_sql(bool(caller), lock), params))
+        return _picked(execute_prepared(name, types, _pg_pick_sql(bool(caller), lock), [list(keys)] + seek_params))
     # SQLite has no LATERAL: each seek is a scalar subquery, its row found by
-    # rowid. The ORDER BY leads with k's rank, which no index of the customer
-    # table can serve, so the planner keeps to the seeks.
-    values = ", ".join(f"({p}, {p})" for _ in pairs)
-    sql = (f"SELECT {_pick_columns()} FROM ("
-           f"SELECT d.id FROM (VALUES {values}) AS k"
-           f" JOIN {_TABLE} d ON d.id = ({_seek(p, caller, lock, 'c.id')})"
-           f" ORDER BY k.column2, d.next_due_at, d.id LIMIT 1) AS b"
-           f" JOIN {_TABLE} c ON c.id = b.id LEFT JOIN contact ct ON ct.id = c.call_contact")
-    return _picked(db.execute_sql(sql, [value for pair in pairs for value in pair] + seek_params))
+    # rowid.
+    values = ", ".join(f"({p})" for _ in keys)
+
+    def best_of_rank(rank: int) -> str:
+        return (f"SELECT d.id FROM (VALUES {values}) AS k"
+                f" JOIN {_TABLE} d ON d.id = ({_seek(p, rank, caller, lock, 'c.id')})"
+                f" ORDER BY d.next_due_at, d.id LIMIT 1")
+    params = (list(keys) + seek_params) * len(QUEUE_RANKS)
+    return _picked(db.execute_sql(_by_rank(best_of_rank), params))
 
 
 def _own_claim(caller: str, now_db: datetime) -> Customer | None:

@@ -142,6 +142,63 @@ def test_callbacks_first_then_never_reached_then_most_overdue(db, now):
     assert name_of(due.next_due("alice", now=at + timedelta(hours=1), claim=False)) == "Callback later"
 
 
+def _pick_work(engine: str, keys, at) -> int:
+    """How much work one pick did: PostgreSQL's executed index scans (EXPLAIN
+    ANALYZE of the prepared pick), SQLite's virtual-machine steps."""
+    from models.db import database
+
+    now_db = clock.to_db(at)
+    if engine == "postgresql":
+        due._pick(keys, now_db, None, 6)  # prepares it on this connection
+        plan = database.obj.execute_sql(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE callers_due_pick_nr (%s, %s, %s, %s, %s, %s, %s)",
+            (list(keys), now_db, False, False, False, 6, now_db)).fetchall()
+        lines = [row[0] for row in plan]
+        scans = [line for line in lines if "Index Scan using customer_call_tz_due_rank_next_due_at" in line]
+        ran = [line for line in scans if "never executed" not in line]
+        assert len(scans) == len(due.QUEUE_RANKS) and all(f"loops={len(keys)})" in line for line in ran), lines
+        return len(ran)
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+    conn = database.obj.connection()
+    conn.set_progress_handler(step, 1)
+    try:
+        due._pick(keys, now_db, None, 6)
+    finally:
+        conn.set_progress_handler(None, 1)
+    return steps[0]
+
+
+def test_later_ranks_are_not_sought_once_a_rank_has_someone_due(db, engine, now):
+    """The pick stops at the first rank with anyone due: with a callback due,
+    the never-reached and overdue customers' seeks do not run."""
+    at = now("2026-11-23T10:00:00+00:00")
+    for i in range(20):
+        factories.customer(f"Never {i}", phone=LONDON, due=ago(at, days=1 + i), rank=DUE_NEVER_REACHED)
+        factories.customer(f"Overdue {i}", phone=BERLIN, due=ago(at, days=1 + i), rank=DUE_OVERDUE)
+    factories.customer("Callback", phone=BERLIN, due=ago(at, minutes=5), rank=DUE_CALLBACK)
+    due.forget_zone_keys()
+    keys = due.open_keys(at, due.hours.Hours.from_settings(settings.get_all()))
+    assert len(keys) == 2
+    work = {}
+    for rank, first in ((DUE_CALLBACK, "Callback"), (DUE_NEVER_REACHED, "Never 19"), (DUE_OVERDUE, "Overdue 19")):
+        assert name_of(due.next_due("alice", claim=False)) == first
+        work[rank] = _pick_work(engine, keys, at)
+        # This rank is not due any more: the next pick must seek the next one.
+        Customer.update(next_due_at=clock.to_db(at + timedelta(days=1))).where(Customer.due_rank == rank).execute()
+    if engine == "postgresql":
+        # The plan's index scan of each rank sought ran (once per open key);
+        # the others show "never executed".
+        assert work == {DUE_CALLBACK: 1, DUE_NEVER_REACHED: 2, DUE_OVERDUE: 3}
+    else:
+        # Each rank sought adds its seeks' steps (seeking all three every
+        # time, the steps went the other way: 320, 301, 276).
+        assert work[DUE_CALLBACK] < work[DUE_NEVER_REACHED] < work[DUE_OVERDUE], work
+
+
 def test_not_yet_due_do_not_call_needs_number_and_max_attempts_are_not_due(db, now):
     at = now("2026-11-23T10:00:00+00:00")
     factories.customer("Future", phone=LONDON, due=at + timedelta(days=3))
@@ -540,12 +597,15 @@ def test_the_due_query_seeks_the_due_index_even_without_statistics(db, engine, n
     lines = [row[3] for row in db.db.execute_sql("EXPLAIN QUERY PLAN " + seeks[0]).fetchall()]
     assert any("USING INDEX customer_call_tz_due_rank_next_due_at (call_tz=? AND due_rank=?" in line
                for line in lines), lines
-    # Nothing walks the customer table or another index of it; the one sort
-    # is of the few candidates, one per (zone key, rank).
-    scans = [line for line in lines if line.startswith("SCAN") and line not in ("SCAN k", "SCAN b")
-             and "CONSTANT ROWS" not in line]
+    # Nothing walks the customer table or another index of it (SCAN k and
+    # SCAN r0.. read the open keys and each rank's one best row); the only
+    # sorts are of the few candidates, one per zone key, once per rank; the
+    # contact is found by its id.
+    scans = [line for line in lines if line.startswith("SCAN") and "CONSTANT ROW" not in line
+             and line not in ("SCAN k", *(f"SCAN r{rank}" for rank in due.QUEUE_RANKS))]
     assert not scans, lines
-    assert sum("TEMP B-TREE" in line for line in lines) == 1, lines
+    assert sum("TEMP B-TREE" in line for line in lines) == len(due.QUEUE_RANKS), lines
+    assert "SEARCH ct USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN" in lines, lines
 
 
 def test_the_prepared_pick_is_prepared_again_on_a_new_connection(db, engine, now):
