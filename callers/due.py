@@ -172,6 +172,7 @@ class _Cache:
         self.keys: tuple[str, ...] = ()
         self.keys_loaded = -1e18  # monotonic time of the last load
         self.keys_max_id: int | None = None
+        self.max_id_checked = -1e18  # monotonic time of the last look at MAX(id)
         self.settings: dict | None = None
         self.settings_loaded = -1e18
         self.settings_version = -1
@@ -201,6 +202,7 @@ def forget_zone_keys() -> None:
     if database.obj is not None:
         cache = _cache()
         cache.keys_loaded = -1e18
+        cache.max_id_checked = -1e18
         cache.open_for = None
         cache.cycles_checked_mono = -1e18
 
@@ -229,10 +231,15 @@ def _max_customer_id() -> int | None:
 
 
 def zone_keys() -> tuple[str, ...]:
-    """The distinct zone keys of the customers (cached per process)."""
+    """The distinct zone keys of the customers (cached per process): loaded
+    again every ZONE_KEYS_TTL seconds, and when a customer was added (a new
+    customer may bring a new zone key), which is looked at every SETTINGS_TTL
+    seconds, and at once after `forget_zone_keys` (this process's imports)."""
     cache = _cache()
     mono = _time.monotonic()
-    max_id = _max_customer_id()  # a new customer may bring a new zone key
+    max_id = cache.keys_max_id
+    if mono - cache.max_id_checked > SETTINGS_TTL:
+        max_id, cache.max_id_checked = _max_customer_id(), mono
     if mono - cache.keys_loaded > ZONE_KEYS_TTL or max_id != cache.keys_max_id:
         cache.keys = _load_zone_keys()
         cache.keys_loaded = mono
@@ -293,13 +300,25 @@ def _pick_columns() -> str:
     return customer + ", " + ", ".join(f"ct.{name} AS ct_{name}" for name in _CONTACT_COLUMNS)
 
 
-def _by_rank(best_of_rank) -> str:
-    """The ranks in order, each the best of its seeks, the first that has
-    anyone winning: `UNION ALL ... LIMIT 1` runs its branches one after the
-    other and stops at the first row, so when callbacks are due the other
-    ranks are never sought (a third of the seeks), and ranks strictly order
-    the queue, so the first rank's best is the best."""
-    union = " UNION ALL ".join(f"SELECT id FROM ({best_of_rank(rank)}) AS r{rank}" for rank in QUEUE_RANKS)
+def _own_seek(caller: str, now: str) -> str:
+    """The caller's own live claim (the latest, should there be two)."""
+    return (f"SELECT c.id FROM {_TABLE} c WHERE c.claim_holder = {caller} AND c.claim_expires_at > {now}"
+            f" ORDER BY c.claim_expires_at DESC LIMIT 1")
+
+
+def _by_rank(best_of_rank, own: str | None) -> str:
+    """The caller's own live claim (`own`), then the ranks in order, each the
+    best of its seeks (`best_of_rank(rank)`, None to leave a rank out): the
+    first that has anyone wins. `UNION ALL ... LIMIT 1` runs its branches one
+    after the other and stops at the first row, so a caller with a claim
+    seeks nothing else, and when callbacks are due the other ranks are never
+    sought (a third of the seeks); ranks strictly order the queue, so the
+    first rank's best is the best."""
+    branches = [(f"SELECT id FROM ({sql}) AS r{rank}") for rank, sql in
+                ((rank, best_of_rank(rank)) for rank in QUEUE_RANKS) if sql]
+    if own:
+        branches.insert(0, f"SELECT id FROM ({own}) AS mine")
+    union = " UNION ALL ".join(branches)
     return (f"SELECT {_pick_columns()} FROM {_TABLE} c LEFT JOIN contact ct ON ct.id = c.call_contact"
             f" WHERE c.id = ({union} LIMIT 1)")
 
@@ -310,25 +329,27 @@ _PG_PICK_TYPES = ("text[]", "timestamp", "boolean", "boolean", "boolean", "int",
 @functools.lru_cache(maxsize=None)
 def _pg_pick_sql(caller: bool, lock: bool) -> str:
     """PostgreSQL: the pick as one statement to prepare. The open keys come
-    as one array ($1), so the statement is the same whatever their number; a
-    LATERAL join seeks once per key."""
+    as one array ($1; empty is fine), so the statement is the same whatever
+    their number; a LATERAL join seeks once per key. $2 is now, the caller
+    the last parameter."""
     def best_of_rank(rank: int) -> str:
         numbers = iter(range(2, 2 + len(_PG_PICK_TYPES)))  # $1: the keys
         seek = re.sub("%s", lambda _: f"${next(numbers)}",
                       _seek("%s", rank, "caller" if caller else None, lock, "c.id, c.next_due_at"))
         return (f"SELECT c.id FROM unnest($1::text[]) AS k(column1) CROSS JOIN LATERAL ({seek}) AS c"
                 f" ORDER BY c.next_due_at, c.id LIMIT 1")
-    return _by_rank(best_of_rank)
+    return _by_rank(best_of_rank, _own_seek(f"${len(_PG_PICK_TYPES)}", "$2") if caller else None)
 
 
 def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attempts: int,
           lock: bool = False) -> Customer | None:
-    """The best due customer among the open zone keys (lowest rank, then
-    earliest due, then id), or None, in one statement: rank by rank, one
-    index seek per open key, the best of those few rows, then its row and its
-    call contact (as `prefetched_contact`). A round trip to a server costs as
-    much as the seeks, and building a model per candidate ten times more."""
-    if not keys:
+    """The caller's own live claim, else the best due customer among the
+    open zone keys (lowest rank, then earliest due, then id), or None, in one
+    statement: rank by rank, one index seek per open key, the best of those
+    few rows, then its row and its call contact (as `prefetched_contact`). A
+    round trip to a server costs as much as the seeks, and building a model
+    per candidate ten times more."""
+    if not keys and not caller:
         return None
     db = database.obj
     p = db.param
@@ -343,18 +364,14 @@ def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attem
     # rowid.
     values = ", ".join(f"({p})" for _ in keys)
 
-    def best_of_rank(rank: int) -> str:
+    def best_of_rank(rank: int) -> str | None:
+        if not keys:  # SQLite has no empty VALUES
+            return None
         return (f"SELECT d.id FROM (VALUES {values}) AS k"
                 f" JOIN {_TABLE} d ON d.id = ({_seek(p, rank, caller, lock, 'c.id')})"
                 f" ORDER BY d.next_due_at, d.id LIMIT 1")
-    params = (list(keys) + seek_params) * len(QUEUE_RANKS)
-    return _picked(db.execute_sql(_by_rank(best_of_rank), params))
-
-
-def _own_claim(caller: str, now_db: datetime) -> Customer | None:
-    return next(iter(raw(Customer, "own-claim", lambda: Customer.select().where(
-        Customer.claim_holder == "", Customer.claim_expires_at > datetime(2000, 1, 1))
-        .order_by(Customer.claim_expires_at.desc()).limit(1), caller, now_db, 1)), None)
+    params = ([caller, now_db] if caller else []) + (list(keys) + seek_params) * (len(QUEUE_RANKS) if keys else 0)
+    return _picked(db.execute_sql(_by_rank(best_of_rank, _own_seek(p, p) if caller else None), params))
 
 
 def _lease(customer_id: int, caller: str, now: datetime, minutes: float) -> datetime:
@@ -378,20 +395,13 @@ def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> Du
         values = _settings()
         rules = hours.Hours.from_settings(values)
         start_new_cycles(now)
+        keys = open_keys(now, rules)
         if not claim:
-            own = _own_claim(caller, now_db) if caller else None
-            if own is not None:
-                return as_due(own)
-            keys = open_keys(now, rules)
             found = _pick(keys, now_db, caller, int(values["max_attempts"]))
             return as_due(found) if found else None
         with write_transaction():
-            own = _own_claim(caller, now_db)
-            if own is not None:
-                own.claim_expires_at = _lease(own.id, caller, now, float(values["claim_minutes"]))
-                return as_due(own)
-            keys = open_keys(now, rules)
-            # The candidates are read under the write lock (SQLite: BEGIN
+            # The caller's own claim comes back (its lease renewed); else the
+            # candidates are read under the write lock (SQLite: BEGIN
             # IMMEDIATE; PostgreSQL: each candidate row locked FOR UPDATE SKIP
             # LOCKED, its conditions re-checked on the latest version), so the
             # best of them is still due, unclaimed, and ours to take.

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from callers import clock, phones
+from callers import due as queue
 from models.tables import Contact, Customer, DUE_NEVER_REACHED, DUE_OVERDUE
 
 
 def customer(name: str = "Acme Ltd", *, external_id: str | None = None, phone: str | None = "+442079460958",
              contact_name: str = "Jane Doe", role: str = "buyer", due: datetime | None = None,
-             rank: int | None = None, **fields) -> Customer:
+             rank: int | None = None, elsewhere: bool = False, **fields) -> Customer:
+    """A customer with its call contact, added as this process's importer
+    adds one (the desk here sees it, and its zone, at once); `elsewhere`: as
+    another process would, which the desk here learns of within its TTLs."""
     at = clock.db_now()
     values = dict(name=name, name_key=name.lower(), external_id=external_id,
                   created_at=at, updated_at=at,
@@ -26,4 +30,6 @@ def customer(name: str = "Acme Ltd", *, external_id: str | None = None, phone: s
         row.call_contact = person.id
         row.call_tz = person.timezone
         row.save()
+    if not elsewhere:
+        queue.forget_zone_keys()
     return row

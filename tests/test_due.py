@@ -211,11 +211,15 @@ def test_not_yet_due_do_not_call_needs_number_and_max_attempts_are_not_due(db, n
     assert name_of(due.next_due("alice", claim=False)) == "Tried five times"
 
 
-def test_a_customer_added_later_in_a_new_zone_is_seen(db, now):
+def test_a_customer_added_elsewhere_in_a_new_zone_is_seen_within_the_ttl(db, now, monkeypatch):
     now("2026-11-23T16:30:00+00:00")
     factories.customer("London Ltd", phone=LONDON, due=ago(clock.now(), days=1))
     assert name_of(due.next_due("alice", claim=False)) == "London Ltd"
-    factories.customer("New York Inc", phone=NEW_YORK, due=ago(clock.now(), days=9))
+    # Another process adds a customer in a zone nobody had (straight to the
+    # table): this process looks at the newest customer every SETTINGS_TTL.
+    factories.customer("New York Inc", phone=NEW_YORK, due=ago(clock.now(), days=9), elsewhere=True)
+    assert name_of(due.next_due("alice", claim=False)) == "London Ltd"
+    monkeypatch.setattr(due, "SETTINGS_TTL", -1.0)  # as if the TTL had passed
     assert name_of(due.next_due("alice", claim=False)) == "New York Inc"
 
 
@@ -264,6 +268,23 @@ def test_a_claimed_customer_is_not_shown_to_another_caller(db, now):
     # Released: the next caller gets it.
     due.release(alice.id, "alice")
     assert name_of(due.next_due("carol", now=later)) == "First"
+
+
+def test_the_own_claim_comes_back_before_callbacks_and_after_hours(db, now):
+    """A caller's live claim is theirs until it lapses: a callback falling
+    due meanwhile does not take its place, nor does the end of calling hours
+    (no zone open, nothing else sought)."""
+    at = now("2026-11-23T16:50:00+00:00")  # 16:50 in London
+    factories.customer("Claimed", phone=LONDON, due=ago(at, days=9))
+    assert name_of(due.next_due("alice")) == "Claimed"
+    factories.customer("Callback", phone=LONDON, due=ago(at, minutes=1), rank=DUE_CALLBACK)
+    assert name_of(due.next_due("alice", claim=False)) == "Claimed"
+    assert name_of(due.next_due("bob", claim=False)) == "Callback"
+    after_hours = at + timedelta(minutes=12)
+    assert due.open_keys(after_hours, due.hours.Hours.from_settings(settings.get_all())) == ()
+    assert due.next_due("bob", now=after_hours) is None
+    back = due.next_due("alice", now=after_hours)
+    assert back.name == "Claimed" and back.claimed_until == after_hours + timedelta(minutes=15)
 
 
 def test_an_expired_lease_returns_the_customer(db, now):
@@ -597,12 +618,15 @@ def test_the_due_query_seeks_the_due_index_even_without_statistics(db, engine, n
     lines = [row[3] for row in db.db.execute_sql("EXPLAIN QUERY PLAN " + seeks[0]).fetchall()]
     assert any("USING INDEX customer_call_tz_due_rank_next_due_at (call_tz=? AND due_rank=?" in line
                for line in lines), lines
-    # Nothing walks the customer table or another index of it (SCAN k and
-    # SCAN r0.. read the open keys and each rank's one best row); the only
-    # sorts are of the few candidates, one per zone key, once per rank; the
-    # contact is found by its id.
+    # The caller's own claim is one seek of the claim index.
+    assert ("SEARCH c USING COVERING INDEX customer_claim_holder_claim_expires_at"
+            " (claim_holder=? AND claim_expires_at>?)") in lines, lines
+    # Nothing walks the customer table or another index of it (SCAN k,
+    # SCAN mine and SCAN r0.. read the open keys, the own claim and each
+    # rank's one best row); the only sorts are of the few candidates, one per
+    # zone key, once per rank; the contact is found by its id.
     scans = [line for line in lines if line.startswith("SCAN") and "CONSTANT ROW" not in line
-             and line not in ("SCAN k", *(f"SCAN r{rank}" for rank in due.QUEUE_RANKS))]
+             and line not in ("SCAN k", "SCAN mine", *(f"SCAN r{rank}" for rank in due.QUEUE_RANKS))]
     assert not scans, lines
     assert sum("TEMP B-TREE" in line for line in lines) == len(due.QUEUE_RANKS), lines
     assert "SEARCH ct USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN" in lines, lines
