@@ -65,6 +65,7 @@ class CallersApp(App):
         self.caller = caller
         self.first = first or desk_screen
         self._all_sheets = False  # only first_sheets() until another screen is shown
+        self._checkpointer = None
 
     def _load_screen_css(self, screen: Screen) -> None:
         # Textual reads a screen's own CSS here, before the screen is styled.
@@ -78,5 +79,18 @@ class CallersApp(App):
         super()._load_screen_css(screen)
 
     def on_mount(self) -> None:
+        from peewee import SqliteDatabase
+
+        from models.db import Checkpointer, database
+
         self.sub_title = self.caller
+        if isinstance(database.obj, SqliteDatabase):
+            # Before the screens open their connections: none of their
+            # commits waits for the log to be copied back.
+            self._checkpointer = Checkpointer(database.obj).start()
         self.push_screen(self.first(self.caller))
+
+    def on_unmount(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 from datetime import timezone
@@ -82,6 +83,60 @@ def test_sqlite_opens_with_wal_foreign_keys_and_busy_timeout(tmp_path):
     assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    db.close()
+
+
+def test_the_checkpointer_copies_the_log_back_so_commits_do_not(tmp_path):
+    """With the checkpointer running, this process's new connections leave
+    checkpoints to it (wal_autocheckpoint 0): a commit past the usual 1,000
+    pages of log leaves the database file as it was, and the checkpointer
+    then copies the log into it on its own connection. Stopped, connections
+    checkpoint again."""
+    import threading
+    import time
+
+    from models import open_database
+    from models.db import Checkpointer
+
+    path = tmp_path / "c.db"
+    db = open_database(str(path))
+    db.execute_sql("CREATE TABLE t (a TEXT)")
+    db.close()
+    holder = sqlite3.connect(str(path))  # keeps the log from being copied back when the writer closes
+    holder.execute("SELECT 1 FROM t").fetchall()
+    asleep = Checkpointer(db, every=3600).start()
+    found = {}
+
+    def writer() -> None:  # as the desk's database thread: a connection of its own
+        db.connect()
+        found["autocheckpoint"] = db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
+        with db.atomic():
+            for _ in range(3000):  # about 1,500 pages of log
+                db.execute_sql("INSERT INTO t VALUES (?)", ("x" * 2000,))
+        db.close()
+
+    try:
+        before = path.stat().st_size
+        thread = threading.Thread(target=writer)
+        thread.start()
+        thread.join()
+        assert found["autocheckpoint"] == 0
+        assert path.stat().st_size == before  # the commit copied nothing back
+        assert Path(f"{path}-wal").stat().st_size > 1000 * 4096
+    finally:
+        asleep.stop()
+    awake = Checkpointer(db, every=0.05).start()
+    try:
+        deadline = time.monotonic() + 10
+        while awake.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert awake.checkpoints >= 1
+        assert path.stat().st_size > before + 1000 * 4096  # copied back, by the checkpointer
+    finally:
+        awake.stop()
+        holder.close()
+    db.connect()
+    assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
     db.close()
 
 
