@@ -160,6 +160,36 @@ async def test_routine_call_is_seven_keys_and_saves_everything(desk, engine):
     assert clock.from_db(acme.next_due_at) == clock.now() + timedelta(days=90)
 
 
+async def test_each_step_shows_the_customer_on_the_desk_not_the_one_before(desk):
+    """The steps after the first are filled when they show: after Acme's
+    call, Beta's steps show Beta's facts (no features ticked, implementation
+    not set), never Acme's."""
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        script = keys.desk.script
+        await keys.press("f2", "enter", "enter")
+        assert script.current == "implementation"
+        assert script.step_list("implementation").state == "live"
+        assert "● Live" in screen_text(app)
+        await keys.press("enter")
+        text = screen_text(app)
+        assert "[x] Reports" in text and "[x] API" in text
+        await keys.press("enter", "f9", "1")
+        assert shown(app) == "Beta GmbH"
+        await keys.press("f2")
+        assert "Bernd Beta" in screen_text(app) and "Jane Doe" not in screen_text(app)
+        await keys.press("enter", "enter")
+        assert script.current == "implementation"
+        assert script.step_list("implementation").state is None
+        assert "● Live" not in screen_text(app) and "○ Live" in screen_text(app)
+        await keys.press("enter")
+        assert script.current == "features"
+        text = screen_text(app)
+        assert "[ ] Reports" in text and "[ ] API" in text and "[x]" not in text
+
+
 async def test_enter_starts_the_call_and_the_header_shows_everything(desk):
     app = CallersApp(caller="alice")
     async with app.run_test(size=SIZE) as pilot:

@@ -329,6 +329,7 @@ class ScriptPanel(Vertical):
         self.now: datetime | None = None
         self.saved_condition = ""
         self.saved_note = ""
+        self._stale: set[str] = set()  # steps whose list still shows the previous customer
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="call-status"):
@@ -350,14 +351,22 @@ class ScriptPanel(Vertical):
         yield Input(placeholder="in their words (F4): one line, optional", id="comment", max_length=1000, select_on_focus=False)
 
     def step_list(self, step: str) -> StepList:
-        return self.query_one(f"#{step}-list", StepList)
+        """The step's list, filled with this customer's answers. Only the
+        step on screen is filled when a customer is shown; the others when
+        first shown or asked for (four option lists rebuilt per customer
+        were a third of the time between the outcome key and the next
+        customer on screen)."""
+        found = self.query_one(f"#{step}-list", StepList)
+        if step in self._stale and self.profile is not None:
+            self._stale.discard(step)
+            found.load(self.profile, self.now)
+        return found
 
     def load(self, state: CallState, now: datetime) -> None:
         profile = state.profile
         self.profile, self.now = profile, now
         self.done = steps_done(state.answers)
-        for step in STEPS:
-            self.step_list(step).load(profile, now)
+        self._stale = set(STEPS)
         condition = self.query_one("#ref-condition", Input)
         condition.value = self.saved_condition = profile.ref_condition or ""
         comment = self.query_one("#comment", Input)
@@ -368,6 +377,8 @@ class ScriptPanel(Vertical):
         """New facts from the database (e.g. after adding a contact)."""
         self.profile, self.now = profile, now
         for step in STEPS:
+            if step in self._stale:
+                continue  # filled from the new profile when shown
             step_list = self.step_list(step)
             keep = step_list.highlighted
             step_list.load(profile, now)
@@ -392,6 +403,7 @@ class ScriptPanel(Vertical):
     def show_step(self, step: str, focus: bool = True) -> None:
         self.current = step
         if step in STEPS:
+            self.step_list(step)  # filled before it shows
             self.query_one("#steps", ContentSwitcher).current = f"step-{step}"
         self._titles()
         if focus:
