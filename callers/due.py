@@ -6,7 +6,7 @@ How it stays fast (the same cost on 1,000 or 1,000,000 customers):
   database, refreshed every minute (or when a customer is added) by a loose
   index scan: one index seek per distinct key.
 * Which keys are inside calling hours *now* is pure Python (`callers.hours`).
-* One statement seeks the index `(call_tz, due_rank, next_due_at)` once for
+* One statement seeks the index `(call_tz, due_rank, next_due_at, id)` once for
   each open key for the earliest due row (LIMIT 1) of the first rank
   (callbacks); the best of those few rows wins and comes back with its call
   contact (`_pick`). Only when no callback is due are the never-reached
@@ -208,9 +208,9 @@ def forget_zone_keys() -> None:
 
 
 _TABLE = Customer._meta.table_name
-# The due queue's index: (call_tz, due_rank, next_due_at). Every due query is
+# The due queue's index: (call_tz, due_rank, next_due_at, id). Every due query is
 # one seek per (zone key, rank) in it, whatever other indexes exist.
-_DUE_INDEX = "customer_call_tz_due_rank_next_due_at"
+_DUE_INDEX = "customer_call_tz_due_rank_next_due_at_id"
 
 
 def _load_zone_keys() -> tuple[str, ...]:

@@ -105,7 +105,7 @@ class Customer(BaseModel):
 
     class Meta:
         indexes = (
-            (("call_tz", "due_rank", "next_due_at"), False),
+            (("call_tz", "due_rank", "next_due_at", "id"), False),  # the due queue (0006 added the id)
             (("due_rank", "next_due_at"), False),
             (("claim_holder", "claim_expires_at"), False),
             (("implementation_state",), False),

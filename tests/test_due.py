@@ -154,8 +154,11 @@ def _pick_work(engine: str, keys, at) -> int:
             "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE callers_due_pick_nr (%s, %s, %s, %s, %s, %s, %s)",
             (list(keys), now_db, False, False, False, 6, now_db)).fetchall()
         lines = [row[0] for row in plan]
-        scans = [line for line in lines if "Index Scan using customer_call_tz_due_rank_next_due_at" in line]
+        scans = [line for line in lines if f"Index Scan using {due._DUE_INDEX} " in line]
         ran = [line for line in scans if "never executed" not in line]
+        # Each seek is read in the index's order and stops at its first row:
+        # no sort between the LIMIT 1 and the index (the id is in the index).
+        assert all("Limit" in lines[lines.index(line) - 1] for line in scans), lines
         assert len(scans) == len(due.QUEUE_RANKS) and all(f"loops={len(keys)})" in line for line in ran), lines
         return len(ran)
     steps = [0]
@@ -603,8 +606,8 @@ def test_the_due_query_seeks_the_due_index_even_without_statistics(db, engine, n
     # old indexes analysed (7,408 customers per zone key), 0004's not yet.
     db.db.execute_sql("ANALYZE")
     db.db.execute_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'customer'")
-    db.db.execute_sql("INSERT INTO sqlite_stat1 VALUES ('customer', 'customer_call_tz_due_rank_next_due_at', "
-                      "'200000 7408 1887 2'), ('customer', 'customer_due_rank_next_due_at', '200000 50000 2')")
+    db.db.execute_sql("INSERT INTO sqlite_stat1 VALUES ('customer', '" + due._DUE_INDEX + "', "
+                      "'200000 7408 1887 2 1'), ('customer', 'customer_due_rank_next_due_at', '200000 50000 2')")
     db.db.execute_sql("ANALYZE sqlite_schema")  # makes the planner read the statistics again
     statements: list[str] = []
     conn = db.db.connection()
@@ -616,7 +619,7 @@ def test_the_due_query_seeks_the_due_index_even_without_statistics(db, engine, n
     seeks = [s for s in statements if "c.call_tz = k.column1" in s]
     assert seeks, "the due query ran"
     lines = [row[3] for row in db.db.execute_sql("EXPLAIN QUERY PLAN " + seeks[0]).fetchall()]
-    assert any("USING INDEX customer_call_tz_due_rank_next_due_at (call_tz=? AND due_rank=?" in line
+    assert any(f"USING INDEX {due._DUE_INDEX} (call_tz=? AND due_rank=?" in line
                for line in lines), lines
     # The caller's own claim is one seek of the claim index.
     assert ("SEARCH c USING COVERING INDEX customer_claim_holder_claim_expires_at"
