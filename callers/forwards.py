@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from peewee import JOIN, fn
 
 from callers import clock, phones
-from callers.calls import ForwardFact
 from callers.errors import CallersError
 from models.db import connection, write_transaction
 from models.tables import Contact, Customer, Department, Forward, ForwardEvent
@@ -421,35 +420,6 @@ def get(forward_id: int, now=None) -> QueueItem:
         if row is None:
             raise CallersError(f"no forward {forward_id}")
         return _item(row, at)
-
-
-def _fact(row: Forward) -> ForwardFact:
-    return ForwardFact(
-        id=row.id,
-        department=row.department.name,
-        status=row.status,
-        note=row.note,
-        created_at=clock.from_db(row.created_at),
-        resolved_at=clock.from_db(row.resolved_at),
-        resolution=row.resolution,
-        assignee=row.assignee,
-    )
-
-
-def for_customer(customer_id: int, since: datetime | None = None) -> list[ForwardFact]:
-    """A customer's pending forwards (oldest first), then those a department
-    finished (done or returned) at or after `since`, most recent first. With
-    no `since`, only the pending ones."""
-    with connection():
-        base = (Forward.select(Forward, Department.id, Department.name).join(Department)
-                .where(Forward.customer == customer_id))
-        facts = [_fact(r) for r in base.where(Forward.status.in_(PENDING))
-                 .order_by(Forward.created_at, Forward.id)]
-        if since is not None:
-            facts += [_fact(r) for r in base.where(Forward.status.in_(FINISHED),
-                                                   Forward.resolved_at >= clock.to_db(since))
-                      .order_by(Forward.resolved_at.desc(), Forward.id.desc())]
-        return facts
 
 
 def age_text(age: timedelta) -> str:

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from textual.app import App
 
-from callers import forwards
+from callers import calls, clock, forwards
 from callers.calls import ForwardFact
 from callers.cli import main
 from callers.errors import CallersError
-from models.tables import Call, Department, Forward, ForwardEvent
+from models.tables import Call, Customer, Department, Forward, ForwardEvent
 from screens.forward_note import ForwardNote
 from tests import factories
 
@@ -244,7 +244,11 @@ def test_queue_oldest_open_first_with_filters(db, now):
     assert at.isoformat() == "2026-11-23T09:00:00+00:00"
 
 
-def test_for_customer_open_and_resolved_since_last_call(db, now):
+def test_the_desk_sees_open_forwards_and_those_resolved_since_the_last_call(db, now):
+    """What the desk shows of a customer's forwards (calls.forward_facts):
+    the open ones, and those finished since the last completed call (else
+    within the cycle), newest first: done or returned by the department, or
+    withdrawn by a caller."""
     now("2026-11-01T09:00:00+00:00")
     c = factories.customer("Acme Ltd")
     earlier = forwards.create(c.id, "Billing", "amy", note="old problem")
@@ -258,16 +262,18 @@ def test_for_customer_open_and_resolved_since_last_call(db, now):
     now("2026-11-12T14:00:00+00:00")
     forwards.done(credit.id, "bill", "credit note issued")
 
-    facts = forwards.for_customer(c.id, since=last_call)
-    assert all(isinstance(f, ForwardFact) for f in facts)
-    assert [(f.id, f.department, f.status, f.resolution) for f in facts] == [
-        (still.id, "Support", "open", None),
-        (credit.id, "Billing", "done", "credit note issued"),
-    ]
-    assert facts[1].resolved_at.isoformat() == "2026-11-12T14:00:00+00:00"
-    assert [f.id for f in forwards.for_customer(c.id)] == [still.id]
-    assert [f.id for f in forwards.for_customer(c.id, since=last_call - timedelta(days=30))] == [
-        still.id, credit.id, earlier.id]
+    Customer.update(last_reached_at=clock.to_db(last_call)).where(Customer.id == c.id).execute()
+    open_now, resolved = calls.forward_facts(c.id)
+    assert all(isinstance(f, ForwardFact) for f in open_now + resolved)
+    assert [(f.id, f.department, f.status) for f in open_now + resolved] == [
+        (still.id, "Support", "open"), (withdrawn.id, "Support", "withdrawn"), (credit.id, "Billing", "done")]
+    assert resolved[1].resolution == "credit note issued"
+    assert resolved[1].resolved_at.isoformat() == "2026-11-12T14:00:00+00:00"
+    # Never reached: what was resolved within the cycle.
+    Customer.update(last_reached_at=None).where(Customer.id == c.id).execute()
+    open_now, resolved = calls.forward_facts(c.id)
+    assert [f.id for f in open_now] == [still.id]
+    assert [f.id for f in resolved] == [withdrawn.id, credit.id, earlier.id]
 
 
 # ---- CLI -------------------------------------------------------------------------------
