@@ -293,11 +293,16 @@ def _picked(cursor) -> Customer | None:
 
 
 @functools.lru_cache(maxsize=None)
+def _customer_columns() -> str:
+    """The customer's columns by name: a prepared statement cannot say c.*
+    (it would fail once a migration adds a column)."""
+    return ", ".join(f"c.{field.column_name}" for field in Customer._meta.sorted_fields)
+
+
+@functools.lru_cache(maxsize=None)
 def _pick_columns() -> str:
-    """The customer's columns by name (a prepared statement cannot say c.*),
-    and its contact's."""
-    customer = ", ".join(f"c.{field.column_name}" for field in Customer._meta.sorted_fields)
-    return customer + ", " + ", ".join(f"ct.{name} AS ct_{name}" for name in _CONTACT_COLUMNS)
+    """The customer's columns and its contact's."""
+    return _customer_columns() + ", " + ", ".join(f"ct.{name} AS ct_{name}" for name in _CONTACT_COLUMNS)
 
 
 def _own_seek(caller: str, now: str) -> str:
@@ -306,19 +311,29 @@ def _own_seek(caller: str, now: str) -> str:
             f" ORDER BY c.claim_expires_at DESC LIMIT 1")
 
 
-def _by_rank(best_of_rank, own: str | None) -> str:
+def _by_rank(best_of_rank, own: str | None, claim: tuple[str, str] | None = None) -> str:
     """The caller's own live claim (`own`), then the ranks in order, each the
     best of its seeks (`best_of_rank(rank)`, None to leave a rank out): the
     first that has anyone wins. `UNION ALL ... LIMIT 1` runs its branches one
     after the other and stops at the first row, so a caller with a claim
     seeks nothing else, and when callbacks are due the other ranks are never
     sought (a third of the seeks); ranks strictly order the queue, so the
-    first rank's best is the best."""
+    first rank's best is the best.
+
+    With `claim` (PostgreSQL: the holder's and the lease's parameters) the
+    winner is leased in the same statement (UPDATE ... RETURNING), which is
+    its own transaction: one round trip instead of BEGIN, pick, UPDATE and
+    COMMIT."""
     branches = [(f"SELECT id FROM ({sql}) AS r{rank}") for rank, sql in
                 ((rank, best_of_rank(rank)) for rank in QUEUE_RANKS) if sql]
     if own:
         branches.insert(0, f"SELECT id FROM ({own}) AS mine")
     union = " UNION ALL ".join(branches)
+    if claim:
+        holder, until = claim
+        return (f"WITH claimed AS (UPDATE {_TABLE} c SET claim_holder = {holder}, claim_expires_at = {until}"
+                f" WHERE c.id = ({union} LIMIT 1) RETURNING {_customer_columns()})"
+                f" SELECT {_pick_columns()} FROM claimed c LEFT JOIN contact ct ON ct.id = c.call_contact")
     return (f"SELECT {_pick_columns()} FROM {_TABLE} c LEFT JOIN contact ct ON ct.id = c.call_contact"
             f" WHERE c.id = ({union} LIMIT 1)")
 
@@ -327,28 +342,33 @@ _PG_PICK_TYPES = ("text[]", "timestamp", "boolean", "boolean", "boolean", "int",
 
 
 @functools.lru_cache(maxsize=None)
-def _pg_pick_sql(caller: bool, lock: bool) -> str:
+def _pg_pick_sql(caller: bool, lock: bool, claim: bool = False) -> str:
     """PostgreSQL: the pick as one statement to prepare. The open keys come
     as one array ($1; empty is fine), so the statement is the same whatever
     their number; a LATERAL join seeks once per key. $2 is now, the caller
-    the last parameter."""
+    the last parameter of _PG_PICK_TYPES, then (`claim`) the lease's end."""
     def best_of_rank(rank: int) -> str:
         numbers = iter(range(2, 2 + len(_PG_PICK_TYPES)))  # $1: the keys
         seek = re.sub("%s", lambda _: f"${next(numbers)}",
                       _seek("%s", rank, "caller" if caller else None, lock, "c.id, c.next_due_at"))
         return (f"SELECT c.id FROM unnest($1::text[]) AS k(column1) CROSS JOIN LATERAL ({seek}) AS c"
                 f" ORDER BY c.next_due_at, c.id LIMIT 1")
-    return _by_rank(best_of_rank, _own_seek(f"${len(_PG_PICK_TYPES)}", "$2") if caller else None)
+    holder = f"${len(_PG_PICK_TYPES)}"
+    return _by_rank(best_of_rank, _own_seek(holder, "$2") if caller else None,
+                    (holder, f"${len(_PG_PICK_TYPES) + 1}") if claim else None)
 
 
 def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attempts: int,
-          lock: bool = False) -> Customer | None:
+          lock: bool = False, claim_until: datetime | None = None) -> Customer | None:
     """The caller's own live claim, else the best due customer among the
     open zone keys (lowest rank, then earliest due, then id), or None, in one
     statement: rank by rank, one index seek per open key, the best of those
     few rows, then its row and its call contact (as `prefetched_contact`). A
     round trip to a server costs as much as the seeks, and building a model
-    per candidate ten times more."""
+    per candidate ten times more.
+
+    `claim_until` (PostgreSQL only, with `caller` and `lock`): the same
+    statement leases the customer to `caller` until then."""
     if not keys and not caller:
         return None
     db = database.obj
@@ -357,9 +377,14 @@ def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attem
     if is_postgres():
         # Planning this join costs more than running it (1.1 ms against the
         # customer table's many indexes): prepared once per connection.
+        params = [list(keys)] + seek_params
+        if claim_until is not None:
+            assert caller and lock, "a claim is made by a caller, under lock"
+            return _picked(execute_prepared("callers_due_claim", (*_PG_PICK_TYPES, "timestamp"),
+                                            _pg_pick_sql(True, True, claim=True), params + [claim_until]))
         name = f"callers_due_pick_{'c' if caller else 'n'}{'l' if lock else 'r'}"
         types = _PG_PICK_TYPES if caller else _PG_PICK_TYPES[:-1]
-        return _picked(execute_prepared(name, types, _pg_pick_sql(bool(caller), lock), [list(keys)] + seek_params))
+        return _picked(execute_prepared(name, types, _pg_pick_sql(bool(caller), lock), params))
     # SQLite has no LATERAL: each seek is a scalar subquery, its row found by
     # rowid.
     values = ", ".join(f"({p})" for _ in keys)
@@ -399,12 +424,18 @@ def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> Du
         if not claim:
             found = _pick(keys, now_db, caller, int(values["max_attempts"]))
             return as_due(found) if found else None
+        if is_postgres():
+            # One statement: the pick (own claim first; candidates locked FOR
+            # UPDATE SKIP LOCKED, their conditions re-checked on the latest
+            # version) and the lease.
+            until = clock.to_db(now + timedelta(minutes=float(values["claim_minutes"])))
+            found = _pick(keys, now_db, caller, int(values["max_attempts"]), lock=True, claim_until=until)
+            return as_due(found) if found else None
         with write_transaction():
-            # The caller's own claim comes back (its lease renewed); else the
-            # candidates are read under the write lock (SQLite: BEGIN
-            # IMMEDIATE; PostgreSQL: each candidate row locked FOR UPDATE SKIP
-            # LOCKED, its conditions re-checked on the latest version), so the
-            # best of them is still due, unclaimed, and ours to take.
+            # SQLite: the caller's own claim comes back (its lease renewed);
+            # else the candidates are read under the write lock (BEGIN
+            # IMMEDIATE), so the best of them is still due, unclaimed, and
+            # ours to take.
             found = _pick(keys, now_db, caller, int(values["max_attempts"]), lock=True)
             if found is None:
                 return None

@@ -290,6 +290,37 @@ def test_the_own_claim_comes_back_before_callbacks_and_after_hours(db, now):
     assert back.name == "Claimed" and back.claimed_until == after_hours + timedelta(minutes=15)
 
 
+def test_a_claim_on_postgresql_is_one_statement(db, engine, now):
+    """Pick and lease in one statement (its own transaction): one round
+    trip to the server per next customer, not BEGIN, pick, UPDATE, COMMIT."""
+    if engine != "postgresql":
+        pytest.skip("PostgreSQL's round trips")
+    from models.db import database
+
+    at = now("2026-11-23T10:00:00+00:00")
+    factories.customer("First", phone=LONDON, due=ago(at, days=9))
+    factories.customer("Second", phone=LONDON, due=ago(at, days=5))
+    assert name_of(due.next_due("alice")) == "First"  # prepares it, reads the settings
+    statements = []
+    real = database.obj.execute_sql
+
+    def counted(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    database.obj.execute_sql = counted
+    try:
+        bob = due.next_due("bob")
+        again = due.next_due("alice", now=at + timedelta(minutes=1))
+    finally:
+        del database.obj.execute_sql
+    assert bob.name == "Second" and bob.claimed_until == at + timedelta(minutes=15)
+    assert again.name == "First" and again.claimed_until == at + timedelta(minutes=16)
+    assert [sql.split(" (")[0] for sql in statements] == ["EXECUTE callers_due_claim"] * 2
+    held = {c.name: (c.claim_holder, clock.from_db(c.claim_expires_at)) for c in Customer.select()}
+    assert held == {"First": ("alice", at + timedelta(minutes=16)), "Second": ("bob", at + timedelta(minutes=15))}
+
+
 def test_an_expired_lease_returns_the_customer(db, now):
     at = now("2026-11-23T10:00:00+00:00")
     factories.customer("Only", phone=LONDON, due=ago(at, days=9))
