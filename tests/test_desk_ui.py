@@ -5,6 +5,7 @@ and customer text shown literally."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -664,6 +665,28 @@ async def test_the_first_load_failing_leaves_a_usable_desk(desk, engine):
 
 
 # ---- text is data, keys, layout -----------------------------------------------------
+
+
+async def test_on_sqlite_the_app_checkpoints_in_a_thread_of_its_own(desk, engine):
+    """While the app runs, its connections leave the log to the checkpointer
+    thread (no commit of the desk waits for a checkpoint); it stops with the
+    app."""
+    import threading
+
+    if engine != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        assert shown(app) == "Acme Ltd"
+        assert "sqlite-checkpoint" in [t.name for t in threading.enumerate()]
+
+        def autocheckpoint() -> int:  # as the desk's database thread sees it
+            return database.obj.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+        assert await asyncio.get_running_loop().run_in_executor(keys.desk._db_thread, autocheckpoint) == 0
+    assert "sqlite-checkpoint" not in [t.name for t in threading.enumerate()]
 
 
 async def test_customer_text_is_shown_literally(db, now):
