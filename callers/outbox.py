@@ -63,6 +63,27 @@ class Outbox:
         return cls(base / f"journal-{safe}.jsonl")
 
     def add(self, kind: str, **args: Any) -> Entry:
+        """Keep a write: on disk (fsynced) before this returns."""
+        return self._append(kind, args, sync=True)
+
+    def write(self, kind: str, **args: Any) -> Entry:
+        """Keep a write, for a caller's key press: handed to the operating
+        system before this returns, so a killed or closed desk keeps it, but
+        not waited for on the disk; `sync()` does that, off the UI thread
+        (an fsync stalls for as long as the disk is busy)."""
+        return self._append(kind, args, sync=False)
+
+    def sync(self) -> None:
+        """Wait until everything written so far is on the disk."""
+        with self._lock:
+            if self.path.exists():
+                fd = os.open(self.path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+
+    def _append(self, kind: str, args: dict[str, Any], sync: bool) -> Entry:
         entry = Entry(uuid.uuid4().hex, kind, args)
         line = json.dumps({"id": entry.id, "kind": kind, "args": args}, default=str)
         with self._lock:
@@ -70,7 +91,8 @@ class Outbox:
             with open(self.path, "a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
                 fh.flush()
-                os.fsync(fh.fileno())
+                if sync:
+                    os.fsync(fh.fileno())
         return entry
 
     def pending(self) -> list[Entry]:

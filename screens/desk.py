@@ -12,6 +12,7 @@ queued, in the same worker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import threading
 from collections import deque
@@ -440,8 +441,13 @@ class DeskScreen(Screen):
             return
         at = clock.now()
         call_id = self.call.call_id
-        entry = self.outbox.add("answer", call_id=call_id, step=message.step, key=message.key,
-                                value=message.value, at=at.isoformat())
+        try:
+            entry = self.outbox.write("answer", call_id=call_id, step=message.step, key=message.key,
+                                      value=message.value, at=at.isoformat())
+        except OSError as exc:  # a full disk, a journal folder gone: the database write still goes ahead
+            entry = None
+            self.notify(f"The answer is not in your journal ({exc.strerror or exc}); saving it to the database.",
+                        title="Journal not written", severity="warning", markup=False)
         self._pending.append((entry, call_id, message.step, message.key, message.value, at))
         self._flush()
 
@@ -451,6 +457,9 @@ class DeskScreen(Screen):
         (CallersError) is dropped and reported. Returns (saved, errors, added)."""
         saved, errors, added = 0, [], False
         with self._save_lock:
+            if self._pending:
+                with contextlib.suppress(OSError):  # the database write below keeps it then
+                    self.outbox.sync()  # the journal's lines on disk before the database write
             while self._pending:
                 entry, call_id, step, key, value, at = self._pending[0]
                 try:
@@ -458,7 +467,8 @@ class DeskScreen(Screen):
                     calls.record_answer(call_id, step, key, value, now=at)
                 except CallersError as exc:
                     errors.append(first_line(exc))
-                self.outbox.mark_done(entry)
+                if entry is not None:
+                    self.outbox.mark_done(entry)
                 saved += 1
                 added = added or key == "add" or step == "contacts" and ":phone" in key
                 self._pending.popleft()

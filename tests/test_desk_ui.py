@@ -646,6 +646,67 @@ async def test_answers_kept_during_an_outage_survive_a_killed_desk(desk, engine)
     assert [a for a in saved if a[0] == "referenceability"] == [("referenceability", "prospect_call", "yes")]
 
 
+async def test_an_answer_is_in_the_journal_at_once_and_synced_off_the_ui_thread(desk, monkeypatch):
+    """The key press hands the journal line to the operating system (a killed
+    desk keeps it) and waits for no disk: the fsync runs in the database
+    thread, before the answer's database write."""
+    import os
+    import threading
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(threading.current_thread().name)
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2")
+        outbox = keys.desk.outbox
+        written = []
+        real_write = outbox.write
+
+        def write(kind, **args):
+            entry = real_write(kind, **args)
+            # What a kill -9 right now would leave: the line, in the file.
+            written.append((threading.current_thread().name, outbox.path.read_text(encoding="utf-8")))
+            return entry
+
+        outbox.write = write
+        synced.clear()
+        await keys.press("enter")  # contacts confirmed
+        assert len(written) == 1
+        thread, text = written[0]
+        assert thread == "MainThread" and '"step": "contacts"' in text
+        assert answers(call_id) == [("contacts", "confirm", None)]
+        assert synced and all(name.startswith("desk-db") for name in synced), synced
+
+
+async def test_an_unwritable_journal_still_saves_the_answer(desk):
+    """A journal that cannot be written (a full disk, its folder gone) is
+    said, and the answer goes to the database all the same."""
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2")
+        blocker = keys.desk.outbox.path.parent / "not-a-folder"
+        blocker.parent.mkdir(parents=True, exist_ok=True)
+        blocker.write_text("a file where the journal's folder should be")
+        keys.desk.outbox.path = blocker / "journal-alice.jsonl"
+        await keys.press("enter")
+        assert answers(call_id) == [("contacts", "confirm", None)]
+        assert any("Journal not written" == (n.title or "") for n in app._notifications), \
+            [n.title for n in app._notifications]
+        assert keys.desk.script.current == "referenceability"
+
+
 async def test_the_first_load_failing_leaves_a_usable_desk(desk, engine):
     real = database.obj
     database.initialize(_broken(engine))
