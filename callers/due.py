@@ -399,13 +399,6 @@ def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attem
     return _picked(db.execute_sql(_by_rank(best_of_rank, _own_seek(p, p) if caller else None), params))
 
 
-def _lease(customer_id: int, caller: str, now: datetime, minutes: float) -> datetime:
-    until = clock.to_db(now + timedelta(minutes=minutes))
-    (Customer.update(claim_holder=caller, claim_expires_at=until)
-     .where(Customer.id == customer_id).execute())
-    return until
-
-
 def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> DueCustomer | None:
     """The next customer `caller` should call, or None.
 
@@ -421,26 +414,28 @@ def next_due(caller: str, now: datetime | None = None, claim: bool = True) -> Du
         rules = hours.Hours.from_settings(values)
         start_new_cycles(now)
         keys = open_keys(now, rules)
+        attempts = int(values["max_attempts"])
         if not claim:
-            found = _pick(keys, now_db, caller, int(values["max_attempts"]))
+            found = _pick(keys, now_db, caller, attempts)
             return as_due(found) if found else None
+        until = clock.to_db(now + timedelta(minutes=float(values["claim_minutes"])))
         if is_postgres():
             # One statement: the pick (own claim first; candidates locked FOR
             # UPDATE SKIP LOCKED, their conditions re-checked on the latest
             # version) and the lease.
-            until = clock.to_db(now + timedelta(minutes=float(values["claim_minutes"])))
-            found = _pick(keys, now_db, caller, int(values["max_attempts"]), lock=True, claim_until=until)
+            found = _pick(keys, now_db, caller, attempts, lock=True, claim_until=until)
             return as_due(found) if found else None
         with write_transaction():
             # SQLite: the caller's own claim comes back (its lease renewed);
             # else the candidates are read under the write lock (BEGIN
             # IMMEDIATE), so the best of them is still due, unclaimed, and
             # ours to take.
-            found = _pick(keys, now_db, caller, int(values["max_attempts"]), lock=True)
+            found = _pick(keys, now_db, caller, attempts, lock=True)
             if found is None:
                 return None
-            found.claim_holder = caller
-            found.claim_expires_at = _lease(found.id, caller, now, float(values["claim_minutes"]))
+            (Customer.update(claim_holder=caller, claim_expires_at=until)
+             .where(Customer.id == found.id).execute())
+            found.claim_holder, found.claim_expires_at = caller, until
             return as_due(found)
 
 
