@@ -457,11 +457,13 @@ class DeskScreen(Screen):
         (CallersError) is dropped and reported. Returns (saved, errors, added)."""
         saved, errors, added = 0, [], False
         with self._save_lock:
-            if self._pending:
-                with contextlib.suppress(OSError):  # the database write below keeps it then
-                    self.outbox.sync()  # the journal's lines on disk before the database write
             while self._pending:
                 entry, call_id, step, key, value, at = self._pending[0]
+                if entry is not None:
+                    # Its journal line on disk before its database write (it
+                    # may have come while the one before it was saved).
+                    with contextlib.suppress(OSError):  # the database write below keeps it then
+                        self.outbox.sync()
                 try:
                     # `at`: the moment it was given, so a replay is saved once.
                     calls.record_answer(call_id, step, key, value, now=at)
