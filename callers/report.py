@@ -26,7 +26,6 @@ Definitions (the README's supervisor section says the same):
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +35,7 @@ from typing import Callable
 
 from peewee import SQL, fn
 
-from callers import clock, settings
+from callers import clock, csvout, settings
 from callers.errors import CallersError
 from models.db import connection, indexed_by, seconds_between
 from models import tallies
@@ -809,55 +808,63 @@ def to_json(report: Report) -> str:
     return json.dumps(to_dict(report), indent=2)
 
 
-def _csv_value(value) -> str:
+def _csv_value(value):
+    """A figure as the CSV cell: numbers stay numbers (`callers.csvout`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
-    return str(value)
+    return value
 
 
 def to_csv(report: Report) -> str:
     """One long table: section, item, figure, value (easy to pivot)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "item", "figure", "value"])
+    writer = csvout.CsvWriter(out, ["section", "item", "figure", "value"])
+    row = writer.row
     data = to_dict(report)
     for key, value in data["period"].items():
-        writer.writerow(["period", "", key, _csv_value(value)])
+        row(["period", "", key, _csv_value(value)])
     for d in data["departments"]:
         for key, value in d.items():
             if key != "name":
-                writer.writerow(["departments", d["name"], key, _csv_value(value)])
+                row(["departments", d["name"], key, _csv_value(value)])
     for key, value in data["coverage"].items():
-        writer.writerow(["coverage", "", key, _csv_value(value)])
+        row(["coverage", "", key, _csv_value(value)])
     for key, value in data["calls"].items():
         if key == "outcomes":
             for outcome, n in value.items():
-                writer.writerow(["calls", outcome, "count", n])
+                row(["calls", outcome, "count", n])
         else:
-            writer.writerow(["calls", "", key, _csv_value(value)])
+            row(["calls", "", key, _csv_value(value)])
     for c in data["callers"]:
         for key, value in c.items():
             if key != "name":
-                writer.writerow(["callers", c["name"], key, _csv_value(value)])
+                row(["callers", c["name"], key, _csv_value(value)])
     fresh = data["freshness"]
-    writer.writerow(["freshness", "", "customers", fresh["customers"]])
+    row(["freshness", "", "customers", fresh["customers"]])
     for fact in FACTS:
         for key, value in fresh[fact].items():
-            writer.writerow(["freshness", fact, key, _csv_value(value)])
+            row(["freshness", fact, key, _csv_value(value)])
     for key, value in fresh["decay"].items():
-        writer.writerow(["freshness", "decay", key, _csv_value(value)])
-    writer.writerow(["features", "", "live_customers", data["live_customers"]])
+        row(["freshness", "decay", key, _csv_value(value)])
+    row(["features", "", "live_customers", data["live_customers"]])
     for f in data["features"]:
-        writer.writerow(["features", f["name"], "customers", f["customers"]])
-        writer.writerow(["features", f["name"], "share", _csv_value(f["share"])])
+        row(["features", f["name"], "customers", f["customers"]])
+        row(["features", f["name"], "share", _csv_value(f["share"])])
     for key, value in data["references"].items():
-        writer.writerow(["references", "", key, value])
+        row(["references", "", key, value])
     for key, value in data["implementation"].items():
-        writer.writerow(["implementation", "", key, value])
+        row(["implementation", "", key, value])
+    return out.getvalue()
+
+
+def features_csv(rows) -> str:
+    """`callers report features --format csv`: feature, customers, share."""
+    out = io.StringIO()
+    csvout.write(out, ["feature", "customers", "share"], ([f.name, f.customers, f.share] for f in rows))
     return out.getvalue()
 
 

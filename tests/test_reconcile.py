@@ -141,7 +141,7 @@ def test_map_columns_of_a_foreign_export(book, capsys):
     assert main(["reconcile", path, "--format", "json"]) == 1
     err = capsys.readouterr().err
     assert "no account id or customer name column" in err and "'Konto'" in err
-    assert main(["reconcile", path, "--map", "Konto=id", "Firma=name", "--map", "Zustand=status",
+    assert main(["reconcile", "--map", "Konto=id", path, "--map", "Firma=name", "--map", "Zustand=status",
                  "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert sorted((m["name"], m["matched_by"]) for m in data["matched"]) == [

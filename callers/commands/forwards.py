@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from callers import access, forwards
+from callers import access, csvout, forwards
 from callers.cli import add_command, current_user, open_db
 from callers.errors import CallersError
+from callers.printable import data_stream
 
 ORDER = 30
 
@@ -42,6 +44,12 @@ def as_json(item: forwards.QueueItem) -> dict:
     }
 
 
+# `callers forwards --format csv`: the JSON keys, in order.
+CSV_FIELDS = ("id", "customer", "customer_id", "external_id", "contact", "phone", "department", "assignee",
+              "note", "status", "caller", "created_at", "acknowledged_at", "acknowledged_by", "resolved_at",
+              "resolved_by", "resolution")
+
+
 def _department_of(forward_id: int) -> str:
     return forwards.get(forward_id).department
 
@@ -57,6 +65,9 @@ def run_forwards(args) -> int:
             dept = access.person(me).department
         access.require(me, "forwards", dept)
         items = forwards.listing(dept, args.status)
+        if args.format == "csv":
+            csvout.write_dicts(data_stream(sys.stdout), CSV_FIELDS, (as_json(i) for i in items))
+            return 0
         if args.format == "json":
             print(json.dumps([as_json(i) for i in items], indent=2, ensure_ascii=False))
             return 0
@@ -138,7 +149,8 @@ def register(sub, common) -> None:
     p.add_argument("--department", metavar="D", help="only this department (name or kind)")
     p.add_argument("--status", metavar="S",
                    help="only this status: open, acknowledged, done, returned, withdrawn, pending")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text",
+                   help="csv and json: for the list")
     p.add_argument("--note", metavar="TEXT", help="done: the one-line resolution note")
     p.add_argument("--reason", metavar="TEXT", help="return: why it is not ours")
     p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,

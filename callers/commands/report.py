@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
+import sys
 
 from callers import access
 from callers.cli import add_command, current_user, open_db
+from callers.printable import data_stream
 
 ORDER = 40
 
@@ -29,12 +29,7 @@ def run_report(args) -> int:
             print(json.dumps({"live_customers": live, "features": [
                 {"name": f.name, "customers": f.customers, "share": f.share} for f in rows]}, indent=2))
         elif args.format == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(["feature", "customers", "share"])
-            for f in rows:
-                writer.writerow([f.name, f.customers, "" if f.share is None else f.share])
-            print(out.getvalue(), end="")
+            data_stream(sys.stdout).write(report.features_csv(rows))
         else:
             print(report.features_text(rows, live), end="")
         return 0
@@ -43,7 +38,7 @@ def run_report(args) -> int:
     if args.format == "json":
         print(report.to_json(figures))
     elif args.format == "csv":
-        print(report.to_csv(figures), end="")
+        data_stream(sys.stdout).write(report.to_csv(figures))
     else:
         print(report.to_text(figures), end="")
     return 0
