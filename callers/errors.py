@@ -69,3 +69,10 @@ def failure_cause(exc: BaseException, file: str | None = None) -> tuple[str, str
         return f"an error writing {where} ({first.strerror or first})" if where else \
             f"an error ({first.strerror or first})", where
     return f"a database error ({first_line(first)})", None
+
+
+def root_error(exc: BaseException) -> BaseException:
+    """The error behind `exc`: past a rollback that failed because the real
+    error had already ended the transaction ("cannot rollback - no
+    transaction is active")."""
+    return next((e for e in _chain(exc) if "cannot rollback" not in str(e).lower()), exc)

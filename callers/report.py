@@ -111,15 +111,24 @@ def _parse_moment(text: str, *, end: bool, flag: str) -> datetime:
     try:
         if len(text) == 10:  # a date: a whole day in UTC
             day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-            return day + timedelta(days=1) if end else day
-        value = datetime.fromisoformat(text)
+            if end and day < clock.LATEST:
+                day += timedelta(days=1)
+            value = day
+        else:
+            value = datetime.fromisoformat(text)
     except ValueError:
         raise CallersError(
             f"{flag} {text!r} is not a date; use YYYY-MM-DD (or an ISO time such as 2026-11-01T09:00:00+00:00)"
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:
+        value = None
+    if value is None or not (clock.EARLIEST <= value <= clock.LATEST):  # (--until's day ends at its midnight)
+        raise CallersError(f"{flag} {text!r} is out of range; use a date {clock.RANGE}")
+    return value
 
 
 def parse_period(since: str | None, until: str | None, now: datetime | None = None,
@@ -320,7 +329,7 @@ def department_figures(period: Period, completed_calls: int, now: datetime | Non
     now_db = clock.to_db(now)
     since, until = clock.to_db(period.since), clock.to_db(period.until)
     length = period.until - period.since
-    prev_since = clock.to_db(period.since - length)
+    prev_since = clock.to_db(clock.shift(period.since, -length))
     weeks = [clock.to_db(period.until - timedelta(weeks=TREND_WEEKS - i)) for i in range(TREND_WEEKS + 1)]
     # name -> [a, b): the ranges counted, by the time forwards were created or resolved.
     created_ranges = {"period": (since, until), "since_start": (since, now_db),

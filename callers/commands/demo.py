@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 
 from callers.cli import add_command, current_user, demo_db_url
@@ -75,7 +76,8 @@ def run_demo(args) -> int:
         print(file=sys.stderr)
     path = sqlite_path(url) if "://" not in url or url.startswith("sqlite") else None
     where = str(path) if path is not None else describe(url)
-    print(result.summary(where), flush=True)
+    again = "callers --demo" if is_demo_file else f"callers --db {shlex.quote(describe(url))}"
+    print(f"{result.summary(where)}; open it again with `{again}`", flush=True)
     if args.no_ui:
         return 0
     from callers.app import CallersApp
@@ -89,7 +91,9 @@ def register(sub, common) -> None:
         sub, common, "demo", run_demo,
         "fill a database with demo customers, calls and forwards, then open the desk "
         f"(without --db: the separate demo file {demo_db_url()}, never your real database "
-        "and never $CALLERS_DB)")
+        "and never $CALLERS_DB)",
+        example=["callers demo", "callers demo --customers 5000 --seed 42 --no-ui",
+                 "callers --db /tmp/try.db demo --customers 500 --no-ui"])
     p.add_argument("--customers", type=_positive, default=300, metavar="N",
                    help="how many customers (default 300)")
     p.add_argument("--seed", type=int, default=1, metavar="S",

@@ -142,7 +142,9 @@ def run_departments(args) -> int:
 
 def register(sub, common) -> None:
     p = add_command(sub, common, "forwards", run_forwards,
-                    "list forwards, or acknowledge / mark done / return one (for scripting)")
+                    "list forwards, or acknowledge / mark done / return one (for scripting)",
+                    example=["callers forwards --department Billing --status open --format csv",
+                             'callers forwards done 42 --note "refund sent"'])
     p.add_argument("action", nargs="?", choices=["ack", "done", "return"],
                    help="ack, done (with --note) or return (with --reason); none: list")
     p.add_argument("id", nargs="?", type=int, metavar="ID", help="the forward's id")
@@ -156,14 +158,16 @@ def register(sub, common) -> None:
     p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who acts (default: the OS user name)")
 
-    q = add_command(sub, common, "queue", run_queue, "open a department's queue of forwarded problems")
+    q = add_command(sub, common, "queue", run_queue, "open a department's queue of forwarded problems",
+                    example=["callers queue Billing", 'callers queue "Account management" --assignee "Ana Ruiz"'])
     q.add_argument("department", metavar="DEPARTMENT", help="e.g. Billing, Support, 'Account management'")
     q.add_argument("--assignee", metavar="NAME", help="account management: one account manager's forwards")
     q.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who works the queue (default: the OS user name)")
 
     d = add_command(sub, common, "departments", run_departments,
-                    "list the departments forwards go to, with their desk keys, or add one")
+                    "list the departments forwards go to, with their desk keys, or add one",
+                    example=["callers departments", "callers departments add Legal --key f8"])
     d.add_argument("action", nargs="?", choices=["list", "add"], default="list")
     d.add_argument("name", nargs="?", metavar="NAME")
     d.add_argument("--key", metavar="F8", help="the desk key that forwards to it (F1-F4 and F9-F12 are the desk's)")

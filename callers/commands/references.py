@@ -264,6 +264,9 @@ def register(sub, common) -> None:
     p = add_command(
         sub, common, "references", run_references,
         "find referenceable customers (or open the references screen), log uses, thank-yous, the request log",
+        example=["callers references find --industry Retail --country DACH --for 'Prospect GmbH'",
+                 "callers references use ACC-0042 --type case-study --for 'Prospect GmbH'",
+                 "callers references thanks --format csv"],
     )
     p.add_argument("action", nargs="?", choices=REF_ACTIONS, metavar="ACTION",
                    help="find (default when not a terminal), browse (the screen; default on a terminal "
@@ -292,7 +295,8 @@ def register(sub, common) -> None:
     p.set_defaults(handler=_with_format(run_references))
 
     p = add_command(sub, common, "leads", run_leads,
-                    "professional-services leads (stalled or not started) and beta-site candidates")
+                    "professional-services leads (stalled or not started) and beta-site candidates",
+                    example=["callers leads professional-services", "callers leads beta --format csv"])
     p.add_argument("kind", choices=["professional-services", "beta"])
     p.add_argument("--limit", type=int, default=0, metavar="N", help="most rows listed (default: all)")
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
@@ -301,7 +305,9 @@ def register(sub, common) -> None:
 
     p = add_command(sub, common, "reconcile", run_reconcile,
                     "match a billing system's account export against the customers: matched, unbilled, "
-                    "unknown, ambiguous")
+                    "unknown, ambiguous",
+                    example=["callers reconcile billing.csv", 'callers reconcile --map "Konto=id" konten.csv',
+                             "callers reconcile billing.csv --format csv --link"])
     p.add_argument("billing", metavar="BILLING.csv")
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
     p.add_argument("--map", metavar="COLUMN=FIELD", action="append",

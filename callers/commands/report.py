@@ -57,7 +57,9 @@ def run_supervisor(args) -> int:
 
 def register(sub, common) -> None:
     p = add_command(sub, common, "report", run_report,
-                    "the supervisor's figures (departments, coverage, calls, freshness) for e-mail or spreadsheets")
+                    "the supervisor's figures (departments, coverage, calls, freshness) for e-mail or spreadsheets",
+                    example=["callers report --since 2026-11-01 --until 2026-11-30",
+                             "callers report --format csv > figures.csv", "callers report features"])
     p.add_argument("what", nargs="?", choices=["features"],
                    help="features: only the features in production, among live customers")
     p.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD, UTC) or an ISO time; default 30 days ago")
@@ -67,7 +69,8 @@ def register(sub, common) -> None:
     p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who is asking (default: the OS user name)")
     s = add_command(sub, common, "supervisor", run_supervisor,
-                    "the supervisor's live dashboard: departments, coverage, calls, freshness, what the calls found")
+                    "the supervisor's live dashboard: departments, coverage, calls, freshness, what the calls found",
+                    example=["callers supervisor", "callers supervisor --period 7"])
     s.add_argument("--period", choices=["today", "7", "30", "90"], default="30",
                    help="the period shown first (keys t, 7, 3, 9 change it); default 30 days")
     s.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
