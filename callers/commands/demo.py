@@ -9,6 +9,7 @@ import sys
 
 from callers.cli import add_command, current_user, demo_db_url
 from callers.errors import CallersError
+from callers.printable import unwrap
 
 ORDER = 15
 
@@ -69,7 +70,8 @@ def run_demo(args) -> int:
 
     def progress(done: int, total: int) -> None:
         if total >= 50_000 and sys.stderr.isatty():
-            print(f"\r  {done:,} / {total:,} customers", end="", file=sys.stderr, flush=True)
+            # (the terminal's own stream: the carriage return is ours, not data)
+            print(f"\r  {done:,} / {total:,} customers", end="", file=unwrap(sys.stderr), flush=True)
 
     result = demo.generate(args.customers, seed=args.seed, progress=progress)
     if args.customers >= 50_000 and sys.stderr.isatty():

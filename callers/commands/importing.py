@@ -7,6 +7,7 @@ import sys
 import time
 
 from callers.cli import add_command, current_user, open_db, output_path
+from callers.printable import unwrap
 
 ORDER = 20
 
@@ -29,7 +30,8 @@ def _progress_factory(bars: list):
         progress = Progress(
             TextColumn("importing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[rows]:,} rows, {task.fields[rate]:,.0f} rows/s"),
-            TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+            # The terminal's own stream: the bar's escape sequences are ours, not data.
+            TimeRemainingColumn(), console=Console(file=unwrap(sys.stderr)), transient=True,
         )
         task = progress.add_task("import", total=max(1, table.size), rows=0, rate=0.0)
         started = time.perf_counter()

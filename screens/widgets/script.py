@@ -29,6 +29,7 @@ from screens.widgets.formatting import (
     REFERENCE_LABELS,
     STEP_LABELS,
     age,
+    assemble,
     confirmed,
 )
 
@@ -102,11 +103,11 @@ class ContactsList(StepList):
         rows = []
         for cid, c in self.contacts.items():
             if c["gone"]:
-                prompt = Content.assemble(("✗ ", "$error"), (c["name"], "strike $text-muted"),
+                prompt = assemble(("✗ ", "$error"), (c["name"], "strike $text-muted"),
                                           (f"  {c['role']} · gone", "$text-muted"))
             else:
                 phone = phones.international(c["phone"], c.get("ext")) if c["phone"] else "no number"
-                prompt = Content.assemble(
+                prompt = assemble(
                     ("● ", "$success"), (c["name"], "bold"), f"  {c['role']}",
                     f" · {c['title']}" if c["title"] else "", "\n  ", (phone, "$text-muted"),
                     (f"  {c['email']}" if c["email"] else "", "$text-muted"),
@@ -253,8 +254,8 @@ class FeatureList(StepList):
     def rows(self) -> list[Option]:
         if not self.features:
             return [Option(Content.styled("No feature list yet: Enter to go on", "$text-muted"), id="none")]
-        return [Option(Content.assemble(("[x] " if on else "[ ] ", "bold $success" if on else "$text-muted"),
-                                        name), id=f"f{fid}")
+        return [Option(assemble(("[x] " if on else "[ ] ", "bold $success" if on else "$text-muted"),
+                                name), id=f"f{fid}")
                 for fid, (name, on) in self.features.items()]
 
     def action_toggle(self) -> None:
