@@ -470,6 +470,9 @@ class RowReader:
         self._countries: dict[str, str | None] = {}
         # (field, column indexes, longest value allowed), in the mapping's order.
         self._plan = tuple((name, tuple(idxs), _LIMITS.get(name)) for name, idxs in self.fields.items())
+        # Columns most files lack: their reading is skipped, not done per row for nothing.
+        self.profile = "implementation_state" in self.fields or "referenceability" in self.fields
+        self.customer_dnc = "customer_do_not_call" in self.fields
 
     def values(self, cells: list, limits: bool = False) -> dict:
         """field -> the first non-empty cell mapped to it (stripped). With
@@ -558,9 +561,9 @@ class RowReader:
             get("email"), main.timezone or None,
             _dnc(get("do_not_call"), get("tags")),
             main.region,
-            _true(get("customer_do_not_call") or ""),
-            _implementation(get("implementation_state")),
-            _references(get("referenceability")),
+            self.customer_dnc and _true(get("customer_do_not_call") or ""),
+            _implementation(get("implementation_state")) if self.profile else None,
+            _references(get("referenceability")) if self.profile else None,
         )
 
     def read_customer(self, line: int, cells: list) -> CustomerRow:
@@ -987,7 +990,7 @@ class Importer:
                 seen_new.add(id(cust))
                 new_custs.append(cust)
         self._insert_customers(new_custs, stamp)
-        filled = self._fill_profile([(row, cust) for row, cust, _ in placed])
+        filled = self._fill_profile([(row, cust) for row, cust, _ in placed]) if self.reader.profile else set()
 
         # Existing contacts of these customers.
         cust_ids = list({cust.id for _, cust, _ in placed if id(cust) not in seen_new})
