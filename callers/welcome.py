@@ -3,9 +3,12 @@ demo database is when they made one and are looking at their own.
 
     empty_database_message()   # None once there is a customer
 
-"No customers yet. Import your customer list: `callers import customers.csv`
-(...). The demo database is at /home/me/.local/share/callers/demo.db: open it
-with `callers --demo`."
+No customers yet. Import your customer list:
+`callers import customers.csv`
+(...)
+
+The demo database is at /home/me/.local/share/callers/demo.db:
+open it with `callers --demo`
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from pathlib import Path
 from models.db import connection, database, default_data_dir, is_postgres
 from models.tables import Customer
 
-IMPORT_HINT = ("No customers yet. Import your customer list: `callers import customers.csv` "
-               "(an export of Zendesk, Freshdesk, HubSpot or Salesforce, or any CSV with company and "
-               "phone columns; `callers import --help` shows how to map other columns).")
+IMPORT_HINT = ("No customers yet. Import your customer list:\n"
+               "`callers import customers.csv`\n"
+               "(a Zendesk, Freshdesk, HubSpot or Salesforce export, or any CSV with\n"
+               "company and phone columns; `callers import --help` maps other columns)")
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -48,4 +52,4 @@ def empty_database_message() -> str | None:
     demo = demo_database()
     if demo is None:
         return IMPORT_HINT
-    return f"{IMPORT_HINT}\nThe demo database is at {demo}: open it with `callers --demo`."
+    return f"{IMPORT_HINT}\n\nThe demo database is at {demo}:\nopen it with `callers --demo`"

@@ -119,8 +119,8 @@ def test_demo_then_the_way_back_to_it(capsys, now):
     # The user's own database is empty: `next` says how to fill it, and where the demo is.
     assert main(["next"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("No customers yet. Import your customer list: `callers import customers.csv`")
-    assert f"The demo database is at {demo_db_url()}: open it with `callers --demo`." in out
+    assert out.startswith("No customers yet. Import your customer list:\n`callers import customers.csv`\n")
+    assert out.endswith(f"\nThe demo database is at {demo_db_url()}:\nopen it with `callers --demo`\n")
     assert main(["--demo", "next", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["customer"]["name"]
     assert main(["--demo", "--db", "x.db", "next"]) == 1
@@ -131,7 +131,8 @@ def test_next_on_an_empty_database_says_how_to_import(db, now, capsys):
     now(NOW)
     assert main(["next"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("No customers yet. Import your customer list") and "demo" not in out
+    assert out.startswith("No customers yet. Import your customer list:\n`callers import customers.csv`\n")
+    assert "demo" not in out
 
 
 # ---- dates out of range -----------------------------------------------------------------------

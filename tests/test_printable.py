@@ -66,7 +66,7 @@ async def test_the_desk_on_an_empty_database_shows_how_to_import(db, now):
         await keys.settle()
         text = " ".join(screen_text(app).split())
         assert keys.desk.mode == "nobody"
-        assert "No customers yet. Import your customer list: `callers import customers.csv`" in text
+        assert "No customers yet. Import your customer list: `callers import customers.csv`" in text  # (lines joined)
         assert "demo" not in text
 
 
@@ -82,4 +82,24 @@ async def test_the_desk_on_an_empty_default_database_says_where_the_demo_is(now,
         keys = Keys(app, pilot)
         await keys.settle()
         text = "".join(screen_text(app).split())  # the path may wrap anywhere
-        assert f"Thedemodatabaseisat{demo_db_url()}:openitwith`callers--demo`." in text
+        assert f"Thedemodatabaseisat{demo_db_url()}:openitwith`callers--demo`" in text
+
+
+async def test_correcting_a_contact_shows_its_name_escaped_and_keeps_it_exact_unless_edited(db, now):
+    from models.tables import Contact
+
+    now(NOW)
+    factories.customer("Acme Ltd", contact_name="Jane\x1b[31m Doe")
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "e")
+        await keys.settle()
+        assert "Jane␛[31m Doe" in screen_text(app) and "\x1b" not in screen_text(app)
+        await keys.press("tab", "tab")
+        await keys.type("CTO")
+        await keys.press("enter")
+        await keys.settle()
+    person = Contact.get()
+    assert (person.name, person.title) == ("Jane\x1b[31m Doe", "CTO")

@@ -19,6 +19,7 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from callers import phones
+from callers.printable import printable
 from callers.calls import STEPS, Answer, CallState, Profile
 from models.tables import IMPLEMENTATION_STATES, REFERENCE_KINDS
 from screens.messages import Answered, EditContact, StepDone
@@ -369,9 +370,9 @@ class ScriptPanel(Vertical):
         self.done = steps_done(state.answers)
         self._stale = set(STEPS)
         condition = self.query_one("#ref-condition", Input)
-        condition.value = self.saved_condition = profile.ref_condition or ""
+        condition.value = self.saved_condition = printable(profile.ref_condition or "")  # as shown: unchanged, unsaved
         comment = self.query_one("#comment", Input)
-        comment.value = self.saved_note = state.note or ""
+        comment.value = self.saved_note = printable(state.note or "")
         self.show_step(next((s for s in STEPS if s not in self.done), "comment"), focus=False)
 
     def refresh_profile(self, profile: Profile, now: datetime) -> None:
