@@ -300,36 +300,8 @@ def detect(columns: list[str], maps: Iterable[str] = ()) -> Mapping:
 
 
 @dataclass(slots=True)
-class Row:
-    line: int
-    cells: list
-    customer: str
-    external_id: str | None
-    key: str
-    industry: str | None
-    employees: int | None
-    country: str | None
-    account_manager: str | None
-    contact_id: str | None
-    name: str
-    role: str | None
-    title: str | None
-    phone: str
-    extension: str | None
-    alt_phone: str | None
-    alt_extension: str | None
-    email: str | None
-    timezone: str | None
-    do_not_call: bool
-    phone_region: str | None
-    customer_dnc: bool = False
-    implementation: str | None = None
-    references: dict | None = None
-
-
-@dataclass(slots=True)
 class CustomerRow:
-    """One row of a customer list: the customer's facts, no contact."""
+    """A row's customer: all a row of a customer list holds."""
 
     line: int
     cells: list
@@ -343,7 +315,24 @@ class CustomerRow:
     customer_dnc: bool
     implementation: str | None
     references: dict | None
-    phone_region: str | None = None
+    phone_region: str | None
+
+
+@dataclass(slots=True)
+class Row(CustomerRow):
+    """A row of a contact export: its customer, and the contact."""
+
+    contact_id: str | None
+    name: str
+    role: str | None
+    title: str | None
+    phone: str
+    extension: str | None
+    alt_phone: str | None
+    alt_extension: str | None
+    email: str | None
+    timezone: str | None
+    do_not_call: bool
 
 
 class Rejected(Exception):
@@ -498,10 +487,13 @@ class RowReader:
                 break
         return out
 
-    def read(self, line: int, cells: list) -> Row:
+    def _fits(self, cells: list) -> None:
         if len(cells) > self.width and any(c.strip() for c in cells[self.width:]):
             raise Rejected(f"{len(cells)} cells but the header has {self.width} columns "
                            f"(an unquoted delimiter?)")
+
+    def read(self, line: int, cells: list) -> Row:
+        self._fits(cells)
         found = self.values(cells, limits=True)
         get = found.get
         desk_role = get("desk_role")
@@ -550,27 +542,24 @@ class RowReader:
         key = self._keys.get(customer)
         if key is None:
             key = self._keys[customer] = names.name_key(customer) or customer.casefold()
-        # Positional (a hot path): the order of Row's fields.
+        # Positional (a hot path): the order of Row's fields (CustomerRow's first).
         return Row(
             line, cells, customer, get("external_id"), key,
-            get("industry"), _int(get("employees")), country,
-            get("account_manager"), get("contact_id"),
-            name, _role(get("role")), get("title"),
+            get("industry"), _int(get("employees")), country, get("account_manager"),
+            self.customer_dnc and _true(get("customer_do_not_call") or ""),
+            _implementation(get("implementation_state")) if self.profile else None,
+            _references(get("referenceability")) if self.profile else None,
+            main.region,
+            get("contact_id"), name, _role(get("role")), get("title"),
             main.e164, extension or main.extension,
             alt.e164 if alt else None, alt_extension,
             get("email"), main.timezone or None,
             _dnc(get("do_not_call"), get("tags")),
-            main.region,
-            self.customer_dnc and _true(get("customer_do_not_call") or ""),
-            _implementation(get("implementation_state")) if self.profile else None,
-            _references(get("referenceability")) if self.profile else None,
         )
 
     def read_customer(self, line: int, cells: list) -> CustomerRow:
         """A row of a customer list (no contact in it)."""
-        if len(cells) > self.width and any(c.strip() for c in cells[self.width:]):
-            raise Rejected(f"{len(cells)} cells but the header has {self.width} columns "
-                           f"(an unquoted delimiter?)")
+        self._fits(cells)
         found = self.values(cells, limits=True)
         get = found.get
         customer = get("customer")
@@ -584,7 +573,8 @@ class RowReader:
         return CustomerRow(line, cells, customer, get("external_id"), key, get("industry"),
                            _int(get("employees")), country, get("account_manager"),
                            _true(get("customer_do_not_call") or ""),
-                           _implementation(get("implementation_state")), _references(get("referenceability")))
+                           _implementation(get("implementation_state")), _references(get("referenceability")),
+                           None)
 
 
 # ---- Writing ----------------------------------------------------------------
