@@ -209,3 +209,22 @@ def test_a_postgresql_import_cut_off_half_way_says_how_much_was_written(db, froz
     assert Contact.select().count() == 2_000
     again = import_file(path)
     assert (again.unchanged, again.contacts_created) == (2_000, 4_000)
+
+
+def test_a_demo_that_fills_the_disk_says_how_far_it_got_and_how_to_start_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CALLERS_NOW", NOW)
+    disk = _mount(tmp_path / "disk", "2m")
+    try:
+        target = disk / "demo.db"
+        assert main(["--db", str(target), "demo", "--customers", "3000", "--no-ui"]) == 2
+        err = capsys.readouterr().err
+        found = re.fullmatch(rf"callers: error: disk full: {re.escape(str(target))}: ([\d,]+) of 3,000 demo "
+                             rf"customers written before it filled up; `callers --db {re.escape(str(target))} "
+                             r"demo --replace` fills it again\n", err)
+        assert found, err
+    finally:
+        from models.db import database
+
+        if database.obj is not None:
+            database.obj.close()
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)

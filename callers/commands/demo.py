@@ -7,8 +7,10 @@ import os
 import shlex
 import sys
 
+import peewee
+
 from callers.cli import add_command, current_user, demo_db_url
-from callers.errors import CallersError
+from callers.errors import CallersError, failure_cause
 from callers.printable import unwrap
 
 ORDER = 15
@@ -68,12 +70,18 @@ def run_demo(args) -> int:
     elif not is_demo_file:
         access.require(caller, "admin")
 
+    written = [0]  # customers in committed chunks
+
     def progress(done: int, total: int) -> None:
+        written[0] = done
         if total >= 50_000 and sys.stderr.isatty():
             # (the terminal's own stream: the carriage return is ours, not data)
             print(f"\r  {done:,} / {total:,} customers", end="", file=unwrap(sys.stderr), flush=True)
 
-    result = demo.generate(args.customers, seed=args.seed, progress=progress)
+    try:
+        result = demo.generate(args.customers, seed=args.seed, progress=progress)
+    except (peewee.PeeweeException, OSError) as exc:
+        raise _stopped(exc, written[0], args.customers, url, is_demo_file) from exc
     if args.customers >= 50_000 and sys.stderr.isatty():
         print(file=sys.stderr)
     path = sqlite_path(url) if "://" not in url or url.startswith("sqlite") else None
@@ -86,6 +94,23 @@ def run_demo(args) -> int:
 
     CallersApp(caller=caller).run()
     return 0
+
+
+def _stopped(exc: BaseException, written: int, total: int, url: str, is_demo_file: bool) -> CallersError:
+    """The demo stopped part-way: what is in the database, and how to start again."""
+    from models.db import describe
+
+    what, where = failure_cause(exc)
+    again = ("`callers demo` starts afresh" if is_demo_file
+             else f"`callers --db {shlex.quote(describe(url))} demo --replace` fills it again")
+    if what == "disk full":
+        error = CallersError(f"disk full: {where}: {written:,} of {total:,} demo customers written before it "
+                             f"filled up; {again}")
+    else:
+        error = CallersError(f"{written:,} of {total:,} demo customers written to {describe(url)} before {what}; "
+                             f"{again}")
+    error.exit_code = 2
+    return error
 
 
 def register(sub, common) -> None:
