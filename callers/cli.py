@@ -130,8 +130,7 @@ def _did_you_mean(word: str, candidates) -> str | None:
 
 class Parser(argparse.ArgumentParser):
     """argparse with "did you mean 'import'?" for a mistyped command, choice
-    or flag; a subcommand (`parser_class` of the subparsers) reports its own
-    unknown flags with its own usage, not the top level's."""
+    or flag."""
 
     def error(self, message: str):
         match = _INVALID_CHOICE.search(message)
@@ -148,9 +147,14 @@ class Parser(argparse.ArgumentParser):
             message = _UNRECOGNIZED + " ".join(hints)
         super().error(message)
 
+
+class CommandParser(Parser):
+    """A subcommand's parser: its unknown flags are its own mistake, reported
+    with its own usage (argparse would hand them up to the top level's)."""
+
     def parse_known_args(self, args=None, namespace=None):
         parsed, extras = super().parse_known_args(args, namespace)
-        if extras and self.prog != "callers":
+        if extras:
             self.error(_UNRECOGNIZED + " ".join(extras))
         return parsed, extras
 
@@ -169,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"callers {__version__}")
     parser.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                         help="who is calling (default: the OS user name)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     modules = []
     for info in pkgutil.iter_modules(callers.commands.__path__):
         module = importlib.import_module(f"callers.commands.{info.name}")
