@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         description="Call every customer every cycle: the caller's desk, imports, "
         "forwards to departments, and the supervisor's figures.",
-        epilog=f"With no command, opens the caller's desk. Database now: {describe_default()}\n"
+        epilog=f"With no command, opens the caller's desk. Database now: {describe_default()}\n\n"
         "examples:\n  callers demo\n  callers import contacts.csv --region DE\n  callers --demo next",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
