@@ -424,7 +424,7 @@ def _references(text: str | None) -> dict | None:
 
 def _unmark(value: str) -> str:
     """A cell our CSV writer protected ("'+44...", "''=x"), as it was."""
-    if value.lstrip("'")[:1] in _NEUTRALISED and value.lstrip("'"):
+    if value.lstrip("'")[:1] in _NEUTRALISED:
         return value[1:]
     return value
 
@@ -719,10 +719,9 @@ class Importer:
         """What was written before `exc` stopped the import, in one line."""
         name = self.table.path or "the file"
         if isinstance(exc, KeyboardInterrupt):
-            done = "nothing written (a dry run)" if self.dry_run else f"{self.written:,} rows written"
-            return ImportStopped(f"interrupted: {done} of {name}, up to row {self.read:,}; "
-                                 "importing the file again is safe (rows already written come out unchanged)",
-                                 exit_code=130)
+            done = "nothing written (a dry run)" if self.dry_run else f"{self.written:,} rows of {name} written"
+            return ImportStopped(f"interrupted: {done}, the rest not; importing the file again is safe "
+                                 "(rows already written come out unchanged)", exit_code=130)
         in_rejects = getattr(exc, "callers_rejects", False)
         of = ""
         if in_rejects or isinstance(exc, peewee.PeeweeException):  # the file itself reads on

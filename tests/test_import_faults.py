@@ -228,3 +228,20 @@ def test_a_demo_that_fills_the_disk_says_how_far_it_got_and_how_to_start_again(t
         if database.obj is not None:
             database.obj.close()
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_an_import_interrupted_with_ctrl_c_says_what_was_written(db, frozen, tmp_path, capsys):
+    path = _export(tmp_path / "export.csv", 6_000)
+
+    def progress(table):
+        def after_a_batch(rows: int) -> None:
+            if rows == 2_000:
+                raise KeyboardInterrupt
+        return after_a_batch
+
+    with pytest.raises(ImportStopped) as stopped:
+        import_file(path, progress=progress)
+    assert stopped.value.exit_code == 130
+    assert str(stopped.value) == (f"interrupted: 2,000 rows of {path} written, the rest not; importing the file "
+                                  "again is safe (rows already written come out unchanged)")
+    assert Contact.select().count() == 2_000
