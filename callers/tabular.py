@@ -375,8 +375,9 @@ class _TooLong(Exception):
 class _Records:
     """`(first line, cells)` of every record in an open text file: csv.reader
     over lines read at most LINE_LIMIT characters at a time, with the raw
-    lines of the record being read kept (a few, bounded by CELL_LIMIT) so that
-    a runaway quote's lines can be read again as rows."""
+    lines of the record being read kept (a few; the csv module's CELL_LIMIT
+    stops a runaway cell) so that a runaway quote's lines can be read again
+    as rows."""
 
     def __init__(self, handle: TextIO, delimiter: str) -> None:
         self.handle = handle
@@ -418,7 +419,6 @@ class _Records:
                 for cells in reader:
                     first, last = last + 1, base + reader.line_num
                     if last != first and self.header_delimiters and self._swallows_rows():
-                        self._last = last
                         yield self._quote_never_closed(first)
                         break
                     kept.clear()
