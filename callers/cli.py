@@ -1,16 +1,24 @@
 """The `callers` command line.
 
-Every command takes `--db URL` (or the CALLERS_DB variable). Errors print one
-line to stderr and exit non-zero; set CALLERS_DEBUG=1 to see a traceback.
+Every command takes `--db URL` (or the CALLERS_DB variable), or `--demo` for
+the demo database. A database named that way must exist, except for the
+commands that create one (`db init`, `import`, `demo`); without either, the
+user's own database is used (and made on first use). Errors print one line
+to stderr and exit non-zero; set CALLERS_DEBUG=1 to see a traceback. A
+mistyped command or flag gets "did you mean", and a subcommand's mistake
+that subcommand's usage. Everything printed goes through
+`callers.printable`: text from outside never drives the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import getpass
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from pathlib import Path
 
@@ -18,7 +26,8 @@ import peewee
 
 import callers.commands
 from callers import __version__
-from callers.errors import CallersError
+from callers.errors import CallersError, failure_cause, is_disk_full, root_error
+from callers.printable import safe_output
 
 ENV_DB = "CALLERS_DB"
 
@@ -36,8 +45,21 @@ def demo_db_url() -> str:
 
 
 def db_url(args: argparse.Namespace, fallback: str | None = None) -> str:
-    """--db, else CALLERS_DB, else the fallback, else the user's database."""
+    """--db (or --demo), else CALLERS_DB, else the fallback, else the user's database."""
+    if getattr(args, "demo", False):
+        if getattr(args, "db", None):
+            raise CallersError("give --db or --demo, not both")
+        return demo_db_url()
     return getattr(args, "db", None) or os.environ.get(ENV_DB) or fallback or default_db_url()
+
+
+def _named(args: argparse.Namespace) -> str | None:
+    """How the database was named, when it was (--db, --demo or CALLERS_DB)."""
+    if getattr(args, "demo", False):
+        return "--demo"
+    if getattr(args, "db", None):
+        return "--db"
+    return f"${ENV_DB}" if os.environ.get(ENV_DB) else None
 
 
 def current_user() -> str:
@@ -47,11 +69,36 @@ def current_user() -> str:
         return "caller"
 
 
-def open_db(args: argparse.Namespace, fallback: str | None = None):
-    """Open and upgrade the database named for this command."""
+def open_db(args: argparse.Namespace, fallback: str | None = None, create: bool = False):
+    """Open and upgrade the database named for this command. A database file
+    named by --db, --demo or CALLERS_DB must exist unless `create` (the
+    commands that make one: `db init`, `import`, `demo`)."""
     from callers import database
 
-    return database.open(db_url(args, fallback))
+    url = db_url(args, fallback)
+    if not create:
+        refuse_missing(args, url)
+    return database.open(url)
+
+
+def refuse_missing(args: argparse.Namespace, url: str) -> None:
+    """A named SQLite file that does not exist is a mistake (a typo would
+    otherwise make a new, empty database, folders and all): say so."""
+    from models.db import DatabaseURLError, sqlite_path
+
+    how = _named(args)
+    if how is None:
+        return  # the user's own database: made on first use
+    try:
+        path = sqlite_path(url.strip())
+    except DatabaseURLError:
+        return  # make_database says what is wrong with it
+    if path is None or path.exists():
+        return
+    if how == "--demo":
+        raise CallersError(f"no demo database at {path}; `callers demo` makes one")
+    raise CallersError(f"no database at {path} (from {how}); `callers import FILE` or "
+                       f"`callers --db {path} db init` creates one")
 
 
 def _common() -> argparse.ArgumentParser:
@@ -61,25 +108,72 @@ def _common() -> argparse.ArgumentParser:
         metavar="URL",
         default=argparse.SUPPRESS,
         help=f"database: a file path, sqlite:///path or postgresql://user@host/name "
-        f"(default: ${ENV_DB}, else {default_db_url()})",
+        f"(default: ${ENV_DB}, else {default_db_url()}); it must exist, except for db init, import and demo",
     )
+    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                        help=f"use the demo database ({demo_db_url()}, made by `callers demo`)")
     return common
+
+
+# ---- a parser that helps a person who mistypes ----------------------------------
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)")
+_UNRECOGNIZED = "unrecognized arguments: "
+
+
+def _did_you_mean(word: str, candidates) -> str | None:
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    if not found and word.startswith("--"):  # a prefix of a flag: --rej for --rejects
+        found = [c for c in candidates if c.startswith(word)][:1]
+    return found[0] if found else None
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with "did you mean 'import'?" for a mistyped command, choice
+    or flag."""
+
+    def error(self, message: str):
+        match = _INVALID_CHOICE.search(message)
+        if match:
+            choices = [c.strip().strip("'") for c in match.group("choices").split(",")]
+            guess = _did_you_mean(match.group("word"), choices)
+            if guess:
+                at = match.start("choices") - len(" (choose from ")
+                message = f"{message[:at]}: did you mean '{guess}'?{message[at:]}"
+        elif message.startswith(_UNRECOGNIZED):
+            flags = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
+            hints = [f"{word} (did you mean {guess}?)" if (guess := _did_you_mean(word.split("=")[0], flags))
+                     else word for word in message[len(_UNRECOGNIZED):].split(" ")]
+            message = _UNRECOGNIZED + " ".join(hints)
+        super().error(message)
+
+
+class CommandParser(Parser):
+    """A subcommand's parser: its unknown flags are its own mistake, reported
+    with its own usage (argparse would hand them up to the top level's)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(_UNRECOGNIZED + " ".join(extras))
+        return parsed, extras
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="callers",
         parents=[common],
         description="Call every customer every cycle: the caller's desk, imports, "
         "forwards to departments, and the supervisor's figures.",
-        epilog=f"With no command, opens the caller's desk. Database now: {describe_default()}",
+        epilog=f"With no command, opens the caller's desk. Database now: {describe_default()}\n\n"
+        "examples:\n  callers demo\n  callers import contacts.csv --region DE\n  callers --demo next",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"callers {__version__}")
     parser.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                         help="who is calling (default: the OS user name)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     modules = []
     for info in pkgutil.iter_modules(callers.commands.__path__):
         module = importlib.import_module(f"callers.commands.{info.name}")
@@ -108,6 +202,11 @@ def _run(argv: list[str] | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with safe_output():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     from models.db import DatabaseUnavailable, DatabaseURLError, first_line
     from models.schema import SchemaTooNew
 
@@ -122,11 +221,13 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), exc.exit_code)
     except (DatabaseURLError, DatabaseUnavailable, SchemaTooNew) as exc:
         return _fail(str(exc), 2)
-    except peewee.OperationalError as exc:
-        return _fail(f"database error: {first_line(exc)}", 2)
-    except peewee.DatabaseError as exc:
-        return _fail(f"database error: {first_line(exc)}", 2)
+    except (peewee.DatabaseError, peewee.InterfaceError) as exc:
+        if is_disk_full(exc):
+            return _fail(f"disk full: {failure_cause(exc)[1]}", 2)
+        return _fail(f"database error: {first_line(root_error(exc))}", 2)
     except OSError as exc:
+        if is_disk_full(exc):
+            return _fail(f"disk full: {exc.filename or failure_cause(exc)[1]}", 2)
         name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         return _fail(f"cannot use{name}: {exc.strerror or exc}", 2)
     except Exception as exc:  # the last line of defence: never a traceback
@@ -148,8 +249,15 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def add_command(sub, common, name: str, handler, help: str, **kwargs) -> argparse.ArgumentParser:
-    """A subcommand that also takes --db (after the command name too)."""
+def add_command(sub, common, name: str, handler, help: str, example: str | list[str] | None = None,
+                **kwargs) -> argparse.ArgumentParser:
+    """A subcommand that also takes --db and --demo (after the command name
+    too); `example`: one or more command lines shown at the end of its --help."""
+    if example:
+        lines = [example] if isinstance(example, str) else list(example)
+        kwargs.setdefault("epilog", "example" + ("s" if len(lines) > 1 else "") + ":\n"
+                          + "\n".join(f"  {line}" for line in lines))
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
     parser = sub.add_parser(name, parents=[common], help=help, description=help, **kwargs)
     parser.set_defaults(handler=handler)
     return parser

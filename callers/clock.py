@@ -10,11 +10,23 @@ aware UTC (`from_db`): both engines then agree byte for byte.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from callers.errors import CallersError
 
 ENV = "CALLERS_NOW"
+
+# The times callers works with: the clock, a report's period. Far enough from
+# datetime's own ends (years 1 and 9999) that a cycle, a callback a year ahead
+# or a period of the same length before never runs off them.
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)  # excluded
+RANGE = "between 1900-01-01 and 8999-12-31"
+
+
+def in_range(value: datetime) -> bool:
+    """Is this aware time one callers can work with (EARLIEST <= value < LATEST)?"""
+    return EARLIEST <= value < LATEST
 
 
 def parse_now(text: str) -> datetime:
@@ -28,7 +40,24 @@ def parse_now(text: str) -> datetime:
         raise CallersError(
             f"{ENV}={text!r} has no UTC offset; use e.g. 2026-11-24T15:30:00+00:00"
         )
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:
+        value = None
+    if value is None or not in_range(value):
+        raise CallersError(f"{ENV}={text!r} is out of range: give a time {RANGE}, "
+                           "e.g. 2026-11-24T15:30:00+00:00")
+    return value
+
+
+def shift(value: datetime, delta: timedelta) -> datetime:
+    """`value + delta`, kept within EARLIEST and LATEST (a period's start
+    moved back by its own length must not run off the calendar)."""
+    try:
+        moved = value + delta
+    except OverflowError:
+        return EARLIEST if delta < timedelta(0) else LATEST
+    return min(max(moved, EARLIEST), LATEST)
 
 
 def now() -> datetime:

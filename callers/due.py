@@ -550,7 +550,9 @@ def nobody_due_message(now: datetime | None = None, caller_zone: str | None = No
     now = (now or clock.now()).astimezone(timezone.utc)
     found = _next_due(now)
     if found is None:
-        return "Nobody is due: the queue is empty"
+        from callers.welcome import empty_database_message
+
+        return empty_database_message() or "Nobody is due: the queue is empty"
     at, key = found
     if at <= now:
         return "Nobody is due right now: the due customers are held by other callers"

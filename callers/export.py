@@ -5,13 +5,18 @@ every export `customer` is the customer's name as imported and `external_id`
 its account id; times are ISO 8601 in UTC.
 
 CSV is safe to open in a spreadsheet: a cell that begins with `=`, `+`, `-`,
-`@`, a tab or a carriage return gets a leading `'` (OWASP CSV injection).
-JSON keeps every text exactly.
+`@`, a tab or a carriage return gets a leading `'` (OWASP CSV injection; see
+`callers.csvout`). JSON keeps every text exactly.
+
+`callers import` reads the contacts and the customers exports back: every
+field it knows is here (the contact's alternate number and source id, the
+customer's facts and do-not-call), so an export imported into an empty
+database exports again as the same rows, ids and due times aside.
 """
 
 from __future__ import annotations
 
-import csv
+import errno
 import json
 import sys
 from datetime import datetime
@@ -20,7 +25,7 @@ from typing import Iterator, TextIO
 
 from peewee import JOIN
 
-from callers import clock
+from callers import clock, csvout
 from callers.errors import CallersError
 from models.db import connection
 from models.tables import REFERENCE_KINDS, Call, Contact, Customer, Department, Forward
@@ -29,13 +34,14 @@ FIELDS = {
     "customers": ("external_id", "name", "industry", "employees", "country", "account_manager",
                   "do_not_call", "implementation_state", "referenceability", "next_due"),
     "contacts": ("customer", "external_id", "name", "title", "role", "phone", "extension", "email",
-                 "timezone", "do_not_call"),
+                 "timezone", "do_not_call", "contact_id", "alternate_phone", "alternate_extension",
+                 "industry", "employees", "country", "account_manager", "customer_do_not_call"),
     "calls": ("customer", "contact", "caller", "started_at", "ended_at", "outcome", "callback_at"),
     "forwards": ("customer", "department", "assignee", "note", "status", "created_at",
                  "resolved_at", "resolution"),
 }
 KINDS = tuple(FIELDS)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = csvout.FORMULA_START
 _PAGE = 2000
 
 
@@ -47,17 +53,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 def neutralise(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        value = "; ".join(f"{k}={v}" for k, v in value.items())
-    text = str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
+    """A CSV cell a spreadsheet will not run as a formula (`callers.csvout.cell`)."""
+    return csvout.cell(value)
 
 
 def _referenceability(row: dict) -> dict:
@@ -96,13 +93,20 @@ def contacts() -> Iterator[dict]:
     query = (Contact.select(Contact.id.alias("_key"), Customer.name.alias("customer"),
                             Customer.external_id, Contact.name, Contact.title, Contact.role,
                             Contact.phone, Contact.extension, Contact.email, Contact.timezone,
-                            Contact.do_not_call)
+                            Contact.do_not_call, Contact.external_id.alias("contact_id"),
+                            Contact.alt_phone, Contact.alt_extension, Customer.industry,
+                            Customer.employees, Customer.country, Customer.account_manager,
+                            Customer.do_not_call.alias("customer_do_not_call"))
              .join(Customer))
     for row in _paged(query, Contact.id):
         yield {"customer": row["customer"], "external_id": row["external_id"], "name": row["name"],
                "title": row["title"], "role": row["role"], "phone": row["phone"],
                "extension": row["extension"], "email": row["email"], "timezone": row["timezone"],
-               "do_not_call": bool(row["do_not_call"])}
+               "do_not_call": bool(row["do_not_call"]), "contact_id": row["contact_id"],
+               "alternate_phone": row["alt_phone"], "alternate_extension": row["alt_extension"],
+               "industry": row["industry"], "employees": row["employees"], "country": row["country"],
+               "account_manager": row["account_manager"],
+               "customer_do_not_call": bool(row["customer_do_not_call"])}
 
 
 def calls() -> Iterator[dict]:
@@ -139,14 +143,7 @@ def rows(what: str) -> Iterator[dict]:
 
 
 def write_csv(out: TextIO, what: str, items) -> int:
-    writer = csv.writer(out, lineterminator="\r\n")
-    fields = FIELDS[what]
-    writer.writerow(fields)
-    count = 0
-    for item in items:
-        writer.writerow([neutralise(item[f]) for f in fields])
-        count += 1
-    return count
+    return csvout.write_dicts(out, FIELDS[what], items)
 
 
 def write_json(out: TextIO, items) -> int:
@@ -175,8 +172,21 @@ def export(what: str, fmt: str = "csv", path: Path | None = None, out: TextIO | 
                 with open(tmp, "w", encoding=encoding, newline="") as handle:
                     count = write_csv(handle, what, items) if fmt == "csv" else write_json(handle, items)
                 tmp.replace(path)
+            except OSError as exc:
+                raise _cannot_write(path, exc) from None
             finally:
                 tmp.unlink(missing_ok=True)
             return count
-        out = out or sys.stdout
+        if out is None:
+            from callers.printable import data_stream
+
+            out = data_stream(sys.stdout)
         return write_csv(out, what, items) if fmt == "csv" else write_json(out, items)
+
+
+def _cannot_write(path: Path, exc: OSError) -> CallersError:
+    """The one line for an export file that could not be written (nothing is
+    left behind: the part written so far is removed)."""
+    if exc.errno == errno.ENOSPC:
+        return CallersError(f"disk full: {path} not written (nothing of it is left behind)")
+    return CallersError(f"cannot write {path}: {exc.strerror or exc} (nothing of it is left behind)")

@@ -15,11 +15,19 @@ Rules worth knowing:
 - Do-not-call is only ever set by an import, never cleared (a "do not call"
   said on a call outlives an old export).
 - A row that changes only its customer (e.g. a new industry) counts as updated.
+- A customer list (`callers export customers`: no phone column) creates and
+  updates customers only; each row is one customer.
+- Implementation state and referenceability (a customer list's columns) fill
+  only what is unknown: an import never overwrites what a call found.
+- An import stopped part-way (the connection dropped, the disk filled up)
+  raises `ImportStopped`, which says how many rows were written; every batch
+  is its own transaction, and importing the file again is safe.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import re
 from collections import Counter
@@ -29,11 +37,14 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 
-from callers import clock, countries, names, phones, queue
-from callers.errors import CallersError
-from callers.tabular import Table, normalise_header, open_table
+import peewee
+
+from callers import clock, countries, csvout, names, phones, queue
+from callers.errors import CallersError, failure_cause
+from callers.tabular import Table, Unreadable, normalise_header, open_table
 from models.db import batch_size, connection, database, max_variables, write_transaction
-from models.tables import DUE_NEVER_REACHED, Contact, Customer
+from models.tables import (DUE_NEVER_REACHED, IMPLEMENTATION_STATES, REFERENCE_ANSWERS, REFERENCE_KINDS,
+                           Contact, Customer)
 
 # The fields a column can be mapped to, and what they mean.
 FIELDS = {
@@ -47,12 +58,16 @@ FIELDS = {
     "phone": "the number to call",
     "extension": "the phone's extension",
     "mobile": "an alternate (mobile) number",
+    "alt_extension": "the alternate number's extension",
     "email": "the contact's e-mail",
     "country": "country code or name, for numbers without +",
     "industry": "the customer's industry",
     "employees": "the customer's number of employees",
     "account_manager": "the customer's account manager",
     "do_not_call": "yes/true/1: do not call this contact",
+    "customer_do_not_call": "yes/true/1: do not call this customer at all",
+    "implementation_state": "not_started / in_progress / live / stalled (fills an unknown state only)",
+    "referenceability": "e.g. 'prospect_call=yes; press=no' (fills unknown answers only)",
     "contact_id": "the contact's id in the source",
     "tags": "tags; 'do_not_call' or 'dnc' marks the contact do-not-call",
     "desk_role": "the help desk's role; agent/admin rows are staff and skipped",
@@ -93,7 +108,12 @@ GENERIC = {
     "donotcall": "do_not_call", "dnc": "do_not_call", "donotphone": "do_not_call",
     "contactid": "contact_id", "tags": "tags", "externalid": "external_id",
     "altphone": "mobile", "alternatephone": "mobile", "otherphone": "mobile",
+    "altextension": "alt_extension", "alternateextension": "alt_extension", "mobileextension": "alt_extension",
+    "customerdonotcall": "customer_do_not_call",
+    "implementationstate": "implementation_state", "implementation": "implementation_state",
+    "referenceability": "referenceability",
 }
+_PHONE_COLUMNS = frozenset(key for key, name in GENERIC.items() if name in ("phone", "mobile"))
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,14 @@ LAYOUTS = (
         "accountowner": "account_manager", "contactowner": "account_manager",
     }, lambda h: ({"firstname", "lastname"} <= h
                   and bool(h & {"contactid", "mailingcountry", "donotcall", "mobilephone"}))),
+    # `callers export customers`: a customer list, one customer a row, no contacts.
+    Layout("customers", {
+        "externalid": "external_id", "name": "customer", "industry": "industry", "employees": "employees",
+        "country": "country", "accountmanager": "account_manager", "donotcall": "customer_do_not_call",
+        "implementationstate": "implementation_state", "referenceability": "referenceability",
+        "nextdue": "ignore",
+    }, lambda h: {"externalid", "name", "implementationstate", "referenceability"} <= h
+        and not h & _PHONE_COLUMNS),
 )
 
 _TRUE = {"1", "true", "yes", "y", "x", "t", "dnc", "donotcall", "wahr", "ja", "oui", "si", "checked", "on"}
@@ -140,7 +168,7 @@ _NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass
 class Mapping:
-    kind: str  # zendesk / freshdesk / hubspot / salesforce / generic / mapped
+    kind: str  # zendesk / freshdesk / hubspot / salesforce / customers / generic / mapped
     fields: dict  # field -> [column index, ...]
     columns: list
 
@@ -180,6 +208,11 @@ class ImportResult:
 
     def summary(self, name: str) -> str:
         head = "Dry run (nothing written): " if self.dry_run else "Imported "
+        if self.kind == "customers":
+            return (f"{head}{name} (customers, {self.encoding}, {self.delimiter}): {self.rows:,} rows: "
+                    f"{self.customers_created:,} customers created, {self.customers_updated:,} updated, "
+                    f"{self.unchanged:,} unchanged, {self.duplicates:,} duplicates, "
+                    f"{self.rejected:,} rejected, {self.skipped:,} skipped")
         return (f"{head}{name} ({self.kind}, {self.encoding}, {self.delimiter}): {self.rows:,} rows: "
                 f"{self.contacts_created:,} contacts created, {self.contacts_updated:,} updated, "
                 f"{self.unchanged:,} unchanged, {self.duplicates:,} duplicates, "
@@ -249,7 +282,8 @@ def detect(columns: list[str], maps: Iterable[str] = ()) -> Mapping:
     missing = []
     if "customer" not in fields:
         missing.append("customer")
-    if "phone" not in fields and "mobile" not in fields:
+    customer_list = layout is not None and layout.kind == "customers"
+    if "phone" not in fields and "mobile" not in fields and not customer_list:
         missing.append("phone")
     if missing:
         raise _unknown(columns, missing)
@@ -266,7 +300,9 @@ def detect(columns: list[str], maps: Iterable[str] = ()) -> Mapping:
 
 
 @dataclass(slots=True)
-class Row:
+class CustomerRow:
+    """A row's customer: all a row of a customer list holds."""
+
     line: int
     cells: list
     customer: str
@@ -276,6 +312,16 @@ class Row:
     employees: int | None
     country: str | None
     account_manager: str | None
+    customer_dnc: bool
+    implementation: str | None
+    references: dict | None
+    phone_region: str | None
+
+
+@dataclass(slots=True)
+class Row(CustomerRow):
+    """A row of a contact export: its customer, and the contact."""
+
     contact_id: str | None
     name: str
     role: str | None
@@ -287,11 +333,18 @@ class Row:
     email: str | None
     timezone: str | None
     do_not_call: bool
-    phone_region: str | None
 
 
 class Rejected(Exception):
     pass
+
+
+class ImportStopped(CallersError):
+    """An import that stopped part-way; its message says what was written."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class Skipped(Exception):
@@ -330,6 +383,52 @@ def _true(value: str) -> bool:
     return normalise_header(value) in _TRUE
 
 
+_STATES = {normalise_header(state): state for state in IMPLEMENTATION_STATES} | {"liveinproduction": "live"}
+_ANSWERS = {normalise_header(answer): answer for answer in REFERENCE_ANSWERS}
+_KINDS = {normalise_header(kind): kind for kind in REFERENCE_KINDS}
+# What an export writes for a fact nobody gave: no fact.
+_NOT_GIVEN = {"", "unknown", "notasked", "none", "null"}
+
+
+def _implementation(text: str | None) -> str | None:
+    if not text or normalise_header(text) in _NOT_GIVEN:
+        return None
+    state = _STATES.get(normalise_header(text))
+    if state is None:
+        raise Rejected(f"implementation_state {text!r} is not one of {', '.join(IMPLEMENTATION_STATES)}")
+    return state
+
+
+def _references(text: str | None) -> dict | None:
+    """'prospect_call=yes; press=no' as {kind: answer}; unknown answers left out."""
+    if not text:
+        return None
+    found = {}
+    for part in re.split(r"[;,]", text):
+        if not part.strip():
+            continue
+        kind, sep, answer = part.partition("=")
+        key = _KINDS.get(normalise_header(kind))
+        if not sep or key is None:
+            raise Rejected(f"referenceability {part.strip()!r}: write KIND=ANSWER "
+                           f"(kinds: {', '.join(REFERENCE_KINDS)})")
+        if normalise_header(answer) in _NOT_GIVEN:
+            continue
+        value = _ANSWERS.get(normalise_header(answer))
+        if value is None:
+            raise Rejected(f"referenceability {part.strip()!r}: the answer is one of "
+                           f"{', '.join(REFERENCE_ANSWERS)}")
+        found.setdefault(key, value)
+    return found or None
+
+
+def _unmark(value: str) -> str:
+    """A cell our CSV writer protected ("'+44...", "''=x"), as it was."""
+    if value.lstrip("'")[:1] in _NEUTRALISED:
+        return value[1:]
+    return value
+
+
 def _dnc(value: str | None, tags: str | None) -> bool:
     if value and _true(value):
         return True
@@ -360,6 +459,9 @@ class RowReader:
         self._countries: dict[str, str | None] = {}
         # (field, column indexes, longest value allowed), in the mapping's order.
         self._plan = tuple((name, tuple(idxs), _LIMITS.get(name)) for name, idxs in self.fields.items())
+        # Columns most files lack: their reading is skipped, not done per row for nothing.
+        self.profile = "implementation_state" in self.fields or "referenceability" in self.fields
+        self.customer_dnc = "customer_do_not_call" in self.fields
 
     def values(self, cells: list, limits: bool = False) -> dict:
         """field -> the first non-empty cell mapped to it (stripped). With
@@ -377,18 +479,21 @@ class RowReader:
                     value = value.replace("\x00", "").strip()
                     if not value:
                         continue
-                if value[0] == "'" and value[1:2] in _NEUTRALISED:
-                    value = value[1:]  # a cell our CSV export protected
+                if value[0] == "'":
+                    value = _unmark(value)  # a cell our CSV export protected
                 if limits and limit and len(value) > limit:
                     raise Rejected(f"{name} longer than {limit} characters")
                 out[name] = value
                 break
         return out
 
-    def read(self, line: int, cells: list) -> Row:
+    def _fits(self, cells: list) -> None:
         if len(cells) > self.width and any(c.strip() for c in cells[self.width:]):
             raise Rejected(f"{len(cells)} cells but the header has {self.width} columns "
                            f"(an unquoted delimiter?)")
+
+    def read(self, line: int, cells: list) -> Row:
+        self._fits(cells)
         found = self.values(cells, limits=True)
         get = found.get
         desk_role = get("desk_role")
@@ -428,24 +533,48 @@ class RowReader:
         extension = get("extension")
         if extension:
             extension = extension.lstrip("#xX. ").strip() or None
+        alt_extension = alt.extension if alt else None
+        if alt and get("alt_extension"):
+            alt_extension = get("alt_extension").lstrip("#xX. ").strip() or alt_extension
         name = get("name")
         if not name:
             name = " ".join(p for p in (get("first_name"), get("last_name")) if p)
         key = self._keys.get(customer)
         if key is None:
             key = self._keys[customer] = names.name_key(customer) or customer.casefold()
-        # Positional (a hot path): the order of Row's fields.
+        # Positional (a hot path): the order of Row's fields (CustomerRow's first).
         return Row(
             line, cells, customer, get("external_id"), key,
-            get("industry"), _int(get("employees")), country,
-            get("account_manager"), get("contact_id"),
-            name, _role(get("role")), get("title"),
+            get("industry"), _int(get("employees")), country, get("account_manager"),
+            self.customer_dnc and _true(get("customer_do_not_call") or ""),
+            _implementation(get("implementation_state")) if self.profile else None,
+            _references(get("referenceability")) if self.profile else None,
+            main.region,
+            get("contact_id"), name, _role(get("role")), get("title"),
             main.e164, extension or main.extension,
-            alt.e164 if alt else None, alt.extension if alt else None,
+            alt.e164 if alt else None, alt_extension,
             get("email"), main.timezone or None,
             _dnc(get("do_not_call"), get("tags")),
-            main.region,
         )
+
+    def read_customer(self, line: int, cells: list) -> CustomerRow:
+        """A row of a customer list (no contact in it)."""
+        self._fits(cells)
+        found = self.values(cells, limits=True)
+        get = found.get
+        customer = get("customer")
+        if not customer:
+            raise Rejected("no company (customer name)")
+        country_text = get("country")
+        country = countries.country_code(country_text) if country_text else None
+        if country_text and country is None:
+            raise Rejected(f"country {country_text!r} not recognised")
+        key = names.name_key(customer) or customer.casefold()
+        return CustomerRow(line, cells, customer, get("external_id"), key, get("industry"),
+                           _int(get("employees")), country, get("account_manager"),
+                           _true(get("customer_do_not_call") or ""),
+                           _implementation(get("implementation_state")), _references(get("referenceability")),
+                           None)
 
 
 # ---- Writing ----------------------------------------------------------------
@@ -516,13 +645,18 @@ class Importer:
     """One run of an import over an open table."""
 
     def __init__(self, table: Table, mapping: Mapping, region: str | None, dry_run: bool,
-                 rejects=None, progress: Callable[[int], None] | None = None):
+                 rejects: csvout.CsvWriter | None = None, progress: Callable[[int], None] | None = None,
+                 rejects_handle=None):
         self.table = table
         self.mapping = mapping
         self.reader = RowReader(mapping, region)
         self.dry_run = dry_run
-        self.rejects = rejects  # a csv.writer or None
+        self.rejects = rejects
+        self.rejects_handle = rejects_handle  # flushed after every batch: a full disk is found early
         self.progress = progress
+        self.read = 0  # data rows read so far
+        self.written = 0  # data rows read up to the last batch committed (final, whatever comes)
+        self.customers_met: set[int] = set()  # a customer list: customer ids met
         self.result = ImportResult(kind=mapping.kind, encoding=table.encoding,
                                    delimiter=table.delimiter_name, dry_run=dry_run)
         self.now = clock.db_now()
@@ -537,8 +671,13 @@ class Importer:
         res = self.result
         if outcome == "rejected":
             res.rejected += 1
-            if self.rejects is not None and cells is not None:
-                self.rejects.writerow(list(cells[:self.width]) + [reason])
+            if self.rejects is not None and cells:
+                # As it was: the header's columns, the reason, then any cells beyond the header.
+                try:
+                    self.rejects.row([*cells[:self.width], reason, *cells[self.width:]])
+                except OSError as exc:
+                    exc.callers_rejects = True  # (for the message: which file failed)
+                    raise
         else:
             res.skipped += 1
         res.reasons[f"{outcome}: {reason}"] += 1
@@ -546,46 +685,89 @@ class Importer:
             res.problems.append((line, outcome, reason))
 
     def run(self) -> ImportResult:
-        with connection(), _fewer_collections():
-            if self.dry_run:
+        failure: BaseException | None = None
+        try:
+            with connection(), _fewer_collections():
                 try:
-                    with write_transaction():
+                    if self.dry_run:
+                        try:
+                            with write_transaction():
+                                self._run()
+                                raise _Rollback
+                        except _Rollback:
+                            pass
+                    else:
                         self._run()
-                        raise _Rollback
-                except _Rollback:
-                    pass
-            else:
-                self._run()
+                except (peewee.PeeweeException, OSError, KeyboardInterrupt) as exc:
+                    failure = exc
+        except (peewee.PeeweeException, OSError) as exc:  # closing a connection that is gone
+            failure = failure or exc
+        if failure is not None:
+            raise self._stopped(failure) from failure
         res = self.result
         res.customers_created = len(self.created_customers)
         res.customers_updated = len(self.updated_customers - self.created_customers)
-        res.rows = (res.contacts_created + res.contacts_updated + res.unchanged + res.duplicates
-                    + res.rejected + res.skipped)
+        if self.mapping.kind == "customers":
+            res.rows = (res.customers_created + res.customers_updated + res.unchanged + res.duplicates
+                        + res.rejected + res.skipped)
+        else:
+            res.rows = (res.contacts_created + res.contacts_updated + res.unchanged + res.duplicates
+                        + res.rejected + res.skipped)
         return res
+
+    def _stopped(self, exc: BaseException) -> ImportStopped:
+        """What was written before `exc` stopped the import, in one line."""
+        name = self.table.path or "the file"
+        if isinstance(exc, KeyboardInterrupt):
+            done = "nothing written (a dry run)" if self.dry_run else f"{self.written:,} rows of {name} written"
+            return ImportStopped(f"interrupted: {done}, the rest not; importing the file again is safe "
+                                 "(rows already written come out unchanged)", exit_code=130)
+        in_rejects = getattr(exc, "callers_rejects", False)
+        of = ""
+        if in_rejects or isinstance(exc, peewee.PeeweeException):  # the file itself reads on
+            try:
+                of = f" of {self.read + sum(1 for _ in self.table.rows):,}"  # the rest counted, not written
+            except Exception:
+                of = ""
+        what, where = failure_cause(exc, file=str(self.rejects_handle.name) if in_rejects else None)
+        done = ("nothing written (a dry run)" if self.dry_run
+                else f"{self.written:,}{of} rows of {name} written")
+        again = "importing the file again is safe (rows already written come out unchanged)"
+        if what == "disk full":
+            return ImportStopped(f"disk full: {where}: {done} before it filled up; {again} once there is room")
+        return ImportStopped(f"{done} before {what}; {again}")
 
     def _run(self) -> None:
         table = self.table
-        batch: list[Row] = []
+        customer_list = self.mapping.kind == "customers"
+        read_row = self.reader.read_customer if customer_list else self.reader.read
+        write = self._write_customers if customer_list else self._write_batch
+        batch: list = []
         seen_blank = 0
         for line, cells in table.rows:
+            self.read += 1
             while seen_blank < table.blank_lines:
                 self._problem(table.blank_line_numbers[seen_blank]
                               if seen_blank < len(table.blank_line_numbers) else 0,
                               "skipped", "empty line", None)
                 seen_blank += 1
-            try:
-                batch.append(self.reader.read(line, cells))
-            except Rejected as exc:
-                self._problem(line, "rejected", str(exc), cells)
-            except Skipped as exc:
-                self._problem(line, "skipped", str(exc), cells)
+            if cells.__class__ is Unreadable:
+                self._problem(line, "rejected", cells.reason, cells)
+            else:
+                try:
+                    batch.append(read_row(line, cells))
+                except Rejected as exc:
+                    self._problem(line, "rejected", str(exc), cells)
+                except Skipped as exc:
+                    self._problem(line, "skipped", str(exc), cells)
             if len(batch) >= ROW_BATCH:
-                self._write(batch)
+                self._write(batch, write)
                 batch = []
                 if self.progress:
                     self.progress(self._rows_so_far())
         if batch:
-            self._write(batch)
+            self._write(batch, write)
+        self.written = self.read
         while seen_blank < table.blank_lines:
             self._problem(table.blank_line_numbers[seen_blank]
                           if seen_blank < len(table.blank_line_numbers) else 0,
@@ -599,9 +781,17 @@ class Importer:
         return r.contacts_created + r.contacts_updated + r.unchanged + r.duplicates + r.rejected + r.skipped
 
     # -- one batch, in one transaction
-    def _write(self, batch: list[Row]) -> None:
+    def _write(self, batch: list, write: Callable[[list], None]) -> None:
         with write_transaction():
-            self._write_batch(batch)
+            write(batch)
+        if not self.dry_run:
+            self.written = self.read
+        if self.rejects_handle is not None:
+            try:
+                self.rejects_handle.flush()
+            except OSError as exc:
+                exc.callers_rejects = True
+                raise
 
     def _load_customers(self, batch: list[Row]):
         ext_ids = list({r.external_id for r in batch if r.external_id})
@@ -673,7 +863,100 @@ class Importer:
             cust.country = row.phone_region
             cust.changes["country"] = row.phone_region
             changed = True
+        if row.customer_dnc and not cust.do_not_call:  # set by an import, never cleared by one
+            cust.do_not_call = True
+            cust.changes["do_not_call"] = True
+            changed = True
         return changed and not cust.new
+
+    def _insert_customers(self, new_custs: list, stamp: str, needs_number: bool = False) -> None:
+        """New customers, in bulk, their ids back through RETURNING. A
+        customer list's have no contact yet: they need a number."""
+        if not new_custs:
+            return
+        cols = ("external_id", "name", "name_key", "industry", "employees", "country",
+                "account_manager", "do_not_call", "source", "created_at", "updated_at",
+                "next_due_at", "due_rank", "needs_number")
+        values = [(c.external_id, c.name, c.name_key, c.industry, c.employees, c.country,
+                   c.account_manager, c.do_not_call, c.source, stamp, stamp, stamp, DUE_NEVER_REACHED,
+                   needs_number)
+                  for c in new_custs]
+        by_ext_new = {c.external_id: c for c in new_custs if c.external_id}
+        by_key_new = {c.name_key: c for c in new_custs if not c.external_id}
+        for new_id, ext, key in _insert_returning(Customer, cols, values, ("id", "external_id", "name_key")):
+            cust = by_ext_new[ext] if ext else by_key_new[key]
+            assigned = self.assigned.pop(("new", id(cust)), set())
+            cust.id = new_id
+            self.assigned[new_id] = assigned
+            self.created_customers.add(new_id)
+        for cust in new_custs:
+            cust.changes = {}
+
+    def _update_customers(self, custs) -> None:
+        """Write the facts the batch changed on existing customers."""
+        for cust in custs:
+            if cust.changes:
+                Customer.update(**cust.changes, updated_at=self.now).where(Customer.id == cust.id).execute()
+                if cust.id not in self.created_customers:
+                    self.updated_customers.add(cust.id)
+                cust.changes = {}
+
+    def _fill_profile(self, placed: list) -> set[int]:
+        """Implementation state and referenceability from the file, where the
+        customer's are unknown (a call's answer is never overwritten; within
+        the file the first value wins). Returns the customers filled."""
+        wanted = [(row, cust) for row, cust in placed if row.implementation or row.references]
+        if not wanted:
+            return set()
+        columns = (Customer.id, Customer.implementation_state,
+                   *(getattr(Customer, f"ref_{kind}") for kind in REFERENCE_KINDS))
+        names_ = [c.name for c in columns[1:]]
+        current: dict[int, dict] = {}
+        for chunk in _chunks(list({cust.id for _, cust in wanted}), max(1, max_variables() - 10)):
+            for row in _select_in(Customer, columns, "id", chunk):
+                current[row[0]] = dict(zip(names_, row[1:]))
+        groups: dict[tuple[str, str], list[int]] = {}
+        filled: set[int] = set()
+        for row, cust in wanted:
+            known = current[cust.id]
+            facts = [("implementation_state", row.implementation)] if row.implementation else []
+            facts += [(f"ref_{kind}", answer) for kind, answer in (row.references or {}).items()]
+            for column, value in facts:
+                if known[column] is None:
+                    known[column] = value  # taken: a later row of the file does not change it
+                    groups.setdefault((column, value), []).append(cust.id)
+                    filled.add(cust.id)
+        for (column, value), ids in groups.items():
+            field_ = getattr(Customer, column)
+            for chunk in _chunks(ids, max(1, max_variables() - 10)):
+                (Customer.update({field_: value, Customer.updated_at: self.now})
+                 .where(Customer.id.in_(chunk) & field_.is_null()).execute())
+        return filled
+
+    def _write_customers(self, batch: list[CustomerRow]) -> None:
+        """A batch of a customer list: each row creates, updates or leaves one customer."""
+        res = self.result
+        by_ext, by_key = self._load_customers(batch)
+        placed: list[tuple[CustomerRow, _Cust, bool]] = []
+        met_here: set[int] = set()
+        for row in batch:
+            cust, by_id = self._customer_for(row, by_ext, by_key)
+            if id(cust) in met_here or (cust.id is not None and cust.id in self.customers_met):
+                res.duplicates += 1
+                continue
+            met_here.add(id(cust))
+            placed.append((row, cust, self._apply_customer_facts(cust, row, by_id)))
+        self._insert_customers([cust for _, cust, _ in placed if cust.new], str(self.now), needs_number=True)
+        filled = self._fill_profile([(row, cust) for row, cust, _ in placed])
+        for row, cust, changed in placed:
+            self.customers_met.add(cust.id)
+            if cust.new:
+                cust.new = False
+            elif changed or cust.id in filled:
+                self.updated_customers.add(cust.id)
+            else:
+                res.unchanged += 1
+        self._update_customers(cust for _, cust, _ in placed)
 
     def _write_batch(self, batch: list[Row]) -> None:
         now = self.now
@@ -695,24 +978,8 @@ class Importer:
             if cust.new and id(cust) not in seen_new:
                 seen_new.add(id(cust))
                 new_custs.append(cust)
-        if new_custs:
-            cols = ("external_id", "name", "name_key", "industry", "employees", "country",
-                    "account_manager", "do_not_call", "source", "created_at", "updated_at",
-                    "next_due_at", "due_rank")
-            values = [(c.external_id, c.name, c.name_key, c.industry, c.employees, c.country,
-                       c.account_manager, c.do_not_call, c.source, stamp, stamp, stamp, DUE_NEVER_REACHED)
-                      for c in new_custs]
-            by_ext_new = {c.external_id: c for c in new_custs if c.external_id}
-            by_key_new = {c.name_key: c for c in new_custs if not c.external_id}
-            for new_id, ext, key in _insert_returning(Customer, cols, values,
-                                                      ("id", "external_id", "name_key")):
-                cust = by_ext_new[ext] if ext else by_key_new[key]
-                assigned = self.assigned.pop(("new", id(cust)), set())
-                cust.id = new_id
-                self.assigned[new_id] = assigned
-                self.created_customers.add(new_id)
-            for cust in new_custs:
-                cust.changes = {}
+        self._insert_customers(new_custs, stamp)
+        filled = self._fill_profile([(row, cust) for row, cust, _ in placed]) if self.reader.profile else set()
 
         # Existing contacts of these customers.
         cust_ids = list({cust.id for _, cust, _ in placed if id(cust) not in seen_new})
@@ -756,19 +1023,15 @@ class Importer:
                 updates[person.id] = changes
                 if changes.keys() & {"phone", "do_not_call", "role", "timezone", "unreachable"}:
                     queue_changed.add(cust.id)
-            if changes or changed_customer:
+            if changes or changed_customer or (cust.id in filled and cust.id not in self.created_customers):
                 res.contacts_updated += 1
                 self.updated_customers.add(cust.id)
             else:
                 res.unchanged += 1
 
         # Customers changed by their facts.
-        for cust in {id(c): c for _, c, _ in placed}.values():
-            if cust.changes:
-                Customer.update(**cust.changes, updated_at=now).where(Customer.id == cust.id).execute()
-                if cust.id not in self.created_customers:
-                    self.updated_customers.add(cust.id)
-                cust.changes = {}
+        self._update_customers({id(c): c for _, c, _ in placed}.values())
+        self.updated_customers.update(c for c in filled if c not in self.created_customers)
 
         if new_people:
             cols = ("customer", "name", "role", "title", "phone", "extension", "alt_phone",
@@ -972,7 +1235,8 @@ def import_file(path, *, region: str | None = None, maps: Iterable[str] = (), dr
                 rejects_path=None, progress: Callable[[Table], Callable[[int], None]] | None = None
                 ) -> ImportResult:
     """Import one export file. Raises CallersError (writing nothing) when the
-    file cannot be read or its layout is unknown."""
+    file cannot be read, its layout is unknown or the rejects file cannot be
+    written; ImportStopped when it stops part-way (saying what was written)."""
     if region:
         code = countries.country_code(region)
         if code is None:
@@ -980,28 +1244,71 @@ def import_file(path, *, region: str | None = None, maps: Iterable[str] = (), dr
         region = code
     with open_table(path) as table:
         mapping = detect(table.columns, maps)
-        rejects_handle = None
+        rejects_handle = _open_rejects(rejects_path, path, table) if rejects_path else None
         writer = None
-        if rejects_path:
-            import csv
-
-            rejects_path = Path(rejects_path)
-            if rejects_path.exists() and rejects_path.resolve() == Path(path).resolve():
-                raise CallersError(f"--rejects {rejects_path} is the file being imported; name another file")
-            encoding = table.encoding if table.encoding != "utf-16" else "utf-8-sig"
-            rejects_handle = open(rejects_path, "w", encoding=encoding, errors="replace", newline="")
-            writer = csv.writer(rejects_handle, delimiter=table.delimiter, lineterminator="\r\n")
-            writer.writerow(list(table.columns) + ["reason"])
+        if rejects_handle is not None:
+            # The rows as they were: same delimiter, cells not neutralised.
+            writer = csvout.CsvWriter(rejects_handle, [*table.columns, "reason"], delimiter=table.delimiter,
+                                      neutralise=False)
+            _flush_or_refuse(rejects_handle)
+        importer = Importer(table, mapping, region, dry_run, writer,
+                            progress(table) if progress else None, rejects_handle=rejects_handle)
         try:
-            importer = Importer(table, mapping, region, dry_run, writer,
-                                progress(table) if progress else None)
             result = importer.run()
+        except BaseException:
+            if rejects_handle is not None:
+                with contextlib.suppress(OSError):
+                    rejects_handle.close()
+            raise
+        finally:
             if not dry_run:
                 from callers import due
 
                 due.forget_zone_keys()  # new customers and numbers: the desk in this process must see them
-        finally:
-            if rejects_handle is not None:
-                rejects_handle.close()
+        if rejects_handle is not None:
+            _close_rejects(rejects_handle, importer)
         result.rejects_file = str(rejects_path) if rejects_path else None
         return result
+
+
+# ---- The rejects file -----------------------------------------------------------
+
+
+def _open_rejects(rejects_path, source, table: Table):
+    """The --rejects file, opened (created) before anything is imported: a
+    path that cannot be written stops the import before it starts."""
+    rejects_path = Path(rejects_path)
+    if rejects_path.exists() and rejects_path.resolve() == Path(source).resolve():
+        raise CallersError(f"--rejects {rejects_path} is the file being imported; name another file")
+    if rejects_path.is_dir():
+        raise CallersError(f"--rejects {rejects_path} is a directory; name a file")
+    encoding = table.encoding if table.encoding != "utf-16" else "utf-8-sig"
+    try:
+        return open(rejects_path, "w", encoding=encoding, errors="replace", newline="")
+    except OSError as exc:
+        raise CallersError(f"--rejects {rejects_path} cannot be written ({exc.strerror or exc}); "
+                           "nothing was imported") from None
+
+
+def _flush_or_refuse(handle) -> None:
+    """Write the header out now: a full disk refuses the file before any row is imported."""
+    try:
+        handle.flush()
+    except OSError as exc:
+        name = handle.name
+        with contextlib.suppress(OSError):
+            handle.close()
+        if exc.errno == errno.ENOSPC:
+            raise CallersError(f"disk full: --rejects {name} cannot be written; nothing was imported") from None
+        raise CallersError(f"--rejects {name} cannot be written ({exc.strerror or exc}); "
+                           "nothing was imported") from None
+
+
+def _close_rejects(handle, importer: Importer) -> None:
+    """Close the rejects file; a failure then (its last rows did not fit)
+    is said with what the import did write."""
+    try:
+        handle.close()
+    except OSError as exc:
+        exc.callers_rejects = True
+        raise importer._stopped(exc) from exc

@@ -78,6 +78,14 @@ class BetaCandidate:
         }
 
 
+# The columns of `callers leads ... --format csv` (as_dict's keys, the buyer's spread out).
+SERVICES_CSV = ("id", "name", "external_id", "implementation_state", "since", "since_what", "days",
+                "account_manager", "country", "buyer_name", "buyer_title", "buyer_phone", "buyer_email",
+                "last_note", "last_note_at")
+BETA_CSV = ("id", "name", "external_id", "implementation_state", "feature_count", "features",
+            "features_confirmed_at", "fresh", "referenceable_for", "industry", "employees", "country")
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

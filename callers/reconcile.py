@@ -23,6 +23,10 @@ churned, expired, ended or deleted are not billing anyone: they never count
 as matched, and when they match no customer they are left out of unknown (a
 former customer nobody needs to call).
 
+A billing line that cannot be read as a row (a quote never closed, a cell
+over the size limit: `callers.tabular`) is listed as unreadable, with its
+line and why, never silently dropped.
+
 Reading is one pass over the file and one query per table (customers,
 billing links): no query per row or per customer. Nothing is written unless
 `link=True`, which stores the matched billing ids (idempotent).
@@ -35,7 +39,7 @@ from dataclasses import dataclass, field
 
 from callers import clock, names
 from callers.errors import CallersError
-from callers.tabular import normalise_header, open_table
+from callers.tabular import Unreadable, normalise_header, open_table
 from models.db import batch_size, connection, write_transaction
 from models.tables import BillingLink, Customer
 
@@ -90,6 +94,7 @@ class Result:
     ambiguous: list[dict] = field(default_factory=list)
     rows: int = 0  # billing rows read
     skipped: list[int] = field(default_factory=list)  # lines with neither id nor name
+    unreadable: list[dict] = field(default_factory=list)  # {"line", "reason"}: records not read as rows
     inactive_ignored: int = 0  # cancelled/inactive accounts matching no customer
     customers: int = 0
     linked: int = 0
@@ -97,7 +102,7 @@ class Result:
 
     def as_dict(self) -> dict:
         return {"matched": self.matched, "unbilled": self.unbilled, "unknown": self.unknown,
-                "ambiguous": self.ambiguous}
+                "ambiguous": self.ambiguous, "unreadable": self.unreadable}
 
     def csv_rows(self):
         for category in ("matched", "unbilled", "unknown", "ambiguous"):
@@ -109,6 +114,8 @@ class Result:
                        item.get("billing_id") or "", item.get("billing_name") or "", item.get("plan") or "",
                        item.get("amount") or "", item.get("status") or item.get("billing_status") or "",
                        item.get("matched_by") or "", note)
+        for item in self.unreadable:
+            yield ("unreadable", "", "", "", "", "", "", "", "", item["reason"])
 
     def text_lines(self):
         yield (f"{self.rows} billing accounts, {self.customers} customers: {len(self.matched)} matched, "
@@ -116,6 +123,8 @@ class Result:
                f"{len({a['line'] for a in self.ambiguous})} ambiguous")
         if self.inactive_ignored:
             yield f"({self.inactive_ignored} cancelled or inactive billing accounts match no customer: ignored)"
+        for item in self.unreadable:
+            yield f"(not read: {item['reason']})"
         if self.skipped:
             yield f"(lines with neither id nor name, skipped: {', '.join(map(str, self.skipped[:20]))}" + \
                   (" ..." if len(self.skipped) > 20 else "") + ")"
@@ -195,8 +204,9 @@ def detect(columns: list[str], mapping: dict[str, str] | None = None) -> dict[st
     return chosen
 
 
-def read_billing(path, mapping: dict[str, str] | None = None):
-    """(rows, skipped line numbers) from a billing export."""
+def read_billing(path, mapping: dict[str, str] | None = None, unreadable: list | None = None):
+    """(rows, skipped line numbers) from a billing export; records that
+    cannot be read as rows go to `unreadable` ({"line", "reason"})."""
     rows: list[BillingRow] = []
     skipped: list[int] = []
     with open_table(path) as table:
@@ -209,6 +219,10 @@ def read_billing(path, mapping: dict[str, str] | None = None):
             return cells[i].strip() or None
 
         for line, cells in table.rows:
+            if cells.__class__ is Unreadable:
+                if unreadable is not None:
+                    unreadable.append({"line": line, "reason": cells.reason})
+                continue
             row = BillingRow(line, cell(cells, "id"), cell(cells, "name"), cell(cells, "plan"),
                              cell(cells, "amount"), cell(cells, "status"))
             if row.billing_id is None and row.name is None:
@@ -219,8 +233,9 @@ def read_billing(path, mapping: dict[str, str] | None = None):
 
 
 def reconcile(path, mapping: dict[str, str] | None = None, link: bool = False) -> Result:
-    billing, skipped = read_billing(path, mapping)
-    result = Result(rows=len(billing) + len(skipped), skipped=skipped)
+    unreadable: list[dict] = []
+    billing, skipped = read_billing(path, mapping, unreadable)
+    result = Result(rows=len(billing) + len(skipped) + len(unreadable), skipped=skipped, unreadable=unreadable)
     with connection():
         customers = {cid: (ext, name, dnc, am) for cid, ext, name, dnc, am in Customer.select(
             Customer.id, Customer.external_id, Customer.name, Customer.do_not_call,

@@ -304,6 +304,16 @@ class Found:
     cycle_days: int
 
 
+# The columns of `callers references find|thanks|log --format csv` (as_dict's keys).
+CANDIDATE_CSV = ("id", "name", "external_id", "industry", "employees", "country", "implementation_state",
+                 "referenceable_for", "features", "uses_in_window", "last_used", "confirmed_at", "stale",
+                 "condition", "gift_restriction", "resting", "resting_until", "why", "contacts")
+THANKS_CSV = ("id", "name", "external_id", "owed_since", "type", "prospect", "requested_by",
+              "gift_restriction", "sent_at", "sent_by")
+REQUEST_CSV = ("id", "requested_at", "requested_by", "type", "prospect", "name", "external_id", "outcome",
+               "criteria", "override_reason")
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -26,7 +26,6 @@ Definitions (the README's supervisor section says the same):
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +35,7 @@ from typing import Callable
 
 from peewee import SQL, fn
 
-from callers import clock, settings
+from callers import clock, csvout, settings
 from callers.errors import CallersError
 from models.db import connection, indexed_by, seconds_between
 from models import tallies
@@ -112,15 +111,24 @@ def _parse_moment(text: str, *, end: bool, flag: str) -> datetime:
     try:
         if len(text) == 10:  # a date: a whole day in UTC
             day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-            return day + timedelta(days=1) if end else day
-        value = datetime.fromisoformat(text)
+            if end and day < clock.LATEST:
+                day += timedelta(days=1)
+            value = day
+        else:
+            value = datetime.fromisoformat(text)
     except ValueError:
         raise CallersError(
             f"{flag} {text!r} is not a date; use YYYY-MM-DD (or an ISO time such as 2026-11-01T09:00:00+00:00)"
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:
+        value = None
+    if value is None or not (clock.EARLIEST <= value <= clock.LATEST):  # (--until's day ends at its midnight)
+        raise CallersError(f"{flag} {text!r} is out of range; use a date {clock.RANGE}")
+    return value
 
 
 def parse_period(since: str | None, until: str | None, now: datetime | None = None,
@@ -321,7 +329,7 @@ def department_figures(period: Period, completed_calls: int, now: datetime | Non
     now_db = clock.to_db(now)
     since, until = clock.to_db(period.since), clock.to_db(period.until)
     length = period.until - period.since
-    prev_since = clock.to_db(period.since - length)
+    prev_since = clock.to_db(clock.shift(period.since, -length))
     weeks = [clock.to_db(period.until - timedelta(weeks=TREND_WEEKS - i)) for i in range(TREND_WEEKS + 1)]
     # name -> [a, b): the ranges counted, by the time forwards were created or resolved.
     created_ranges = {"period": (since, until), "since_start": (since, now_db),
@@ -809,55 +817,63 @@ def to_json(report: Report) -> str:
     return json.dumps(to_dict(report), indent=2)
 
 
-def _csv_value(value) -> str:
+def _csv_value(value):
+    """A figure as the CSV cell: numbers stay numbers (`callers.csvout`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
-    return str(value)
+    return value
 
 
 def to_csv(report: Report) -> str:
     """One long table: section, item, figure, value (easy to pivot)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "item", "figure", "value"])
+    writer = csvout.CsvWriter(out, ["section", "item", "figure", "value"])
+    row = writer.row
     data = to_dict(report)
     for key, value in data["period"].items():
-        writer.writerow(["period", "", key, _csv_value(value)])
+        row(["period", "", key, _csv_value(value)])
     for d in data["departments"]:
         for key, value in d.items():
             if key != "name":
-                writer.writerow(["departments", d["name"], key, _csv_value(value)])
+                row(["departments", d["name"], key, _csv_value(value)])
     for key, value in data["coverage"].items():
-        writer.writerow(["coverage", "", key, _csv_value(value)])
+        row(["coverage", "", key, _csv_value(value)])
     for key, value in data["calls"].items():
         if key == "outcomes":
             for outcome, n in value.items():
-                writer.writerow(["calls", outcome, "count", n])
+                row(["calls", outcome, "count", n])
         else:
-            writer.writerow(["calls", "", key, _csv_value(value)])
+            row(["calls", "", key, _csv_value(value)])
     for c in data["callers"]:
         for key, value in c.items():
             if key != "name":
-                writer.writerow(["callers", c["name"], key, _csv_value(value)])
+                row(["callers", c["name"], key, _csv_value(value)])
     fresh = data["freshness"]
-    writer.writerow(["freshness", "", "customers", fresh["customers"]])
+    row(["freshness", "", "customers", fresh["customers"]])
     for fact in FACTS:
         for key, value in fresh[fact].items():
-            writer.writerow(["freshness", fact, key, _csv_value(value)])
+            row(["freshness", fact, key, _csv_value(value)])
     for key, value in fresh["decay"].items():
-        writer.writerow(["freshness", "decay", key, _csv_value(value)])
-    writer.writerow(["features", "", "live_customers", data["live_customers"]])
+        row(["freshness", "decay", key, _csv_value(value)])
+    row(["features", "", "live_customers", data["live_customers"]])
     for f in data["features"]:
-        writer.writerow(["features", f["name"], "customers", f["customers"]])
-        writer.writerow(["features", f["name"], "share", _csv_value(f["share"])])
+        row(["features", f["name"], "customers", f["customers"]])
+        row(["features", f["name"], "share", _csv_value(f["share"])])
     for key, value in data["references"].items():
-        writer.writerow(["references", "", key, value])
+        row(["references", "", key, value])
     for key, value in data["implementation"].items():
-        writer.writerow(["implementation", "", key, value])
+        row(["implementation", "", key, value])
+    return out.getvalue()
+
+
+def features_csv(rows) -> str:
+    """`callers report features --format csv`: feature, customers, share."""
+    out = io.StringIO()
+    csvout.write(out, ["feature", "customers", "share"], ([f.name, f.customers, f.share] for f in rows))
     return out.getvalue()
 
 

@@ -17,6 +17,20 @@ padded with "" up to the number of columns. Rows whose cells are all blank
 (an empty line, or ",,,," from a spreadsheet) are not yielded; they are
 counted in `Table.blank_lines` and listed in `Table.blank_line_numbers`.
 
+A record that cannot be read as a row is yielded as an `Unreadable` (a
+list of the cells that could be read, with a `reason`), never silently
+dropped or merged into another:
+
+- a quote that is never closed: a quoted cell that runs over several lines
+  and swallows lines that look like rows (as many delimiters as the header)
+  is not a cell. The line the quote opened on is yielded as `Unreadable`
+  ("line 4,812: quote never closed ...") and the lines after it are read
+  again as rows. (A quoted cell with line breaks that does not swallow rows,
+  a note, is read as it was written.)
+- a cell longer than `CELL_LIMIT` characters, or a line longer than
+  `LINE_LIMIT`: the record is skipped without being read whole (memory
+  stays flat whatever the file holds) and yielded as an empty `Unreadable`.
+
 A file that cannot be a table (binary, empty, no header row) raises
 `CallersError` from `open_table`, before any row is read.
 """
@@ -27,7 +41,9 @@ import codecs
 import csv
 import re
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Iterator, TextIO
 
@@ -51,8 +67,23 @@ _MAGIC = (
 
 _EMAILISH = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# Large fields (long notes) must not stop an import.
-csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+# The longest cell read (a long note is far shorter; a longer one is not a
+# cell but a broken file), and the longest line: rows beyond these are
+# rejected without being read whole.
+CELL_LIMIT = 1024 * 1024
+LINE_LIMIT = 4 * CELL_LIMIT
+csv.field_size_limit(CELL_LIMIT)
+
+
+class Unreadable(list):
+    """The cells of a record that could not be read as a row (as many as
+    could be read: none for an over-long one), and why."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, cells=(), reason: str = "") -> None:
+        super().__init__(cells)
+        self.reason = reason
 
 
 def normalise_header(name: str) -> str:
@@ -236,20 +267,21 @@ def open_table(path) -> Table:
             raise CallersError(f"{name} is empty: nothing to import")
         delimiter = sniff_delimiter(sample)
         handle.seek(0)
-        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
-                            skipinitialspace=True, strict=False)
+        records = _Records(handle, delimiter)
+        found = iter(records)
         header: list[str] | None = None
         header_line = 0
-        last = 0
         leading_blanks: list[int] = []
-        for cells in reader:
-            start, last = last + 1, reader.line_num
+        for start, cells in found:
+            if cells.__class__ is Unreadable:
+                raise CallersError(f"{name}, line {start}: the header cannot be read: {cells.reason}")
             if not _blank(cells):
                 header, header_line = cells, start
                 break
             leading_blanks.append(start)
         if header is None:
             raise CallersError(f"{name} is empty: nothing to import")
+        records.header_delimiters = len(header) - 1
         columns = [c.replace("\ufeff", "").strip() for c in header]
         while columns and not columns[-1]:
             columns.pop()  # a trailing delimiter on the header line
@@ -274,21 +306,17 @@ def open_table(path) -> Table:
     table = Table(columns=columns, rows=iter(()), encoding=encoding, delimiter=delimiter,
                   path=path, header_line=header_line, blank_lines=len(leading_blanks),
                   blank_line_numbers=leading_blanks, _handle=handle)
-    table.rows = _rows(table, reader, last, len(columns), name)
+    table.rows = _rows(table, found, len(columns))
     return table
 
 
-def _rows(table: Table, reader, last: int, width: int, name: str) -> Iterator[tuple[int, list[str]]]:
+def _rows(table: Table, records: Iterator, width: int) -> Iterator[tuple[int, list[str]]]:
     blank_numbers = table.blank_line_numbers
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise CallersError(f"{name}, line {reader.line_num}: cannot be read as CSV: {exc}") from None
-        start, last = last + 1, reader.line_num
+    for start, cells in records:
         if not cells or _blank(cells):
+            if cells.__class__ is Unreadable:
+                yield start, cells
+                continue
             table.blank_lines += 1
             if len(blank_numbers) < 10000:
                 blank_numbers.append(start)
@@ -298,8 +326,177 @@ def _rows(table: Table, reader, last: int, width: int, name: str) -> Iterator[tu
         yield start, cells
 
 
-def write_table(handle: TextIO, columns: list[str], rows, delimiter: str = ",") -> None:
-    """Write rows (lists of cells) as CSV, quoting as needed."""
-    writer = csv.writer(handle, delimiter=delimiter, quotechar='"', lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+# ---- Reading records: every line and cell bounded, a runaway quote caught -----
+
+# Where the csv module is in a record, as `_scan` follows it.
+_START, _FIELD, _QUOTED, _QUOTE_IN_QUOTED = range(4)
+
+
+def _scan(text: str, state: int, delimiter: str) -> int:
+    """The quoting state after `text`, read from `state` as the csv module
+    reads (double quotes, initial spaces skipped, a quote inside an unquoted
+    cell kept as text). A record ends at a line's end unless `_QUOTED`."""
+    i, n, find = 0, len(text), text.find
+    while i < n:
+        if state == _QUOTED:
+            j = find('"', i)
+            if j < 0:
+                return _QUOTED
+            state, i = _QUOTE_IN_QUOTED, j + 1
+        elif state == _FIELD:
+            j = find(delimiter, i)
+            if j < 0:
+                return _FIELD
+            state, i = _START, j + 1
+        elif state == _QUOTE_IN_QUOTED:
+            if text[i] == '"':  # a doubled quote: still quoted
+                state, i = _QUOTED, i + 1
+            else:
+                state = _FIELD
+        else:  # _START of a cell
+            ch = text[i]
+            if ch == '"':
+                state, i = _QUOTED, i + 1
+            elif ch == " " or ch == delimiter:
+                i += 1
+            else:
+                state = _FIELD
+    return state
+
+
+class _TooLong(Exception):
+    """A line longer than LINE_LIMIT; `chunk` is its first LINE_LIMIT characters."""
+
+    def __init__(self, chunk: str) -> None:
+        super().__init__("line too long")
+        self.chunk = chunk
+
+
+class _Records:
+    """`(first line, cells)` of every record in an open text file: csv.reader
+    over lines read at most LINE_LIMIT characters at a time, with the raw
+    lines of the record being read kept (a few; the csv module's CELL_LIMIT
+    stops a runaway cell) so that a runaway quote's lines can be read again
+    as rows."""
+
+    def __init__(self, handle: TextIO, delimiter: str) -> None:
+        self.handle = handle
+        self.delimiter = delimiter
+        self.header_delimiters = 0  # set once the header is read: 0 turns the runaway check off
+        self._lines_of_record: list[str] = []
+        self._again: deque = deque()  # lines to read again (or a _TooLong to raise again)
+        self._last = 0  # the last physical line of the records yielded
+        self._start()
+
+    def _start(self) -> None:
+        """A fresh csv reader from the line after `_last` on."""
+        self._base = self._last
+        self._reader = csv.reader(self._lines(), delimiter=self.delimiter, quotechar='"', doublequote=True,
+                                  skipinitialspace=True, strict=False)
+
+    def _lines(self) -> Iterator[str]:
+        readline, kept, again, limit = self.handle.readline, self._lines_of_record, self._again, LINE_LIMIT
+        while True:
+            if again:
+                line = again.popleft()
+                if line.__class__ is _TooLong:
+                    raise line
+            else:
+                line = readline(limit)
+                if not line:
+                    return
+                if len(line) == limit and line[-1] != "\n" and line[-1] != "\r":
+                    raise _TooLong(line)
+            kept.append(line)
+            yield line
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        kept = self._lines_of_record
+        while True:
+            reader, base, last = self._reader, self._base, self._last
+            first = last + 1
+            try:
+                for cells in reader:
+                    first, last = last + 1, base + reader.line_num
+                    if last != first and self.header_delimiters and self._swallows_rows():
+                        yield self._quote_never_closed(first)
+                        break
+                    kept.clear()
+                    yield first, cells
+                    first = last + 1
+                else:
+                    return
+            except _TooLong as exc:
+                yield self._too_long(first, base + reader.line_num + 1, exc)
+            except csv.Error as exc:
+                yield self._cell_too_long(first, base + reader.line_num, exc)
+            kept.clear()
+
+    def _swallows_rows(self) -> bool:
+        """Do the record's lines after its first look like rows of the file?"""
+        delimiter, wanted = self.delimiter, self.header_delimiters
+        return any(line.count(delimiter) >= wanted for line in islice(self._lines_of_record, 1, None))
+
+    def _read_again_after(self, first: int) -> None:
+        """Read the lines after `first` again, as records of their own."""
+        self._again.extendleft(reversed(self._lines_of_record[1:]))
+        self._last = first
+        self._start()
+
+    def _quote_never_closed(self, first: int) -> tuple[int, Unreadable]:
+        opening = self._lines_of_record[0].rstrip("\r\n")
+        cells = next(csv.reader([opening], delimiter=self.delimiter, quotechar='"', doublequote=True,
+                                skipinitialspace=True, strict=False), [])
+        self._read_again_after(first)
+        return first, Unreadable(cells, f"line {first:,}: quote never closed; the lines after it were read as rows")
+
+    def _too_long(self, first: int, line: int, exc: _TooLong) -> tuple[int, Unreadable]:
+        """Line `line` is longer than LINE_LIMIT (in the record from `first`)."""
+        if line > first and self.header_delimiters and self._swallows_rows():
+            self._again.appendleft(exc)  # read again after the swallowed lines: its own record then
+            return self._quote_never_closed(first)
+        state = _QUOTED if line > first else _START
+        self._skip(exc.chunk, False, state, line - 1)
+        what = "a cell" if line > first else "a line"
+        limit = CELL_LIMIT if line > first else LINE_LIMIT
+        return first, Unreadable((), f"line {first:,}: {what} longer than {limit:,} characters "
+                                     "(the row was not read)")
+
+    def _cell_too_long(self, first: int, line: int, exc: csv.Error) -> tuple[int, Unreadable]:
+        """The csv module stopped in line `line` (a cell over CELL_LIMIT)."""
+        if line > first and self.header_delimiters and self._swallows_rows():
+            return self._quote_never_closed(first)
+        text = self._lines_of_record[-1] if self._lines_of_record else ""
+        self._skip(text, True, _QUOTED if line > first else _START, line - 1)
+        why = (f"a cell longer than {CELL_LIMIT:,} characters" if "field limit" in str(exc)
+               else f"cannot be read as CSV: {exc}")
+        return first, Unreadable((), f"line {first:,}: {why} (the row was not read)")
+
+    def _skip(self, piece: str, ends: bool, state: int, line: int) -> None:
+        """Skip to the end of the record: `piece` is the part of line
+        `line + 1` read so far (all of it when `ends`), `state` the quoting
+        state at its start. The next record starts after; nothing is kept."""
+        delimiter = self.delimiter
+        while True:
+            state = _scan(piece, state, delimiter)
+            if ends:
+                line += 1
+                if state != _QUOTED:
+                    break
+            piece, ends = self._piece()
+            if piece is None:
+                break
+        self._last = line
+        self._start()
+
+    def _piece(self) -> tuple[str | None, bool]:
+        """The next piece of the file, and whether it ends its line."""
+        if self._again:
+            item = self._again.popleft()
+            if item.__class__ is _TooLong:
+                return item.chunk, False  # the rest of that line is still in the file
+            return item, True
+        chunk = self.handle.readline(LINE_LIMIT)
+        if not chunk:
+            return None, True
+        return chunk, len(chunk) < LINE_LIMIT or chunk[-1] in "\r\n"

@@ -75,7 +75,16 @@ def _at(day: date, when: time, tz) -> datetime:
 
 def parse_callback(text: str, zone: str | None, now: datetime | None = None) -> datetime:
     """A callback time typed by the caller, read in the customer's zone `zone`
-    (a zone key: the first zone of several is used), as aware UTC."""
+    (a zone key: the first zone of several is used), as aware UTC. A time
+    beyond the calendar ('9999-12-31 23:00' west of UTC, 'in 99999999999
+    days') is refused like any other that is too far away."""
+    try:
+        return _parse_callback(text, zone, now)
+    except OverflowError:
+        raise _bad(text or "", "that date is out of range") from None
+
+
+def _parse_callback(text: str, zone: str | None, now: datetime | None) -> datetime:
     now = (now or clock.now()).astimezone(timezone.utc)
     raw = text or ""
     cleaned = " ".join(raw.strip().lower().replace(",", " ").split())
@@ -96,7 +105,8 @@ def parse_callback(text: str, zone: str | None, now: datetime | None = None) -> 
         result = now + timedelta(seconds=amount * unit)
     elif match := _ISO.match(cleaned):
         try:
-            day = date.fromisoformat("-".join(f"{int(p):02d}" for p in match.group("d").split("-")))
+            year, month, mday = (int(p) for p in match.group("d").split("-"))
+            day = date.fromisoformat(f"{year:04d}-{month:02d}-{mday:02d}")
         except ValueError:
             raise _bad(raw, f"{match.group('d')} is not a date") from None
         when = _clock_time(raw, match)

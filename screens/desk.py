@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
@@ -38,7 +37,7 @@ from models.db import connection, database, first_line
 from screens.messages import Answered, EditContact
 from screens.widgets.call_header import CallHeader
 from screens.widgets.call_timer import CallTimer
-from screens.widgets.formatting import caller_zone
+from screens.widgets.formatting import assemble, caller_zone, shown
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.script import ContactsList, ScriptPanel
 
@@ -359,7 +358,7 @@ class DeskScreen(Screen):
         else:
             self.script.can_focus_children = False
             self.set_focus(None)
-            shown.update(Content.assemble((message, "$error" if mode == "error" else "")))
+            shown.update(assemble((message, "$error" if mode == "error" else "")))
             shown.set_class(mode == "error", "-error")
             shown.display = True
             body.display = False
@@ -532,7 +531,8 @@ class DeskScreen(Screen):
             for fact in resolved:
                 if fact.id not in known:
                     what = "finished" if fact.status == "done" else "returned"
-                    self.notify(fact.resolution or "(no note)", title=f"{fact.department} {what} a forward")
+                    self.notify(shown(fact.resolution or "(no note)"), title=shown(f"{fact.department} {what} a forward"),
+                                markup=False)
             if (open_fw, resolved) != (state.profile.open_forwards, state.profile.resolved_forwards):
                 state.profile = replace(state.profile, open_forwards=open_fw, resolved_forwards=resolved)
             self.header.show(state.profile, clock.now())
@@ -720,7 +720,7 @@ class DeskScreen(Screen):
                     return None, None, exc
 
             def done(result) -> None:
-                self.notify(f"Skipped {state.profile.customer.name}", markup=False)
+                self.notify(shown(f"Skipped {state.profile.customer.name}"), markup=False)
                 self._finished(result)
 
             self._run(job, done, "skipping the customer")
@@ -769,7 +769,7 @@ class DeskScreen(Screen):
         def done(filed) -> None:
             if self.call is state:
                 self.filed.append((filed.id, filed.department, note or None))
-            self.notify(filed.message, markup=False)
+            self.notify(shown(filed.message), markup=False)
             self.refresh_bindings()
             self._reload_profile()
             after()
@@ -797,7 +797,7 @@ class DeskScreen(Screen):
 
             def done(_result) -> None:
                 self.filed = [f for f in self.filed if f[0] != forward_id]
-                self.notify(f"Withdrawn: forward to {department}", markup=False)
+                self.notify(shown(f"Withdrawn: forward to {department}"), markup=False)
                 self.refresh_bindings()
                 self._reload_profile()
                 self._refocus()

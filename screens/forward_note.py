@@ -17,6 +17,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from screens.widgets.formatting import shown
+
 
 class ForwardNote(ModalScreen[str | None]):
     """Forward to <department> — note (optional). Dismisses with the note, or None."""
@@ -49,7 +51,7 @@ class ForwardNote(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="forward-note") as box:
-            box.border_title = f"Forward to {self.department} — note (optional)"
+            box.border_title = shown(f"Forward to {self.department} — note (optional)")
             yield Input(value=self.note, placeholder="what the customer said, in a line",
                         id="forward-note-input", max_length=2000, select_on_focus=False)
             yield Static("Enter forwards · Esc cancels", id="forward-note-help", markup=False)
@@ -59,7 +61,7 @@ class ForwardNote(ModalScreen[str | None]):
         self.department = department
         self.note = note
         if self.is_mounted:
-            self.query_one("#forward-note").border_title = f"Forward to {department} — note (optional)"
+            self.query_one("#forward-note").border_title = shown(f"Forward to {department} — note (optional)")
             field = self.query_one(Input)
             field.value = note
             field.cursor_position = len(note)

@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from callers import clock, forwards
 from callers.errors import CallersError
 from callers.forwards import QueueItem
+from screens.widgets.formatting import assemble, shown
 
 POLL_SECONDS = 5.0
 STATUS_SHORT = {"open": "open", "acknowledged": "ack", "done": "done", "returned": "not ours"}
@@ -37,7 +38,7 @@ NOTE_MIN = 8
 
 def short(text: str | None, width: int) -> Text:
     """Customer data as plain text, cut to a column with an ellipsis."""
-    text = text or ""
+    text = shown(text or "")
     if len(text) > width:
         text = text[: max(0, width - 1)] + "…"
     return Text(text, no_wrap=True, overflow="ellipsis")
@@ -68,7 +69,7 @@ def detail(item: QueueItem | None) -> Content:
         label = "Done" if item.status == "done" else "Not ours"
         parts += ["\n", (f"{label} by {item.resolved_by} {when(item.resolved_at)}: ", "bold"),
                   item.resolution or ""]
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 class LineQuestion(ModalScreen[str | None]):
@@ -114,7 +115,7 @@ class AssigneePicker(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        options = [Option("Everyone", id="")] + [Option(Text(n), id=n) for n in self.names]
+        options = [Option("Everyone", id="")] + [Option(Text(shown(n)), id=n) for n in self.names]
         with Vertical(id="assignee-picker") as box:
             box.border_title = "Account manager"
             yield OptionList(*options, id="assignee-list")
@@ -226,11 +227,11 @@ class QueueScreen(Screen):
             error, action, forward_id, text, message = worker.result
             if error is None:
                 self._kept.pop((action, forward_id), None)
-                self.notify(message, timeout=3)
+                self.notify(shown(message), timeout=3, markup=False)
             else:
                 if text:
                     self._kept[(action, forward_id)] = text  # offered again on the next try
-                self.notify(f"Not saved: {error}", severity="error", timeout=8)
+                self.notify(shown(f"Not saved: {error}"), severity="error", timeout=8, markup=False)
             self.reload()
 
     # ---- rendering -------------------------------------------------------------------
@@ -253,7 +254,7 @@ class QueueScreen(Screen):
         text = " · ".join(parts)
         if self.error:
             text += f"  ⚠ cannot load: {self.error}"
-        self.query_one("#queue-title", Static).update(text)
+        self.query_one("#queue-title", Static).update(shown(text))
 
     def render_items(self) -> None:
         """Show self.items; keep the cursor on the same forward. Nothing is

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from callers import references as refs
 from callers.errors import CallersError
+from screens.widgets.formatting import assemble, shown
 
 TYPE_OPTIONS = [(label, key) for key, label in (
     ("prospect-call", "Prospect call"), ("case-study", "Case study"), ("press", "Press"),
@@ -71,7 +72,7 @@ def detail(cand: refs.Candidate, window_days: int, cap: int) -> Content:
         reach = "  ".join(x for x in (person.phone, person.email) if x)
         parts += [(f"{person.role.title()}: ", "bold"), person.name,
                   f", {person.title}" if person.title else "", f"  {reach}" if reach else "", "\n"]
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class UseModal(ModalScreen[UseAnswer | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="use-dialog"):
-            yield Static(Content.assemble("Log a use of ", (self.cand.name, "bold")), id="use-title")
+            yield Static(assemble("Log a use of ", (self.cand.name, "bold")), id="use-title")
             options = [(label, key) for label, key in TYPE_OPTIONS if key in self.cand.referenceable_for]
             with Horizontal(classes="use-row"):
                 yield Static("Kind", classes="use-label")
@@ -259,10 +260,10 @@ class ReferencesScreen(Screen):
                     text += " (override logged)"
                 if logged.gift_restriction:
                     text += f". Gift restriction: {logged.gift_restriction}"
-                self.notify(Text(text), title="Reference use")
+                self.notify(Text(shown(text)), title="Reference use")
                 self.load()
             elif event.state == WorkerState.ERROR:
-                self.notify(Text(self._message(worker.error)), severity="error", title="Not logged")
+                self.notify(Text(shown(self._message(worker.error))), severity="error", title="Not logged")
 
     @staticmethod
     def _message(error: BaseException | None) -> str:
@@ -291,8 +292,8 @@ class ReferencesScreen(Screen):
             style = "dim" if cand.resting else ""
             table.add_row(
                 Text(str(n), style=style),
-                Text(cand.name, style=style, no_wrap=True, overflow="ellipsis"),
-                Text(cand.country or "", style=style),
+                Text(shown(cand.name), style=style, no_wrap=True, overflow="ellipsis"),
+                Text(shown(cand.country), style=style),
                 Text(f"{cand.employees:,}" if cand.employees is not None else "", style=style),
                 Text(str(cand.uses_in_window), style=style),
                 Text(_date(cand.last_used), style=style),
@@ -383,11 +384,11 @@ class ThanksScreen(ModalScreen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state == WorkerState.ERROR:
-            self.notify(Text(ReferencesScreen._message(worker.error)), severity="error")
+            self.notify(Text(shown(ReferencesScreen._message(worker.error))), severity="error")
         elif event.state == WorkerState.SUCCESS and worker.group == "thanks-load":
             self.show(worker.result)
         elif event.state == WorkerState.SUCCESS and worker.group == "thanks-sent":
-            self.notify(Text(f"Thank-you to {worker.result.name} marked sent"), title="Thank-yous")
+            self.notify(Text(shown(f"Thank-you to {worker.result.name} marked sent")), title="Thank-yous")
             self.load()
 
     def show(self, owed: list[refs.Thanks]) -> None:
@@ -395,8 +396,8 @@ class ThanksScreen(ModalScreen[None]):
         table = self.query_one("#thanks-table", DataTable)
         table.clear()
         for t in owed:
-            table.add_row(Text(_date(t.owed_since)), Text(t.name, no_wrap=True, overflow="ellipsis"),
-                          Text(t.ref_type), Text(t.prospect or "-", no_wrap=True, overflow="ellipsis"),
+            table.add_row(Text(_date(t.owed_since)), Text(shown(t.name), no_wrap=True, overflow="ellipsis"),
+                          Text(t.ref_type), Text(shown(t.prospect or "-"), no_wrap=True, overflow="ellipsis"),
                           Text("restricted" if t.gift_restriction else "", style="bold yellow"),
                           key=str(t.id))
         self.show_gift()
@@ -408,9 +409,9 @@ class ThanksScreen(ModalScreen[None]):
         if current is None:
             panel.update("No thank-yous owed.")
         elif current.gift_restriction:
-            panel.update(Content.assemble(("Gift restriction: ", "bold yellow"), current.gift_restriction))
+            panel.update(assemble(("Gift restriction: ", "bold yellow"), current.gift_restriction))
         else:
-            panel.update(f"Asked by {current.requested_by}; no gift restriction.")
+            panel.update(shown(f"Asked by {current.requested_by}; no gift restriction."))
 
     def current(self) -> refs.Thanks | None:
         row = self.query_one("#thanks-table", DataTable).cursor_row

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from callers import report
 from callers.report import DASH, Report, days, mmss, num, pct
+from screens.widgets.formatting import shown
 
 REFRESH_SECONDS = 5.0
 WIDE = 110  # from this width on, departments show more columns
@@ -58,7 +59,8 @@ WIDE_COLUMNS = (("Done", 7), ("Open then", 10), ("Median then", 13))
 
 def department_line(d: report.DepartmentFigures, wide: bool) -> Content:
     name_width = 26 if wide else 18
-    name = d.name if len(d.name) <= name_width - 2 else d.name[:name_width - 3] + "…"
+    name = shown(d.name)
+    name = name if len(name) <= name_width - 2 else name[:name_width - 3] + "…"
     cells = [count(d.forwarded), num(d.per_100_calls), count(d.open), days(d.oldest_open_days),
              days(d.median_days_to_done), count(d.returned)]
     styles = ["", "", "bold" if d.open > d.open_at_start else "", "",
@@ -418,7 +420,7 @@ class SupervisorScreen(Screen):
         callers = self.query_one("#callers-table", DataTable)
         callers.clear()
         for p in r.callers:
-            callers.add_row(Text(p.name), *(right(v) for v in (
+            callers.add_row(Text(shown(p.name)), *(right(v) for v in (
                 f"{p.count:,}", f"{p.completed:,}", f"{p.not_reached:,}", mmss(p.median_seconds),
                 pct(p.over_target_share), pct(p.over_5_minutes_share))))
         if not r.callers:
@@ -426,7 +428,7 @@ class SupervisorScreen(Screen):
         features = self.query_one("#features-table", DataTable)
         features.clear()
         for f in r.features:
-            features.add_row(Text(f.name), right(f"{f.customers:,}"), right(pct(f.share)))
+            features.add_row(Text(shown(f.name)), right(f"{f.customers:,}"), right(pct(f.share)))
         if not r.features:
             features.add_row(Text("no features", style="dim"), DASH, DASH)
 

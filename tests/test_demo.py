@@ -301,7 +301,8 @@ def test_cli_no_ui_fills_and_prints_one_summary_line(db, now, capsys):
     now(TUESDAY_AFTERNOON)
     assert main(["--db", db.url, "demo", "--customers", "50", "--seed", "9", "--no-ui"]) == 0
     out = capsys.readouterr().out.strip()
-    assert re.fullmatch(r"50 customers, \d+ calls, 20 forwards in .+ in \d+\.\d s", out), out
+    assert re.fullmatch(r"50 customers, \d+ calls, 20 forwards in .+ in \d+\.\d s; "
+                        r"open it again with `callers --db .+`", out), out
     assert Customer.select().count() == 50
 
 
@@ -327,7 +328,7 @@ def test_cli_default_is_the_demo_file_never_callers_db(tmp_path, monkeypatch, ca
     assert main(["demo", "--customers", "20", "--no-ui"]) == 0
     assert main(["demo", "--customers", "25", "--no-ui"]) == 0  # the demo file is always replaced
     out = capsys.readouterr().out
-    assert demo_db_url() in out
+    assert demo_db_url() in out and out.rstrip().endswith("open it again with `callers --demo`")
     assert not real.exists()
     assert Customer.select().count() == 25
 

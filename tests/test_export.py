@@ -50,8 +50,10 @@ def _export(capsys, *args) -> str:
 
 
 def test_neutralise():
-    assert [neutralise(v) for v in ("=1+1", "+44", "-3", "@x", "\tx", "\rx", "a=b", "", None, True, 5)] == [
-        "'=1+1", "'+44", "'-3", "'@x", "'\tx", "'\rx", "a=b", "", "", "true", "5"]
+    assert [neutralise(v) for v in ("=1+1", "+44", "-3", "@x", "\tx", "\rx", "a=b", "", None, True, 5, -3,
+                                    "'=x", "'plain", ["a", "=b"])] == [
+        "'=1+1", "'+44", "'-3", "'@x", "'\tx", "'\rx", "a=b", "", "", "true", "5", "-3",
+        "''=x", "'plain", "a; =b"]
 
 
 def test_customers_csv_and_json(filled, capsys):
@@ -80,11 +82,15 @@ def test_customers_csv_and_json(filled, capsys):
 def test_contacts(filled, capsys):
     rows = list(csv.DictReader(io.StringIO(_export(capsys, "contacts"))))
     assert list(rows[0]) == ["customer", "external_id", "name", "title", "role", "phone", "extension",
-                             "email", "timezone", "do_not_call"]
+                             "email", "timezone", "do_not_call", "contact_id", "alternate_phone",
+                             "alternate_extension", "industry", "employees", "country", "account_manager",
+                             "customer_do_not_call"]
     assert rows[0] == {"customer": "ACME [EU] Holdings", "external_id": "", "name": "[ERR-7] Ops",
                        "title": "'\tTabbed\rTitle", "role": "user", "phone": "'+442079460100",
                        "extension": "", "email": "ops@acme-eu.example", "timezone": "Europe/London",
-                       "do_not_call": "false"}
+                       "do_not_call": "false", "contact_id": "", "alternate_phone": "",
+                       "alternate_extension": "", "industry": "'@Retail", "employees": "40", "country": "GB",
+                       "account_manager": "", "customer_do_not_call": "false"}
     assert rows[3]["name"] == "'+SUM(1;2)" and rows[3]["email"] == "'@cmd@formula.example"
     assert (rows[5]["customer"], rows[5]["external_id"], rows[5]["name"]) == (
         "Northwind Traders", "0011", "Nancy Davolio")

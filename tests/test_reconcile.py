@@ -112,7 +112,8 @@ def test_read_only_unless_link_and_link_is_idempotent(book, capsys):
 def test_json_shape(book, capsys):
     assert main(["reconcile", ACCOUNTS, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"matched", "unbilled", "unknown", "ambiguous"}
+    assert set(data) == {"matched", "unbilled", "unknown", "ambiguous", "unreadable"}
+    assert data.pop("unreadable") == []
     for key in data:
         assert data[key], key
         for item in data[key]:
@@ -141,7 +142,7 @@ def test_map_columns_of_a_foreign_export(book, capsys):
     assert main(["reconcile", path, "--format", "json"]) == 1
     err = capsys.readouterr().err
     assert "no account id or customer name column" in err and "'Konto'" in err
-    assert main(["reconcile", path, "--map", "Konto=id", "Firma=name", "--map", "Zustand=status",
+    assert main(["reconcile", "--map", "Konto=id", path, "--map", "Firma=name", "--map", "Zustand=status",
                  "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert sorted((m["name"], m["matched_by"]) for m in data["matched"]) == [
@@ -164,3 +165,17 @@ def test_empty_database_everything_unknown(db, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["matched"] == [] and data["unbilled"] == [] and data["ambiguous"] == []
     assert [u["external_id"] for u in data["unknown"]] == ["CRM-1", "B-200", "B-250", "B-300", "B-400", "B-700"]
+
+
+def test_a_billing_line_whose_quote_never_closes_is_listed_not_lost(book, tmp_path, capsys):
+    path = tmp_path / "billing.csv"
+    path.write_text('Account ID,Account Name,Plan,Status\nCRM-1,Initech,Pro,Active\n'
+                    'CRM-2,"ACME, Inc.,Pro,Active\nB-400,"Hooli, Inc.",Starter,Active\n', encoding="utf-8")
+    assert main(["reconcile", str(path), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unreadable"] == [{"line": 3, "reason": "line 3: quote never closed; the lines after it were "
+                                                        "read as rows"}]
+    assert [m["name"] for m in data["matched"]] == ["Initech"]
+    assert [u["name"] for u in data["unknown"]] == ["Hooli, Inc."]
+    assert main(["reconcile", str(path)]) == 0
+    assert "(not read: line 3: quote never closed; the lines after it were read as rows)" in capsys.readouterr().out

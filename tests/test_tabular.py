@@ -116,3 +116,92 @@ def test_missing_file_and_directory(tmp_path):
 ])
 def test_normalise_header(raw, key):
     assert normalise_header(raw) == key
+
+
+# ---- a quote that never closes, a cell too long to read ------------------------------
+
+
+def _rows_and_reasons(path):
+    """[(line, cells or the Unreadable's reason)] of a file."""
+    from callers.tabular import Unreadable
+
+    with open_table(path) as table:
+        return [(line, cells.reason if isinstance(cells, Unreadable) else cells) for line, cells in table.rows]
+
+
+def _contacts(first: int, last: int) -> str:
+    return "".join(f"C{i},Co {i},+4930123{i:05d}\n" for i in range(first, last + 1))
+
+
+def test_a_quote_that_never_closes_rejects_its_line_and_reads_the_rest_as_rows(tmp_path):
+    path = _write(tmp_path, ("id,name,phone\n" + _contacts(1, 3) + 'C4,"Acme,+493012300004\n'
+                             + _contacts(5, 9)).encode())
+    rows = _rows_and_reasons(path)
+    assert rows[3] == (5, "line 5: quote never closed; the lines after it were read as rows")
+    assert [line for line, _ in rows] == list(range(2, 11))
+    assert rows[4] == (6, ["C5", "Co 5", "+493012300005"]) and rows[-1] == (10, ["C9", "Co 9", "+493012300009"])
+
+
+def test_a_quote_closed_rows_later_still_gives_back_the_rows_it_swallowed(tmp_path):
+    path = _write(tmp_path, ('id,name,phone\nC1,"Acme,+493012300001\n' + _contacts(2, 4)
+                             + 'C5,"Beta" GmbH,+493012300005\n' + _contacts(6, 6)).encode())
+    rows = _rows_and_reasons(path)
+    assert rows[0] == (2, "line 2: quote never closed; the lines after it were read as rows")
+    assert rows[1:] == [(3, ["C2", "Co 2", "+493012300002"]), (4, ["C3", "Co 3", "+493012300003"]),
+                        (5, ["C4", "Co 4", "+493012300004"]), (6, ["C5", "Beta GmbH", "+493012300005"]),
+                        (7, ["C6", "Co 6", "+493012300006"])]
+
+
+def test_a_note_over_several_lines_is_a_note(tmp_path):
+    path = _write(tmp_path, ('id,name,phone,note\nC1,Acme,+493012300001,"called twice\nno answer, left a message\n'
+                             'fine"\nC2,Beta,+493012300002,\n').encode())
+    assert _rows_and_reasons(path) == [
+        (2, ["C1", "Acme", "+493012300001", "called twice\nno answer, left a message\nfine"]),
+        (5, ["C2", "Beta", "+493012300002", ""])]
+
+
+def test_a_runaway_quote_past_the_cell_limit_is_caught_too(tmp_path):
+    from callers.tabular import CELL_LIMIT
+
+    many = CELL_LIMIT // 20 + 1000  # more than a cell may hold
+    path = _write(tmp_path, ('id,name,phone\nC0,"Acme,+493012300000\n' + _contacts(1, many)).encode())
+    rows = _rows_and_reasons(path)
+    assert rows[0] == (2, "line 2: quote never closed; the lines after it were read as rows")
+    assert len(rows) == many + 1 and rows[-1] == (many + 2, [f"C{many}", f"Co {many}", f"+4930123{many:05d}"])
+
+
+def _write_with_a_huge_cell(path, before: str, size: int, after: str) -> None:
+    """A file with one cell of `size` characters, written in pieces."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(before)
+        for _ in range(size // (1 << 20)):
+            out.write("x" * (1 << 20))
+        out.write(after)
+
+
+@pytest.mark.parametrize("before, after, size, reason", [
+    # one 50 MB line: never read whole
+    ("id,name,phone\nC1,Acme,+493012300001\nC2,Big,", "\n", 50 << 20,
+     "line 3: a line longer than 4,194,304 characters (the row was not read)"),
+    # a quoted 50 MB cell on one line, commas after it
+    ('id,name,phone\nC1,Acme,+493012300001\nC2,"Big ', '",+493012300002\n', 50 << 20,
+     "line 3: a line longer than 4,194,304 characters (the row was not read)"),
+    # a 2 MB cell: over the cell limit, within the line limit
+    ("id,name,phone\nC1,Acme,+493012300001\nC2,Big,", "\n", 2 << 20,
+     "line 3: a cell longer than 1,048,576 characters (the row was not read)"),
+])
+def test_a_cell_over_the_limit_is_rejected_unread_and_the_rows_after_it_are_read(tmp_path, before, after, size,
+                                                                                  reason):
+    path = tmp_path / "big.csv"
+    _write_with_a_huge_cell(path, before, size, after + _contacts(3, 4))
+    assert _rows_and_reasons(path) == [(2, ["C1", "Acme", "+493012300001"]), (3, reason),
+                                       (4, ["C3", "Co 3", "+493012300003"]), (5, ["C4", "Co 4", "+493012300004"])]
+
+
+def test_a_quoted_cell_over_many_lines_past_the_limit_is_skipped_to_its_end(tmp_path):
+    note = ("words " * 13 + "\n") * 20_000  # 1.6 MB over 20,000 lines, no delimiter: a note, not rows
+    path = _write(tmp_path, ('id,name,phone,note\nC1,Acme,+493012300001,"' + note + '"\n' + _contacts(2, 2)
+                             ).encode())
+    rows = _rows_and_reasons(path)
+    assert rows == [(2, "line 2: a cell longer than 1,048,576 characters (the row was not read)"),
+                    (20_003, ["C2", "Co 2", "+493012300002", ""])]

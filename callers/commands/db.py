@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callers.cli import add_command, db_url
+from callers.cli import add_command, db_url, refuse_missing
 from callers.errors import CallersError
 
 ORDER = 90
@@ -20,8 +20,10 @@ def run_db(args) -> int:
     from models import schema
 
     url = db_url(args)
-    connect(url)
     action = args.action
+    if action != "init":
+        refuse_missing(args, url)  # only init makes a database
+    connect(url)
     if action in ("init", "upgrade"):
         applied = schema.upgrade()
         from callers import bootstrap
@@ -76,8 +78,11 @@ def run_db(args) -> int:
 
 
 def register(sub, common) -> None:
-    add_command(sub, common, "where", run_where, "print which database callers would use")
-    p = add_command(sub, common, "db", run_db, "create, upgrade or check a (shared) database")
+    add_command(sub, common, "where", run_where, "print which database callers would use",
+                example=["callers where", "CALLERS_DB=postgresql://me@db.example/callers callers where"])
+    p = add_command(sub, common, "db", run_db, "create, upgrade or check a (shared) database",
+                    example=["callers --db team.db db init",
+                             "callers --db postgresql://admin@db.example/callers db check"])
     p.add_argument("action", choices=["init", "upgrade", "check", "roles", "recount"],
                    help="init: create the schema; upgrade: apply pending migrations; "
                    "check: verify version, schema and the report's tallies; roles: (PostgreSQL) create the "

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 
+import peewee
+
 from callers.cli import add_command, current_user, demo_db_url
-from callers.errors import CallersError
+from callers.errors import CallersError, failure_cause
+from callers.printable import unwrap
 
 ORDER = 15
 
@@ -66,16 +70,24 @@ def run_demo(args) -> int:
     elif not is_demo_file:
         access.require(caller, "admin")
 
-    def progress(done: int, total: int) -> None:
-        if total >= 50_000 and sys.stderr.isatty():
-            print(f"\r  {done:,} / {total:,} customers", end="", file=sys.stderr, flush=True)
+    written = [0]  # customers in committed chunks
 
-    result = demo.generate(args.customers, seed=args.seed, progress=progress)
+    def progress(done: int, total: int) -> None:
+        written[0] = done
+        if total >= 50_000 and sys.stderr.isatty():
+            # (the terminal's own stream: the carriage return is ours, not data)
+            print(f"\r  {done:,} / {total:,} customers", end="", file=unwrap(sys.stderr), flush=True)
+
+    try:
+        result = demo.generate(args.customers, seed=args.seed, progress=progress)
+    except (peewee.PeeweeException, OSError) as exc:
+        raise _stopped(exc, written[0], args.customers, url, is_demo_file) from exc
     if args.customers >= 50_000 and sys.stderr.isatty():
         print(file=sys.stderr)
     path = sqlite_path(url) if "://" not in url or url.startswith("sqlite") else None
     where = str(path) if path is not None else describe(url)
-    print(result.summary(where), flush=True)
+    again = "callers --demo" if is_demo_file else f"callers --db {shlex.quote(describe(url))}"
+    print(f"{result.summary(where)}; open it again with `{again}`", flush=True)
     if args.no_ui:
         return 0
     from callers.app import CallersApp
@@ -84,12 +96,31 @@ def run_demo(args) -> int:
     return 0
 
 
+def _stopped(exc: BaseException, written: int, total: int, url: str, is_demo_file: bool) -> CallersError:
+    """The demo stopped part-way: what is in the database, and how to start again."""
+    from models.db import describe
+
+    what, where = failure_cause(exc)
+    again = ("`callers demo` starts afresh" if is_demo_file
+             else f"`callers --db {shlex.quote(describe(url))} demo --replace` fills it again")
+    if what == "disk full":
+        error = CallersError(f"disk full: {where}: {written:,} of {total:,} demo customers written before it "
+                             f"filled up; {again}")
+    else:
+        error = CallersError(f"{written:,} of {total:,} demo customers written to {describe(url)} before {what}; "
+                             f"{again}")
+    error.exit_code = 2
+    return error
+
+
 def register(sub, common) -> None:
     p = add_command(
         sub, common, "demo", run_demo,
         "fill a database with demo customers, calls and forwards, then open the desk "
         f"(without --db: the separate demo file {demo_db_url()}, never your real database "
-        "and never $CALLERS_DB)")
+        "and never $CALLERS_DB)",
+        example=["callers demo", "callers demo --customers 5000 --seed 42 --no-ui",
+                 "callers --db /tmp/try.db demo --customers 500 --no-ui"])
     p.add_argument("--customers", type=_positive, default=300, metavar="N",
                    help="how many customers (default 300)")
     p.add_argument("--seed", type=int, default=1, metavar="S",

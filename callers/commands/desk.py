@@ -19,5 +19,6 @@ def run_desk(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = add_command(sub, common, "desk", run_desk, "open the caller's desk (the default)")
+    p = add_command(sub, common, "desk", run_desk, "open the caller's desk (the default)",
+                    example=["callers", "callers --demo", "callers desk --db postgresql://me@db.example/callers"])
     p.add_argument("--as", dest="caller", metavar="NAME", help="who is calling (default: the OS user name)")

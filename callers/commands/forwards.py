@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from callers import access, forwards
+from callers import access, csvout, forwards
 from callers.cli import add_command, current_user, open_db
 from callers.errors import CallersError
+from callers.printable import data_stream
 
 ORDER = 30
 
@@ -42,6 +44,12 @@ def as_json(item: forwards.QueueItem) -> dict:
     }
 
 
+# `callers forwards --format csv`: the JSON keys, in order.
+CSV_FIELDS = ("id", "customer", "customer_id", "external_id", "contact", "phone", "department", "assignee",
+              "note", "status", "caller", "created_at", "acknowledged_at", "acknowledged_by", "resolved_at",
+              "resolved_by", "resolution")
+
+
 def _department_of(forward_id: int) -> str:
     return forwards.get(forward_id).department
 
@@ -57,6 +65,9 @@ def run_forwards(args) -> int:
             dept = access.person(me).department
         access.require(me, "forwards", dept)
         items = forwards.listing(dept, args.status)
+        if args.format == "csv":
+            csvout.write_dicts(data_stream(sys.stdout), CSV_FIELDS, (as_json(i) for i in items))
+            return 0
         if args.format == "json":
             print(json.dumps([as_json(i) for i in items], indent=2, ensure_ascii=False))
             return 0
@@ -131,27 +142,32 @@ def run_departments(args) -> int:
 
 def register(sub, common) -> None:
     p = add_command(sub, common, "forwards", run_forwards,
-                    "list forwards, or acknowledge / mark done / return one (for scripting)")
+                    "list forwards, or acknowledge / mark done / return one (for scripting)",
+                    example=["callers forwards --department Billing --status open --format csv",
+                             'callers forwards done 42 --note "refund sent"'])
     p.add_argument("action", nargs="?", choices=["ack", "done", "return"],
                    help="ack, done (with --note) or return (with --reason); none: list")
     p.add_argument("id", nargs="?", type=int, metavar="ID", help="the forward's id")
     p.add_argument("--department", metavar="D", help="only this department (name or kind)")
     p.add_argument("--status", metavar="S",
                    help="only this status: open, acknowledged, done, returned, withdrawn, pending")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text",
+                   help="csv and json: for the list")
     p.add_argument("--note", metavar="TEXT", help="done: the one-line resolution note")
     p.add_argument("--reason", metavar="TEXT", help="return: why it is not ours")
     p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who acts (default: the OS user name)")
 
-    q = add_command(sub, common, "queue", run_queue, "open a department's queue of forwarded problems")
+    q = add_command(sub, common, "queue", run_queue, "open a department's queue of forwarded problems",
+                    example=["callers queue Billing", 'callers queue "Account management" --assignee "Ana Ruiz"'])
     q.add_argument("department", metavar="DEPARTMENT", help="e.g. Billing, Support, 'Account management'")
     q.add_argument("--assignee", metavar="NAME", help="account management: one account manager's forwards")
     q.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who works the queue (default: the OS user name)")
 
     d = add_command(sub, common, "departments", run_departments,
-                    "list the departments forwards go to, with their desk keys, or add one")
+                    "list the departments forwards go to, with their desk keys, or add one",
+                    example=["callers departments", "callers departments add Legal --key f8"])
     d.add_argument("action", nargs="?", choices=["list", "add"], default="list")
     d.add_argument("name", nargs="?", metavar="NAME")
     d.add_argument("--key", metavar="F8", help="the desk key that forwards to it (F1-F4 and F9-F12 are the desk's)")

@@ -7,6 +7,7 @@ import sys
 import time
 
 from callers.cli import add_command, current_user, open_db, output_path
+from callers.printable import unwrap
 
 ORDER = 20
 
@@ -29,7 +30,8 @@ def _progress_factory(bars: list):
         progress = Progress(
             TextColumn("importing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[rows]:,} rows, {task.fields[rate]:,.0f} rows/s"),
-            TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+            # The terminal's own stream: the bar's escape sequences are ours, not data.
+            TimeRemainingColumn(), console=Console(file=unwrap(sys.stderr)), transient=True,
         )
         task = progress.add_task("import", total=max(1, table.size), rows=0, rate=0.0)
         started = time.perf_counter()
@@ -51,7 +53,7 @@ def _progress_factory(bars: list):
 def run_import(args) -> int:
     from callers import access, importer
 
-    open_db(args)
+    open_db(args, create=True)
     access.require(getattr(args, "caller", None) or current_user(), "admin")
     bars: list = []
     factory = None if args.json else _progress_factory(bars)
@@ -89,7 +91,11 @@ def run_export(args) -> int:
 
 def register(sub, common) -> None:
     p = add_command(sub, common, "import", run_import,
-                    "import customers and contacts from a support-desk or CRM export (CSV)")
+                    "import customers and contacts from a support-desk or CRM export (CSV), "
+                    "or a customer list (callers export customers)",
+                    example=["callers import contacts.csv --region DE",
+                             'callers import kunden.csv --map "Firma=customer" --map "Telefon=phone"',
+                             "callers import contacts.csv --dry-run --rejects rejects.csv"])
     p.add_argument("file", metavar="FILE", help="the export: Zendesk, Freshdesk, HubSpot, "
                    "Salesforce, or any CSV with account/contact columns")
     p.add_argument("--region", metavar="CC",
@@ -98,8 +104,9 @@ def register(sub, common) -> None:
     p.add_argument("--map", metavar="COLUMN=FIELD", action="append",
                    help="read COLUMN as FIELD (repeatable), e.g. --map \"Firma=customer\"; "
                    "fields: customer, external_id, name, first_name, last_name, title, role, "
-                   "phone, extension, mobile, email, country, industry, employees, "
-                   "account_manager, do_not_call, contact_id, tags, ignore")
+                   "phone, extension, mobile, alt_extension, email, country, industry, employees, "
+                   "account_manager, do_not_call, customer_do_not_call, contact_id, tags, "
+                   "implementation_state, referenceability, ignore")
     p.add_argument("--dry-run", action="store_true",
                    help="report what would happen; write nothing to the database")
     p.add_argument("--rejects", metavar="PATH",
@@ -108,7 +115,8 @@ def register(sub, common) -> None:
     p.add_argument("--as", dest="caller", metavar="NAME", help="who is importing (default: the OS user name)")
 
     p = add_command(sub, common, "export", run_export,
-                    "export customers, contacts, calls or forwards as CSV or JSON")
+                    "export customers, contacts, calls or forwards as CSV or JSON",
+                    example=["callers export contacts -o contacts.csv", "callers export customers --format json"])
     p.add_argument("what", choices=["customers", "contacts", "calls", "forwards"])
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="default: csv")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")

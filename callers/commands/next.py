@@ -66,7 +66,8 @@ def run(args) -> int:
 
 def register(sub, common) -> None:
     p = add_command(sub, common, "next", run,
-                    "print the next due customer (what the desk would show), as text or JSON")
+                    "print the next due customer (what the desk would show), as text or JSON",
+                    example=["callers next", "callers next --claim --format json"])
     p.add_argument("--as", dest="caller", metavar="NAME", help="who is calling (default: the OS user name)")
     p.add_argument("--claim", action="store_true",
                    help="hold the customer for this caller for the claim lease (default 15 minutes)")

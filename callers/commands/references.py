@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 
-from callers import access
+from callers import access, csvout
 from callers.cli import add_command, current_user, open_db
 from callers.errors import CallersError
+from callers.printable import data_stream
 
 ORDER = 50
 
@@ -22,6 +22,12 @@ def _me(args) -> str:
 
 def _date(value) -> str:
     return value.date().isoformat() if value is not None else "-"
+
+
+def _csv(fields, items) -> int:
+    """A list as CSV on standard output (`callers.csvout`: formula-safe cells)."""
+    csvout.write_dicts(data_stream(sys.stdout), fields, (i.as_dict() for i in items))
+    return 0
 
 
 # ---- references -------------------------------------------------------------
@@ -58,6 +64,8 @@ def run_references(args) -> int:
         return _use(args, me)
     if action == "thanks":
         owed = refs.thanks_owed()
+        if args.format == "csv":
+            return _csv(refs.THANKS_CSV, owed)
         if args.format == "json":
             print(json.dumps([t.as_dict() for t in owed], indent=2, ensure_ascii=False))
         elif not owed:
@@ -72,6 +80,8 @@ def run_references(args) -> int:
                     print(f"       gift restriction: {t.gift_restriction}")
         return 0
     if action == "thanked":
+        if args.format == "csv":
+            raise CallersError("--format csv is for lists: references find, thanks or log")
         try:
             ident = int(str(args.target).strip())
         except ValueError:
@@ -89,6 +99,8 @@ def run_references(args) -> int:
         return 0
     # log
     lines = refs.request_log(limit=args.limit or None)
+    if args.format == "csv":
+        return _csv(refs.REQUEST_CSV, lines)
     if args.format == "json":
         print(json.dumps([line.as_dict() for line in lines], indent=2, ensure_ascii=False))
     elif not lines:
@@ -115,6 +127,8 @@ def _find(args, me: str) -> int:
     if args.prospect:
         offered = next((c for c in found.candidates if not c.resting), None)
         refs.log_request(crit, args.requested_by or me, args.prospect, offered)
+    if args.format == "csv":
+        return _csv(refs.CANDIDATE_CSV, found.candidates)
     if args.format == "json":
         print(json.dumps([c.as_dict() for c in found.candidates], indent=2, ensure_ascii=False))
         return 0
@@ -148,6 +162,8 @@ def _find(args, me: str) -> int:
 def _use(args, me: str) -> int:
     from callers import references as refs
 
+    if args.format == "csv":
+        raise CallersError("--format csv is for lists: references find, thanks or log")
     if not args.target:
         raise CallersError("`callers references use` needs a CUSTOMER (account id or name)")
     if not args.type:
@@ -183,6 +199,8 @@ def run_leads(args) -> int:
     access.require(_me(args), "supervise")
     if args.kind == "professional-services":
         items = leads.professional_services(limit=args.limit or None)
+        if args.format == "csv":
+            return _csv(leads.SERVICES_CSV, items)
         if args.format == "json":
             print(json.dumps([i.as_dict() for i in items], indent=2, ensure_ascii=False))
         elif not items:
@@ -200,6 +218,8 @@ def run_leads(args) -> int:
                     print(f"    last note ({_date(i.last_note_at)}): {i.last_note}")
         return 0
     items = leads.beta_candidates(limit=args.limit or None)
+    if args.format == "csv":
+        return _csv(leads.BETA_CSV, items)
     if args.format == "json":
         print(json.dumps([i.as_dict() for i in items], indent=2, ensure_ascii=False))
     elif not items:
@@ -224,9 +244,7 @@ def run_reconcile(args) -> int:
     if args.format == "json":
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     elif args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(reconcile.CSV_COLUMNS)
-        writer.writerows(result.csv_rows())
+        csvout.write(data_stream(sys.stdout), reconcile.CSV_COLUMNS, result.csv_rows())
     else:
         for line in result.text_lines():
             print(line)
@@ -246,6 +264,9 @@ def register(sub, common) -> None:
     p = add_command(
         sub, common, "references", run_references,
         "find referenceable customers (or open the references screen), log uses, thank-yous, the request log",
+        example=["callers references find --industry Retail --country DACH --for 'Prospect GmbH'",
+                 "callers references use ACC-0042 --type case-study --for 'Prospect GmbH'",
+                 "callers references thanks --format csv"],
     )
     p.add_argument("action", nargs="?", choices=REF_ACTIONS, metavar="ACTION",
                    help="find (default when not a terminal), browse (the screen; default on a terminal "
@@ -267,26 +288,31 @@ def register(sub, common) -> None:
     p.add_argument("--request", type=int, metavar="ID", help="use: the logged request this use answers")
     p.add_argument("--by", metavar="NAME", help="thanked: who sent it (default: --as, else the OS user)")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="most rows listed (default 50; 0: all)")
-    p.add_argument("--format", choices=["text", "json"], default=None)
+    p.add_argument("--format", choices=["text", "json", "csv"], default=None,
+                   help="csv: for find, thanks and log")
     p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who is asking (default: the OS user name)")
     p.set_defaults(handler=_with_format(run_references))
 
     p = add_command(sub, common, "leads", run_leads,
-                    "professional-services leads (stalled or not started) and beta-site candidates")
+                    "professional-services leads (stalled or not started) and beta-site candidates",
+                    example=["callers leads professional-services", "callers leads beta --format csv"])
     p.add_argument("kind", choices=["professional-services", "beta"])
     p.add_argument("--limit", type=int, default=0, metavar="N", help="most rows listed (default: all)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text")
     p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who is asking (default: the OS user name)")
 
     p = add_command(sub, common, "reconcile", run_reconcile,
                     "match a billing system's account export against the customers: matched, unbilled, "
-                    "unknown, ambiguous")
+                    "unknown, ambiguous",
+                    example=["callers reconcile billing.csv", 'callers reconcile --map "Konto=id" konten.csv',
+                             "callers reconcile billing.csv --format csv --link"])
     p.add_argument("billing", metavar="BILLING.csv")
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
-    p.add_argument("--map", metavar="COLUMN=FIELD", nargs="+", action="extend",
-                   help="read COLUMN as FIELD (id, name, plan, amount, status)")
+    p.add_argument("--map", metavar="COLUMN=FIELD", action="append",
+                   help="read COLUMN as FIELD (repeatable), e.g. --map \"Konto=id\"; "
+                   "fields: id, name, plan, amount, status, ignore")
     p.add_argument("--link", action="store_true", help="store the matched billing ids (changes nothing else)")
     p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who is asking (default: the OS user name)")

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
+import sys
 
 from callers import access
 from callers.cli import add_command, current_user, open_db
+from callers.printable import data_stream
 
 ORDER = 40
 
@@ -29,12 +29,7 @@ def run_report(args) -> int:
             print(json.dumps({"live_customers": live, "features": [
                 {"name": f.name, "customers": f.customers, "share": f.share} for f in rows]}, indent=2))
         elif args.format == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(["feature", "customers", "share"])
-            for f in rows:
-                writer.writerow([f.name, f.customers, "" if f.share is None else f.share])
-            print(out.getvalue(), end="")
+            data_stream(sys.stdout).write(report.features_csv(rows))
         else:
             print(report.features_text(rows, live), end="")
         return 0
@@ -43,7 +38,7 @@ def run_report(args) -> int:
     if args.format == "json":
         print(report.to_json(figures))
     elif args.format == "csv":
-        print(report.to_csv(figures), end="")
+        data_stream(sys.stdout).write(report.to_csv(figures))
     else:
         print(report.to_text(figures), end="")
     return 0
@@ -62,7 +57,9 @@ def run_supervisor(args) -> int:
 
 def register(sub, common) -> None:
     p = add_command(sub, common, "report", run_report,
-                    "the supervisor's figures (departments, coverage, calls, freshness) for e-mail or spreadsheets")
+                    "the supervisor's figures (departments, coverage, calls, freshness) for e-mail or spreadsheets",
+                    example=["callers report --since 2026-11-01 --until 2026-11-30",
+                             "callers report --format csv > figures.csv", "callers report features"])
     p.add_argument("what", nargs="?", choices=["features"],
                    help="features: only the features in production, among live customers")
     p.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD, UTC) or an ISO time; default 30 days ago")
@@ -72,7 +69,8 @@ def register(sub, common) -> None:
     p.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                    help="who is asking (default: the OS user name)")
     s = add_command(sub, common, "supervisor", run_supervisor,
-                    "the supervisor's live dashboard: departments, coverage, calls, freshness, what the calls found")
+                    "the supervisor's live dashboard: departments, coverage, calls, freshness, what the calls found",
+                    example=["callers supervisor", "callers supervisor --period 7"])
     s.add_argument("--period", choices=["today", "7", "30", "90"], default="30",
                    help="the period shown first (keys t, 7, 3, 9 change it); default 30 days")
     s.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,

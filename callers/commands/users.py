@@ -60,7 +60,8 @@ def run_users(args) -> int:
 
 def register(sub, common) -> None:
     p = add_command(sub, common, "users", run_users,
-                    "list, add or remove the people who use callers, and their roles")
+                    "list, add or remove the people who use callers, and their roles",
+                    example=["callers users add ana --role supervisor", "callers users add ben --role caller"])
     p.add_argument("action", nargs="?", choices=["list", "add", "remove"], help="default: list")
     p.add_argument("name", nargs="?", metavar="NAME")
     p.add_argument("--role", choices=list(access.ROLES))

@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from callers.calls import OUTCOME_LABELS, Profile
-from screens.widgets.formatting import age, day, local_time, one_line
+from screens.widgets.formatting import age, assemble, day, local_time, one_line
 
 REASONS = {
     "callback": "a callback was promised",
@@ -78,7 +78,7 @@ def header_content(profile: Profile, now: datetime, *, forwards_shown: int = 3) 
             parts += [": ", one_line(fwd.resolution, 50)]
     if hidden:
         parts += ["\n", (f"+{hidden} more forwards", "$text-muted")]
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def _why(profile: Profile, now: datetime) -> str:

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
+from callers.printable import printable
 from models.tables import ROLES
 
 FIELDS = ("name", "role", "title", "phone", "email")
@@ -31,7 +32,9 @@ class ContactForm(ModalScreen[dict | None]):
     def __init__(self, initial: dict[str, str | None] | None = None) -> None:
         super().__init__()
         self.adding = initial is None
-        self.initial = {f: ((initial or {}).get(f) or "") for f in FIELDS}
+        # As shown: control characters in a stored value appear escaped (and a
+        # field left as shown is not changed, so the stored text stays exact).
+        self.initial = {f: printable((initial or {}).get(f) or "") for f in FIELDS}
         if self.adding:
             self.initial["role"] = "user"
 

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from callers.printable import printable
+
 
 class ErrorModal(ModalScreen[bool]):
     """r or Enter -> True (try again); Esc -> False."""
@@ -33,7 +35,7 @@ class ErrorModal(ModalScreen[bool]):
         box = Vertical()
         box.border_title = self.title_text
         with box:
-            yield Static(self.message, id="error-message", markup=False)
+            yield Static(printable(self.message, lines=True), id="error-message", markup=False)
             keys = "r or Enter: try again · Esc: close" if self.can_retry else "Esc: close"
             yield Static(keys, id="error-keys", markup=False)
 

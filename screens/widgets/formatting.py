@@ -1,4 +1,9 @@
-"""How the desk words times, ages and vocabulary. Pure functions."""
+"""How the desk words times, ages and vocabulary, and shows text from
+outside. Pure functions.
+
+Customer text goes into widgets through `shown` (one line: every control
+character shown escaped, `callers.printable`) or `assemble` (Content.assemble,
+line breaks kept): it never drives the terminal."""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from textual.content import Content
+
 from callers import phones
+from callers.printable import printable
 
 REFERENCE_LABELS = {
     "prospect_call": "Prospect calls",
@@ -129,5 +137,24 @@ def mmss(seconds: float) -> str:
 def one_line(text: str | None, width: int = 60) -> str:
     if not text:
         return ""
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def shown(text) -> str:
+    """Text from outside for one line of a widget: control characters
+    (ESC, BEL, CR, line breaks ...) shown, never obeyed."""
+    return printable(text)
+
+
+def assemble(*parts) -> Content:
+    """`Content.assemble`, every text part shown safe (control characters
+    escaped; line breaks and tabs kept): for content built from data."""
+    safe = []
+    for part in parts:
+        if isinstance(part, str):
+            part = printable(part, lines=True)
+        elif isinstance(part, tuple) and part and isinstance(part[0], str):
+            part = (printable(part[0], lines=True), *part[1:])
+        safe.append(part)
+    return Content.assemble(*safe)

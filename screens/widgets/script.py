@@ -19,6 +19,7 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from callers import phones
+from callers.printable import printable
 from callers.calls import STEPS, Answer, CallState, Profile
 from models.tables import IMPLEMENTATION_STATES, REFERENCE_KINDS
 from screens.messages import Answered, EditContact, StepDone
@@ -29,6 +30,7 @@ from screens.widgets.formatting import (
     REFERENCE_LABELS,
     STEP_LABELS,
     age,
+    assemble,
     confirmed,
 )
 
@@ -102,11 +104,11 @@ class ContactsList(StepList):
         rows = []
         for cid, c in self.contacts.items():
             if c["gone"]:
-                prompt = Content.assemble(("✗ ", "$error"), (c["name"], "strike $text-muted"),
+                prompt = assemble(("✗ ", "$error"), (c["name"], "strike $text-muted"),
                                           (f"  {c['role']} · gone", "$text-muted"))
             else:
                 phone = phones.international(c["phone"], c.get("ext")) if c["phone"] else "no number"
-                prompt = Content.assemble(
+                prompt = assemble(
                     ("● ", "$success"), (c["name"], "bold"), f"  {c['role']}",
                     f" · {c['title']}" if c["title"] else "", "\n  ", (phone, "$text-muted"),
                     (f"  {c['email']}" if c["email"] else "", "$text-muted"),
@@ -253,8 +255,8 @@ class FeatureList(StepList):
     def rows(self) -> list[Option]:
         if not self.features:
             return [Option(Content.styled("No feature list yet: Enter to go on", "$text-muted"), id="none")]
-        return [Option(Content.assemble(("[x] " if on else "[ ] ", "bold $success" if on else "$text-muted"),
-                                        name), id=f"f{fid}")
+        return [Option(assemble(("[x] " if on else "[ ] ", "bold $success" if on else "$text-muted"),
+                                name), id=f"f{fid}")
                 for fid, (name, on) in self.features.items()]
 
     def action_toggle(self) -> None:
@@ -368,9 +370,9 @@ class ScriptPanel(Vertical):
         self.done = steps_done(state.answers)
         self._stale = set(STEPS)
         condition = self.query_one("#ref-condition", Input)
-        condition.value = self.saved_condition = profile.ref_condition or ""
+        condition.value = self.saved_condition = printable(profile.ref_condition or "")  # as shown: unchanged, unsaved
         comment = self.query_one("#comment", Input)
-        comment.value = self.saved_note = state.note or ""
+        comment.value = self.saved_note = printable(state.note or "")
         self.show_step(next((s for s in STEPS if s not in self.done), "comment"), focus=False)
 
     def refresh_profile(self, profile: Profile, now: datetime) -> None:

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from screens.widgets.formatting import shown
+
 
 class SkipReason(ModalScreen[str | None]):
     """Enter with a reason -> the reason; Esc -> None."""
@@ -28,7 +30,7 @@ class SkipReason(ModalScreen[str | None]):
         box = Vertical()
         box.border_title = "Skip this customer"
         with box:
-            yield Static(f"Why skip {self.customer}? They go back to the queue.", markup=False)
+            yield Static(shown(f"Why skip {self.customer}? They go back to the queue."), markup=False)
             yield Input(placeholder="reason, e.g. the account manager asked to wait", id="skip-reason",
                         max_length=500)
             yield Static("", id="skip-error")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.widgets.formatting import one_line
+from screens.widgets.formatting import assemble, one_line
 
 
 class WithdrawPicker(ModalScreen[int | None]):
@@ -40,7 +39,7 @@ class WithdrawPicker(ModalScreen[int | None]):
         box = Vertical()
         box.border_title = "Withdraw which forward?"
         with box:
-            yield Static(Content.assemble(*parts), id="withdraw-list")
+            yield Static(assemble(*parts), id="withdraw-list")
             yield Static("One digit withdraws it · Esc back", id="withdraw-hint", markup=False)
 
     def action_pick(self, n: int) -> None:

@@ -1,4 +1,7 @@
-"""Import a clean 100,000-row export; compare with the floor.
+"""Import a clean 100,000-row export; compare with the floor. Then a hostile
+file: 1,000 rows around one 50 MB cell (on one line) and a 50 MB quoted note
+over 600,000 lines: peak RSS <= 150 MB all the same (the cells are rejected
+without being read whole).
 
 The floor, measured in the same run: the same rows read with `csv`, every
 phone parsed, validated and formatted (E.164) by phonenumbers with a time-zone
@@ -51,6 +54,29 @@ def generate(path: Path, rows: int) -> None:
             out.writerow([f"ACC-{c:07d}", f"Customer {c} Ltd", f"Person {i}", "Buyer" if i % 4 == 0 else "User",
                           phone, f"person{i}@customer{c}.example", country, "Software", str(10 + c % 500),
                           f"Manager {c % 20}"])
+
+
+def generate_hostile(path: Path, rows: int = 1000) -> None:
+    """Rows around a 50 MB cell on one line and a 50 MB quoted note over many lines."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(COLUMNS)
+        for i in range(rows):
+            if i == rows // 3:
+                fh.write("ACC-BIG,Big Cell Ltd,Person big,Buyer,")
+                for _ in range(50):
+                    fh.write("9" * (1 << 20))
+                fh.write(",big@example.com,DE,Software,10,Manager 1\r\n")
+            if i == 2 * rows // 3:
+                fh.write('ACC-NOTE,"Long Note Ltd\r\n')
+                line = "a note without a delimiter, " * 3 + "\r\n"
+                for _ in range((50 << 20) // len(line)):
+                    fh.write(line.replace(",", ";"))
+                fh.write('",Person note,User,030 1234567,note@example.com,DE,Software,10,Manager 1\r\n')
+            c = i // CONTACTS_PER_CUSTOMER
+            phone, country = _phone(i)
+            out.writerow([f"ACC-{c:07d}", f"Customer {c} Ltd", f"Person {i}", "User", phone,
+                          f"person{i}@customer{c}.example", country, "Software", "10", "Manager 1"])
 
 
 def floor(csv_path: Path, db_path: Path) -> float:
@@ -153,6 +179,14 @@ def run(bench) -> None:
         bench.figure("import / floor", round(ratio, 2), "x", "<= 1.6", ok=ratio <= 1.6)
         bench.figure("import peak RSS", round(first["rss_mb"], 1), "MB", "<= 150", ok=first["rss_mb"] <= 150,
                      baseline=f"{first['rss_before_mb']:.0f} MB once modules are loaded, before the import")
+        hostile_path = tmp / "hostile.csv"
+        generate_hostile(hostile_path)
+        hostile = import_in_subprocess(str(tmp / "hostile.db"), hostile_path)
+        if (hostile["result"]["contacts_created"], hostile["result"]["rejected"]) != (1000, 2):
+            bench.note(f"hostile file: unexpected counts {hostile['result']}")
+        bench.figure(f"import peak RSS, {hostile_path.stat().st_size / 1e6:.0f} MB file with two 50 MB cells",
+                     round(hostile["rss_mb"], 1), "MB", "<= 150", ok=hostile["rss_mb"] <= 150,
+                     baseline=f"{hostile['seconds']:.1f} s, both cells rejected unread")
         again = import_in_subprocess(str(tmp / "callers0.db"), csv_path)
         if again["result"]["unchanged"] != rows:
             bench.note(f"re-import was not all unchanged: {again['result']}")
