@@ -1,0 +1,344 @@
+"""`ami://USER:SECRET@HOST:5038?channel=PJSIP/201&context=from-internal`: the
+company's Asterisk, through its Manager interface (AMI).
+
+A small asyncio client of the Manager protocol: after the banner
+(`Asterisk Call Manager/5.0.x`) every message is `Key: Value` lines ended by
+an empty line; actions carry an `ActionID` that their `Response` repeats.
+`Login` (with `Events: call`, so only call events come), then per call an
+`Originate` with `Async: true`: Asterisk rings the caller's own phone
+(`channel=`), and once it is picked up runs the dialplan at `context=`,
+`exten=` (default `{number}`), `priority=` (default 1), which dials the
+customer. The call's first leg gets the `ChannelId` callers chooses, and
+every channel Asterisk makes for it carries that id as its `Linkedid`, which is
+how events are told apart from other calls.
+
+Events used:
+
+- `OriginateResponse` `Response: Failure`: the caller's phone did not take
+  the call (`Reason` 0 unreachable, 1 hung up, 3 not answered, 5 busy,
+  8 congested): the call ends `failed`, the customer was never dialled.
+- `DialBegin` from the first leg: the customer's channel (`DestUniqueid`).
+- `Newstate` `ChannelState: 5` (Ringing) on a linked channel: ringing;
+  `DialEnd` `DialStatus: ANSWER` (or `Newstate` Up on the customer's
+  channel): answered.
+- `Hangup` of the customer's channel (or of the first leg, whichever comes
+  first): ended, with `Cause` (Q.850) and `Cause-txt` as code and cause.
+
+How an unanswered call reads (`ami_state`), `DialStatus` first:
+
+    BUSY; cause 17 User busy, 21 Call rejected             busy
+    NOANSWER; cause 18, 19 No answer, 20 Subscriber absent  no_answer
+    CANCEL; cause 16 Normal Clearing before any answer     cancelled
+    CONGESTION, CHANUNAVAIL; any other cause                failed
+
+Hang-up is the `Hangup` action on the first leg (the bridge then ends the
+customer's leg); DTMF is `PlayDTMF` on the customer's channel, one digit per
+action.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from dataclasses import dataclass
+
+from callers.dialer.base import COMMAND_TIMEOUT, Call, Clock, Dialer, reason
+from callers.dialer.events import BUSY, CANCELLED, FAILED, NO_ANSWER, Stamp
+from callers.dialer.url import DialerError, Spec, fill
+
+BANNER = "Asterisk Call Manager/"
+MAX_MESSAGE = 1 << 16
+DIAL_STATUS = {"BUSY": BUSY, "NOANSWER": NO_ANSWER, "CANCEL": CANCELLED}
+BUSY_CAUSES = {17, 21}
+NO_ANSWER_CAUSES = {18, 19, 20}
+NORMAL_CAUSES = {16, 31}
+ORIGINATE_REASONS = {
+    "0": "could not be reached",
+    "1": "hung up",
+    "3": "rang but was not picked up",
+    "5": "is busy",
+    "8": "is congested",
+}
+
+
+def ami_state(dial_status: str | None, cause: int | None) -> str:
+    """The state of an unanswered call from Dial's status and the Q.850 cause."""
+    if dial_status in DIAL_STATUS:
+        return DIAL_STATUS[dial_status]
+    if dial_status:
+        return FAILED
+    if cause in BUSY_CAUSES:
+        return BUSY
+    if cause in NO_ANSWER_CAUSES:
+        return NO_ANSWER
+    if cause in NORMAL_CAUSES:
+        return CANCELLED
+    return FAILED
+
+
+def encode(fields: dict[str, str]) -> bytes:
+    lines = []
+    for key, value in fields.items():
+        value = str(value)
+        if "\r" in value or "\n" in value:
+            raise DialerError(f"the AMI field {key} holds a line break")
+        lines.append(f"{key}: {value}\r\n")
+    return ("".join(lines) + "\r\n").encode()
+
+
+def decode(block: bytes) -> dict[str, str]:
+    """A Manager message as a dict with lower-case keys."""
+    message: dict[str, str] = {}
+    for line in block.decode("utf-8", errors="replace").split("\r\n"):
+        key, colon, value = line.partition(":")
+        if colon and key.strip():
+            message.setdefault(key.strip().lower(), value.strip())
+    return message
+
+
+@dataclass
+class _Legs:
+    """What is known of one call's channels."""
+
+    call: Call
+    first_channel: str | None = None  # the caller's phone
+    customer_id: str | None = None  # the customer's channel (DestUniqueid)
+    customer_channel: str | None = None
+    dial_status: str | None = None
+
+
+class AmiDialer(Dialer):
+    kind = "ami"
+
+    def __init__(self, spec: Spec, clock: Clock | None = None):
+        super().__init__(spec, clock)
+        self.host, self.port = spec.host, spec.port
+        if not spec.user or spec.secret is None:
+            raise spec.fail("needs the manager user and secret: ami://USER:SECRET@HOST:5038?…")
+        self.user, self.secret = spec.user, spec.secret
+        self.channel = spec.text("channel", required=True, example="PJSIP/201")
+        if "{" in self.channel or "/" not in self.channel:
+            raise spec.fail(f"channel={self.channel} must name the caller's own phone, e.g. channel=PJSIP/201")
+        self.context = spec.text("context", required=True, example="from-internal")
+        self.exten = spec.template("exten", "{number}")
+        self.priority = spec.integer("priority", 1, low=1, high=99999)
+        self.callerid = spec.text("callerid")
+        self._common_options(spec)
+        spec.finish()
+        self.where = f"Asterisk at {self.host}:{self.port}"
+        self.version: str | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._listener: asyncio.Task | None = None
+        self._replies: dict[str, asyncio.Future] = {}
+        self._ids = itertools.count(1)
+        self._legs: dict[str, _Legs] = {}  # our ChannelId -> the call's channels
+        self._originates: dict[str, str] = {}  # Originate's ActionID -> our ChannelId
+        self._connecting = asyncio.Lock()
+        self._closing = False
+
+    # -- the connection ------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._listener is not None and not self._listener.done()
+
+    async def _connect(self) -> None:
+        async with self._connecting:
+            if self.connected:
+                return
+            try:
+                reader, self._writer = await asyncio.wait_for(
+                    asyncio.open_connection(self.host, self.port, limit=MAX_MESSAGE), self.connect_timeout)
+                banner = await asyncio.wait_for(reader.readline(), self.connect_timeout)
+            except TimeoutError:
+                self._drop()
+                raise DialerError(f"{self.where} does not answer (nothing in {self.connect_timeout:g} s)") from None
+            except OSError as exc:
+                self._drop()
+                raise DialerError(f"{self.where} does not answer ({reason(exc)}): is the Manager "
+                                  "interface enabled (manager.conf) on that port?") from None
+            said = banner.decode("utf-8", errors="replace").strip()
+            if not said.startswith(BANNER):
+                self._drop()
+                raise DialerError(f"{self.host}:{self.port} is not an Asterisk Manager interface "
+                                  f"(it said {said[:60]!r})")
+            self.version = said[len(BANNER):]
+            self._closing = False
+            self._listener = asyncio.get_running_loop().create_task(self._listen(reader))
+            try:
+                await self._action("Login", {"Username": self.user, "Secret": self.secret, "Events": "call"})
+            except DialerError as exc:
+                self._drop()
+                raise DialerError(f"{self.where} refused the login of {self.user}: "
+                                  f"{getattr(exc, 'said', exc)}") from None
+
+    def _drop(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
+
+    async def _action(self, action: str, fields: dict[str, str] | None = None,
+                      action_id: str | None = None) -> dict[str, str]:
+        """Send an action, return its response; `action_id` when chosen
+        beforehand (Originate: its OriginateResponse carries the same id)."""
+        if not self.connected:
+            await self._connect()
+        action_id = action_id or f"callers-{next(self._ids)}"
+        reply = asyncio.get_running_loop().create_future()
+        self._replies[action_id] = reply
+        try:
+            self._writer.write(encode({"Action": action, "ActionID": action_id, **(fields or {})}))
+            await self._writer.drain()
+            answer = await asyncio.wait_for(reply, COMMAND_TIMEOUT)
+        except TimeoutError:
+            raise DialerError(f"{self.where} did not answer {action} in {COMMAND_TIMEOUT:g} s") from None
+        except (ConnectionError, OSError) as exc:
+            raise DialerError(f"lost the connection to {self.where} ({exc})") from None
+        finally:
+            self._replies.pop(action_id, None)
+        if answer.get("response", "").lower() not in ("success", "goodbye"):
+            error = DialerError(f"{self.where} refused {action}: {answer.get('message') or 'no reason given'}")
+            error.said = answer.get("message") or "no reason given"
+            raise error
+        return answer
+
+    async def _listen(self, reader: asyncio.StreamReader) -> None:
+        why = "it closed the connection"
+        try:
+            while True:
+                message = decode(await reader.readuntil(b"\r\n\r\n"))
+                if "event" in message:
+                    self._event(message)
+                elif "response" in message:
+                    reply = self._replies.get(message.get("actionid", ""))
+                    if reply is not None and not reply.done():
+                        reply.set_result(message)
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass
+        except asyncio.LimitOverrunError:
+            why = "it sent a message too long to be AMI"
+        finally:
+            self._lost("callers let go of the call" if self._closing else f"lost {self.where}: {why}")
+
+    def _lost(self, why: str) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        for reply in self._replies.values():
+            if not reply.done():
+                reply.set_exception(ConnectionError(why))
+        legs = list(self._legs.values())
+        self._legs.clear()
+        self._originates.clear()
+        for leg in legs:
+            leg.call._ended(FAILED, why, None)
+
+    # -- events ----------------------------------------------------------------
+
+    def _find(self, event: dict[str, str]) -> _Legs | None:
+        for key in (event.get("uniqueid"), event.get("linkedid"),
+                    self._originates.get(event.get("actionid", ""))):
+            if key and key in self._legs:
+                return self._legs[key]
+        return None
+
+    def _event(self, event: dict[str, str]) -> None:
+        legs = self._find(event)
+        if legs is None:
+            return
+        call, name = legs.call, event["event"].lower()
+        first = event.get("uniqueid") == call.ref
+        if first and event.get("channel"):
+            legs.first_channel = event["channel"]
+        if name == "originateresponse":
+            if event.get("response", "").lower() == "failure":
+                what = ORIGINATE_REASONS.get(event.get("reason", ""), "did not take the call")
+                self._end(legs, FAILED, f"the caller's phone {self.channel} {what} "
+                          f"(Originate reason {event.get('reason', '?')})", None)
+        elif name == "dialbegin" and first and legs.customer_id is None:
+            legs.customer_id = event.get("destuniqueid")
+            legs.customer_channel = event.get("destchannel")
+        elif name == "newstate" and not first:
+            if event.get("channelstate") == "5":
+                call._ringing()
+            elif event.get("channelstate") == "6" and event.get("uniqueid") == legs.customer_id:
+                call._answered()
+        elif name == "dialend" and first:
+            legs.dial_status = event.get("dialstatus", "").upper() or None
+            if legs.dial_status == "ANSWER":
+                call._answered()
+        elif name == "hangup" and (first or event.get("uniqueid") == legs.customer_id):
+            code = event.get("cause", "")
+            cause = int(code) if code.isdigit() else None
+            words = event.get("cause-txt") or None
+            if first and legs.customer_id is None and not call.answered:
+                self._end(legs, FAILED, f"the caller's phone {self.channel} did not take the call"
+                          + (f" ({words})" if words else ""), cause)
+            else:
+                self._end(legs, ami_state(legs.dial_status, cause), words, cause)
+
+    def _end(self, legs: _Legs, state: str, cause: str | None, code: int | None) -> None:
+        self._legs.pop(legs.call.ref, None)
+        self._originates = {k: v for k, v in self._originates.items() if v != legs.call.ref}
+        legs.call._ended(state, cause, code)
+
+    # -- the interface -------------------------------------------------------
+
+    async def _place(self, number: str, extension: str | None, at: Stamp) -> Call:
+        exten = fill(self.exten, number)
+        await self._connect()
+        call = Call(self, number, extension, f"{self.channel} -> {exten}@{self.context}", at)
+        call.ref = f"callers-{uuid.uuid4().hex[:20]}"
+        self._legs[call.ref] = _Legs(call)
+        fields = {
+            "Channel": self.channel, "Context": self.context, "Exten": exten, "Priority": str(self.priority),
+            "Async": "true", "Timeout": str(int(self.ring_timeout * 1000)), "ChannelId": call.ref,
+            "CallerID": self.callerid or number,
+        }
+        action_id = f"callers-{next(self._ids)}"
+        self._originates[action_id] = call.ref
+        try:
+            await self._action("Originate", fields, action_id)
+        except DialerError:
+            self._legs.pop(call.ref, None)
+            self._originates.pop(action_id, None)
+            raise
+        return call
+
+    async def _hangup(self, call: Call) -> None:
+        legs = self._legs.get(call.ref)
+        if legs is None:
+            return
+        channel = legs.first_channel or f"/^{self.channel}-/"
+        await self._action("Hangup", {"Channel": channel, "Cause": "16"})
+
+    async def _send_dtmf(self, call: Call, digits: str) -> None:
+        legs = self._legs.get(call.ref)
+        if legs is None or not legs.customer_channel:
+            raise DialerError(f"{self.where} has not named the customer's channel: no DTMF sent")
+        for digit in digits:
+            await self._action("PlayDTMF", {"Channel": legs.customer_channel, "Digit": digit, "Duration": "250"})
+
+    async def test(self) -> str:
+        await self._connect()
+        await self._action("Ping")
+        return f"Asterisk Call Manager {self.version} at {self.host}:{self.port} answers; logged in as {self.user}"
+
+    async def close(self) -> None:
+        if self._writer is None:
+            return
+        self._closing = True
+        if self.connected:
+            try:
+                await self._action("Logoff")
+            except DialerError:
+                pass
+        self._writer.close()
+        if self._listener is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._listener), 1.0)
+            except (TimeoutError, asyncio.CancelledError):
+                self._listener.cancel()
+        self._listener = None
