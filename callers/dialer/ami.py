@@ -17,6 +17,8 @@ Events used:
 - `OriginateResponse` `Response: Failure`: the caller's phone did not take
   the call (`Reason` 0 unreachable, 1 hung up, 3 not answered, 5 busy,
   8 congested): the call ends `failed`, the customer was never dialled.
+- `Hangup` of the first leg before any `DialBegin`: the caller's phone did
+  not take the call either: `failed`.
 - `DialBegin` from the first leg: the customer's channel (`DestUniqueid`).
 - `Newstate` `ChannelState: 5` (Ringing) on a linked channel: ringing;
   `DialEnd` `DialStatus: ANSWER` (or `Newstate` Up on the customer's
