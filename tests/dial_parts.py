@@ -5,8 +5,9 @@
   port and one account that needs no registration (it calls sip: URIs
   directly).
 - `Sipp`: the customer (Debian `sip-tester`), running one scenario from
-  tests/data/sip/ once; it exits 0 only if every message of the scenario came
-  as written, and logs `INVITE <s> <us>` / `ANSWER <s> <us>` wall-clock times.
+  tests/data/sip/ for one call (or `calls`); it exits 0 only if every message
+  of the scenario came as written, and logs `INVITE <s> <us>` and
+  `ANSWER <s> <us>` (wall clock, just before the 200 OK goes out).
 - `RtpListener`: where the customer's SDP sends baresip's audio; it decodes
   the RFC 4733 telephone-events (DTMF) that baresip's `sndcode` puts in the
   RTP stream. SIPp cannot check what an RTP stream carries, so the test
@@ -153,11 +154,12 @@ ctrl_tcp_listen\t\t127.0.0.1:{self.ctrl_port}
 class Sipp:
     """`with Sipp(folder, "busy.xml", rtp_port) as far: ... far.wait()`."""
 
-    def __init__(self, folder: Path, scenario: str, rtp_port: int | None = None):
+    def __init__(self, folder: Path, scenario: str, rtp_port: int | None = None, calls: int = 1):
         self.folder = folder
         self.scenario = SIP_DATA / scenario
         self.port = free_port()
         self.rtp_port = rtp_port or free_port()
+        self.calls = calls
         self.log_file = folder / f"sipp-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
@@ -169,8 +171,9 @@ class Sipp:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.out = open(self.folder / f"sipp-{self.port}.out", "wb")
         self.process = subprocess.Popen(
-            ["sipp", "-sf", str(self.scenario), "-i", "127.0.0.1", "-p", str(self.port), "-m", "1",
-             "-key", "rtp_port", str(self.rtp_port), "-nostdin", "-timeout", "30s", "-timeout_error",
+            ["sipp", "-sf", str(self.scenario), "-i", "127.0.0.1", "-p", str(self.port), "-m", str(self.calls),
+             "-key", "rtp_port", str(self.rtp_port), "-nostdin", "-timeout", f"{30 * self.calls}s",
+             "-timeout_error",
              "-trace_logs", "-log_file", str(self.log_file)],
             stdin=subprocess.DEVNULL, stdout=self.out, stderr=subprocess.STDOUT, cwd=self.folder)
         try:
@@ -194,14 +197,14 @@ class Sipp:
         """SIPp's exit status once its one call is over: 0 = the scenario went as written."""
         return self.process.wait(timeout)
 
-    def logged(self) -> dict[str, float]:
-        """{"INVITE": wall time, "ANSWER": wall time} as SIPp logged them."""
-        times = {}
+    def logged(self, word: str) -> list[float]:
+        """The wall-clock times SIPp logged `word` ("INVITE", "ANSWER") at, in order."""
+        times = []
         if self.log_file.exists():
             for line in self.log_file.read_text().splitlines():
                 parts = line.split()
-                if len(parts) == 3 and parts[0] in ("INVITE", "ANSWER"):
-                    times.setdefault(parts[0], float(parts[1]) + float(parts[2]) / 1e6)
+                if len(parts) == 3 and parts[0] == word:
+                    times.append(float(parts[1]) + float(parts[2]) / 1e6)
         return times
 
     def __exit__(self, *exc) -> None:
