@@ -89,12 +89,40 @@ def _stop(process: subprocess.Popen | None) -> None:
         process.wait(3)
 
 
-class Baresip:
+class _Program:
+    """A program run for a test, stopped when its context ends, whatever happened."""
+
+    process: subprocess.Popen | None = None
+
+    def _launch(self, argv: list[str], output: Path, ready, what: str, **popen) -> None:
+        self.output = output
+        self._log = open(output, "wb")
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log,
+                                        stderr=subprocess.STDOUT, **popen)
+        try:
+            wait_for(lambda: self._running(what) and ready(), 10, what)
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def _running(self, what: str) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gave up waiting for {what}: it exited: {self.output.read_text()[-500:]}")
+        return True
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+    def __exit__(self, *exc) -> None:
+        _stop(self.process)
+        self._log.close()
+
+
+class Baresip(_Program):
     def __init__(self, folder: Path):
         self.folder = folder
         self.ctrl_port = free_port()
         self.sip_port = free_port()
-        self.process: subprocess.Popen | None = None
 
     def url(self, to: str, **options) -> str:
         query = "&".join([f"to={to}"] + [f"{k}={v}" for k, v in options.items()])
@@ -123,19 +151,11 @@ module_app\t\tctrl_tcp.so
 ctrl_tcp_listen\t\t127.0.0.1:{self.ctrl_port}
 """)
         (self.folder / "accounts").write_text("<sip:caller@127.0.0.1>;regint=0\n")
-        self.log = open(self.folder / "baresip.log", "wb")
-        self.process = subprocess.Popen(["baresip", "-f", str(self.folder)], stdin=subprocess.DEVNULL,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            wait_for(self._listening, 10, "baresip's ctrl_tcp")
-        except BaseException:
-            self.__exit__()
-            raise
+        self._launch(["baresip", "-f", str(self.folder)], self.folder / "baresip.log", self._listening,
+                     "baresip's ctrl_tcp")
         return self
 
     def _listening(self) -> bool:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"baresip exited: {(self.folder / 'baresip.log').read_text()[-500:]}")
         try:
             # A connection that is let go at once: ctrl_tcp serves the newest one.
             socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=0.2).close()
@@ -143,15 +163,8 @@ ctrl_tcp_listen\t\t127.0.0.1:{self.ctrl_port}
         except OSError:
             return False
 
-    def stop(self) -> None:
-        _stop(self.process)
 
-    def __exit__(self, *exc) -> None:
-        _stop(self.process)
-        self.log.close()
-
-
-class Sipp:
+class Sipp(_Program):
     """`with Sipp(folder, "busy.xml", rtp_port) as far: ... far.wait()`."""
 
     def __init__(self, folder: Path, scenario: str, rtp_port: int | None = None, calls: int = 1):
@@ -161,7 +174,6 @@ class Sipp:
         self.rtp_port = rtp_port or free_port()
         self.calls = calls
         self.log_file = folder / f"sipp-{self.port}.log"
-        self.process: subprocess.Popen | None = None
 
     @property
     def uri(self) -> str:
@@ -169,23 +181,14 @@ class Sipp:
 
     def __enter__(self) -> Sipp:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.out = open(self.folder / f"sipp-{self.port}.out", "wb")
-        self.process = subprocess.Popen(
+        self._launch(
             ["sipp", "-sf", str(self.scenario), "-i", "127.0.0.1", "-p", str(self.port), "-m", str(self.calls),
              "-key", "rtp_port", str(self.rtp_port), "-nostdin", "-timeout", f"{30 * self.calls}s",
-             "-timeout_error",
-             "-trace_logs", "-log_file", str(self.log_file)],
-            stdin=subprocess.DEVNULL, stdout=self.out, stderr=subprocess.STDOUT, cwd=self.folder)
-        try:
-            wait_for(self._listening, 10, "SIPp's port")
-        except BaseException:
-            self.__exit__()
-            raise
+             "-timeout_error", "-trace_logs", "-log_file", str(self.log_file)],
+            self.folder / f"sipp-{self.port}.out", self._listening, "SIPp's port", cwd=self.folder)
         return self
 
     def _listening(self) -> bool:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"SIPp exited: {(self.folder / f'sipp-{self.port}.out').read_text()[-500:]}")
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             try:
                 probe.bind(("127.0.0.1", self.port))
@@ -206,10 +209,6 @@ class Sipp:
                 if len(parts) == 3 and parts[0] == word:
                     times.append(float(parts[1]) + float(parts[2]) / 1e6)
         return times
-
-    def __exit__(self, *exc) -> None:
-        _stop(self.process)
-        self.out.close()
 
 
 class RtpListener:

@@ -8,6 +8,7 @@ caller's own phone not answering, and other calls' events in between."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 
 import pytest
@@ -318,35 +319,49 @@ async def test_a_wrong_secret_is_one_line(pbx):
     assert str(caught.value) == f"Asterisk at 127.0.0.1:{pbx.port} refused the login of callers: Authentication failed"
 
 
+@contextlib.asynccontextmanager
+async def something_else(handler):
+    """A server on 127.0.0.1 that is not quite Asterisk; yields a dialler URL for it."""
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield port, f"ami://a:b@127.0.0.1:{port}?channel=PJSIP/1&context=c&connect_timeout=0.3"
+    finally:
+        server.close()
+
+
 async def test_something_else_on_the_port_is_named():
     async def http(reader, writer):
         writer.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(http, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
+    async with something_else(http) as (port, url):
         with pytest.raises(DialerError) as caught:
-            await asyncio.wait_for(dialer_from(f"ami://a:b@127.0.0.1:{port}?channel=PJSIP/1&context=c").test(), BOUND)
-    finally:
-        server.close()
+            await asyncio.wait_for(dialer_from(url).test(), BOUND)
     assert str(caught.value) == (f"127.0.0.1:{port} is not an Asterisk Manager interface "
                                  "(it said 'HTTP/1.1 400 Bad Request')")
+
+
+async def test_a_server_that_hangs_up_after_its_banner_is_one_line():
+    async def rude(reader, writer):
+        writer.write(b"Asterisk Call Manager/5.0.2\r\n")
+        await writer.drain()
+        writer.close()
+
+    async with something_else(rude) as (port, url):
+        with pytest.raises(DialerError) as caught:
+            await asyncio.wait_for(dialer_from(url).test(), BOUND)
+    assert str(caught.value) == f"lost Asterisk at 127.0.0.1:{port}: it closed the connection"
 
 
 async def test_a_server_that_accepts_and_says_nothing_fails_fast():
     async def silent(reader, writer):
         await reader.read()  # holds the connection, never writes
 
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        dialer = dialer_from(f"ami://a:b@127.0.0.1:{port}?channel=PJSIP/1&context=c&connect_timeout=0.3")
+    async with something_else(silent) as (port, url):
         with pytest.raises(DialerError) as caught:
-            await asyncio.wait_for(dialer.dial("+12125550101"), BOUND)
-    finally:
-        server.close()
+            await asyncio.wait_for(dialer_from(url).dial("+12125550101"), BOUND)
     assert str(caught.value) == f"Asterisk at 127.0.0.1:{port} does not answer (nothing in 0.3 s)"
 
 

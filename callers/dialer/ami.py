@@ -41,16 +41,15 @@ action.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
 from dataclasses import dataclass
 
-from callers.dialer.base import COMMAND_TIMEOUT, Call, Clock, Dialer, reason
+from callers.dialer.base import Call, Clock
 from callers.dialer.events import BUSY, CANCELLED, FAILED, NO_ANSWER, Stamp
+from callers.dialer.link import Linked
 from callers.dialer.url import DialerError, Spec, fill
 
 BANNER = "Asterisk Call Manager/"
-MAX_MESSAGE = 1 << 16
 DIAL_STATUS = {"BUSY": BUSY, "NOANSWER": NO_ANSWER, "CANCEL": CANCELLED}
 BUSY_CAUSES = {17, 21}
 NO_ANSWER_CAUSES = {18, 19, 20}
@@ -110,12 +109,13 @@ class _Legs:
     dial_status: str | None = None
 
 
-class AmiDialer(Dialer):
+class AmiDialer(Linked):
     kind = "ami"
+    server = "Asterisk"
+    hint = "is the Manager interface enabled (manager.conf) on that port?"
 
     def __init__(self, spec: Spec, clock: Clock | None = None):
         super().__init__(spec, clock)
-        self.host, self.port = spec.host, spec.port
         if not spec.user or spec.secret is None:
             raise spec.fail("needs the manager user and secret: ami://USER:SECRET@HOST:5038?…")
         self.user, self.secret = spec.user, spec.secret
@@ -128,109 +128,59 @@ class AmiDialer(Dialer):
         self.callerid = spec.text("callerid")
         self._common_options(spec)
         spec.finish()
-        self.where = f"Asterisk at {self.host}:{self.port}"
         self.version: str | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._listener: asyncio.Task | None = None
-        self._replies: dict[str, asyncio.Future] = {}
-        self._ids = itertools.count(1)
         self._legs: dict[str, _Legs] = {}  # our ChannelId -> the call's channels
         self._originates: dict[str, str] = {}  # Originate's ActionID -> our ChannelId
-        self._connecting = asyncio.Lock()
-        self._closing = False
 
     # -- the connection ------------------------------------------------------
 
-    @property
-    def connected(self) -> bool:
-        return self._listener is not None and not self._listener.done()
+    async def _greet(self, reader: asyncio.StreamReader) -> None:
+        said = (await reader.readline()).decode("utf-8", errors="replace").strip()
+        if not said.startswith(BANNER):
+            raise DialerError(f"{self.host}:{self.port} is not an Asterisk Manager interface (it said {said[:60]!r})")
+        self.version = said[len(BANNER):]
 
-    async def _connect(self) -> None:
-        async with self._connecting:
-            if self.connected:
-                return
-            try:
-                reader, self._writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.host, self.port, limit=MAX_MESSAGE), self.connect_timeout)
-                banner = await asyncio.wait_for(reader.readline(), self.connect_timeout)
-            except TimeoutError:
-                self._drop()
-                raise DialerError(f"{self.where} does not answer (nothing in {self.connect_timeout:g} s)") from None
-            except OSError as exc:
-                self._drop()
-                raise DialerError(f"{self.where} does not answer ({reason(exc)}): is the Manager "
-                                  "interface enabled (manager.conf) on that port?") from None
-            said = banner.decode("utf-8", errors="replace").strip()
-            if not said.startswith(BANNER):
-                self._drop()
-                raise DialerError(f"{self.host}:{self.port} is not an Asterisk Manager interface "
-                                  f"(it said {said[:60]!r})")
-            self.version = said[len(BANNER):]
-            self._closing = False
-            self._listener = asyncio.get_running_loop().create_task(self._listen(reader))
-            try:
-                await self._action("Login", {"Username": self.user, "Secret": self.secret, "Events": "call"})
-            except DialerError as exc:
-                self._drop()
-                raise DialerError(f"{self.where} refused the login of {self.user}: "
-                                  f"{getattr(exc, 'said', exc)}") from None
+    async def _login(self) -> None:
+        try:
+            await self._action("Login", {"Username": self.user, "Secret": self.secret, "Events": "call"})
+        except DialerError as exc:
+            if not hasattr(exc, "said"):  # no answer, or the connection went
+                raise
+            raise DialerError(f"{self.where} refused the login of {self.user}: {exc.said}") from None
 
-    def _drop(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        if self._listener is not None:
-            self._listener.cancel()
-            self._listener = None
+    async def _goodbye(self) -> None:
+        try:
+            await self._action("Logoff")
+        except DialerError:
+            pass
 
     async def _action(self, action: str, fields: dict[str, str] | None = None,
                       action_id: str | None = None) -> dict[str, str]:
         """Send an action, return its response; `action_id` when chosen
         beforehand (Originate: its OriginateResponse carries the same id)."""
-        if not self.connected:
-            await self._connect()
-        action_id = action_id or f"callers-{next(self._ids)}"
-        reply = asyncio.get_running_loop().create_future()
-        self._replies[action_id] = reply
-        try:
-            self._writer.write(encode({"Action": action, "ActionID": action_id, **(fields or {})}))
-            await self._writer.drain()
-            answer = await asyncio.wait_for(reply, COMMAND_TIMEOUT)
-        except TimeoutError:
-            raise DialerError(f"{self.where} did not answer {action} in {COMMAND_TIMEOUT:g} s") from None
-        except (ConnectionError, OSError) as exc:
-            raise DialerError(f"lost the connection to {self.where} ({exc})") from None
-        finally:
-            self._replies.pop(action_id, None)
+        action_id = action_id or self._next_id()
+        payload = encode({"Action": action, "ActionID": action_id, **(fields or {})})
+        answer = await self._request(action_id, payload, action)
         if answer.get("response", "").lower() not in ("success", "goodbye"):
-            error = DialerError(f"{self.where} refused {action}: {answer.get('message') or 'no reason given'}")
-            error.said = answer.get("message") or "no reason given"
+            said = answer.get("message") or "no reason given"
+            error = DialerError(f"{self.where} refused {action}: {said}")
+            error.said = said
             raise error
         return answer
 
-    async def _listen(self, reader: asyncio.StreamReader) -> None:
-        why = "it closed the connection"
+    async def _read(self, reader: asyncio.StreamReader) -> dict | None:
         try:
-            while True:
-                message = decode(await reader.readuntil(b"\r\n\r\n"))
-                if "event" in message:
-                    self._event(message)
-                elif "response" in message:
-                    reply = self._replies.get(message.get("actionid", ""))
-                    if reply is not None and not reply.done():
-                        reply.set_result(message)
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
-            pass
+            return decode(await reader.readuntil(b"\r\n\r\n"))
         except asyncio.LimitOverrunError:
-            why = "it sent a message too long to be AMI"
-        finally:
-            self._lost("callers let go of the call" if self._closing else f"lost {self.where}: {why}")
+            raise ValueError("a message too long to be AMI") from None
 
-    def _lost(self, why: str) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        for reply in self._replies.values():
-            if not reply.done():
-                reply.set_exception(ConnectionError(why))
+    def _receive(self, message: dict) -> None:
+        if "event" in message:
+            self._event(message)
+        elif "response" in message:
+            self._answer(message.get("actionid", ""), message)
+
+    def _end_calls(self, why: str) -> None:
         legs = list(self._legs.values())
         self._legs.clear()
         self._originates.clear()
@@ -299,7 +249,7 @@ class AmiDialer(Dialer):
             "Async": "true", "Timeout": str(int(self.ring_timeout * 1000)), "ChannelId": call.ref,
             "CallerID": self.callerid or number,
         }
-        action_id = f"callers-{next(self._ids)}"
+        action_id = self._next_id()
         self._originates[action_id] = call.ref
         try:
             await self._action("Originate", fields, action_id)
@@ -327,20 +277,3 @@ class AmiDialer(Dialer):
         await self._connect()
         await self._action("Ping")
         return f"Asterisk Call Manager {self.version} at {self.host}:{self.port} answers; logged in as {self.user}"
-
-    async def close(self) -> None:
-        if self._writer is None:
-            return
-        self._closing = True
-        if self.connected:
-            try:
-                await self._action("Logoff")
-            except DialerError:
-                pass
-        self._writer.close()
-        if self._listener is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._listener), 1.0)
-            except (TimeoutError, asyncio.CancelledError):
-                self._listener.cancel()
-        self._listener = None

@@ -40,12 +40,12 @@ by peer": the customer hung up); one this side hung up before the answer ends
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import re
 
-from callers.dialer.base import COMMAND_TIMEOUT, Call, Clock, Dialer, reason
+from callers.dialer.base import Call, Clock
 from callers.dialer.events import BUSY, FAILED, NO_ANSWER, Stamp
+from callers.dialer.link import Linked
 from callers.dialer.url import DialerError, Spec, fill
 
 MAX_MESSAGE = 1 << 20
@@ -84,104 +84,52 @@ async def read_netstring(reader: asyncio.StreamReader) -> bytes:
     return body[:-1]
 
 
-class BaresipDialer(Dialer):
+class BaresipDialer(Linked):
     kind = "baresip"
+    server = "baresip"
+    limit = MAX_MESSAGE + 16
 
     def __init__(self, spec: Spec, clock: Clock | None = None):
         super().__init__(spec, clock)
-        self.host, self.port = spec.host, spec.port
+        self.hint = f"is baresip running with module ctrl_tcp and ctrl_tcp_listen {self.host}:{self.port}?"
         self.to = spec.template("to", "{number}")
         self._common_options(spec)
         spec.finish()
-        self.where = f"baresip at {self.host}:{self.port}"
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._listener: asyncio.Task | None = None
-        self._replies: dict[str, asyncio.Future] = {}
-        self._tokens = itertools.count(1)
         self._calls: dict[str, Call] = {}  # SIP Call-ID -> call
         self._unbound: Call | None = None  # dialled, its Call-ID not yet known
         self._dialling = asyncio.Lock()
-        self._closing = False
 
     # -- the connection ------------------------------------------------------
 
-    @property
-    def connected(self) -> bool:
-        return self._listener is not None and not self._listener.done()
-
-    async def _connect(self) -> None:
-        if self.connected:
-            return
-        try:
-            self._reader, self._writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port, limit=MAX_MESSAGE + 16), self.connect_timeout)
-        except TimeoutError:
-            raise DialerError(f"{self.where} does not answer (no connection in {self.connect_timeout:g} s)") from None
-        except OSError as exc:
-            raise DialerError(f"{self.where} does not answer ({reason(exc)}): is baresip running "
-                              f"with module ctrl_tcp and ctrl_tcp_listen {self.host}:{self.port}?") from None
-        self._closing = False
-        self._listener = asyncio.get_running_loop().create_task(self._listen(self._reader))
-
-    async def _command(self, command: str, params: str | None = None, timeout: float = COMMAND_TIMEOUT) -> str:
-        await self._connect()
-        token = f"callers-{next(self._tokens)}"
+    async def _command(self, command: str, params: str | None = None) -> str:
+        token = self._next_id()
         message = {"command": command, "token": token}
         if params:
             message["params"] = params
-        reply = asyncio.get_running_loop().create_future()
-        self._replies[token] = reply
-        try:
-            self._writer.write(netstring(json.dumps(message).encode()))
-            await self._writer.drain()
-            answer = await asyncio.wait_for(reply, timeout)
-        except TimeoutError:
-            raise DialerError(f"{self.where} did not answer `{command}` in {timeout:g} s") from None
-        except (ConnectionError, OSError) as exc:
-            raise DialerError(f"lost the connection to {self.where} ({exc})") from None
-        finally:
-            self._replies.pop(token, None)
+        answer = await self._request(token, netstring(json.dumps(message).encode()), f"`{command}`")
         data = _ANSI.sub("", str(answer.get("data") or ""))
         if not answer.get("ok"):
             said = " ".join(data.split()) or "no reason given"
             raise DialerError(f"{self.where} refused `{command}`: {said}")
         return data
 
-    async def _listen(self, reader: asyncio.StreamReader) -> None:
-        why = "it closed the connection"
+    async def _read(self, reader: asyncio.StreamReader) -> dict | None:
         try:
-            while True:
-                try:
-                    message = json.loads(await read_netstring(reader))
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    continue  # one unreadable message is not the end of the line
-                if isinstance(message, dict):
-                    self._dispatch(message)
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
-            pass
-        except ValueError as exc:
-            why = f"it sent {exc}"
-        finally:
-            self._lost("callers let go of the call" if self._closing else f"lost {self.where}: {why}")
+            message = json.loads(await read_netstring(reader))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None  # one unreadable message is not the end of the line
+        return message if isinstance(message, dict) else None
 
-    def _lost(self, why: str) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        for reply in self._replies.values():
-            if not reply.done():
-                reply.set_exception(ConnectionError(why))
+    def _end_calls(self, why: str) -> None:
         calls = list(self._calls.values()) + ([self._unbound] if self._unbound else [])
         self._calls.clear()
         self._unbound = None
         for call in calls:
             call._ended(FAILED, why, None)
 
-    def _dispatch(self, message: dict) -> None:
+    def _receive(self, message: dict) -> None:
         if message.get("response"):
-            reply = self._replies.get(str(message.get("token")))
-            if reply is not None and not reply.done():
-                reply.set_result(message)
+            self._answer(str(message.get("token")), message)
         elif message.get("event"):
             self._event(message)
 
@@ -251,14 +199,3 @@ class BaresipDialer(Dialer):
             raise DialerError(f"{name} at {self.host}:{self.port} answers but has no account to call from: "
                               "add one to its accounts file, e.g. <sip:caller@127.0.0.1>;regint=0")
         return f"{name} at {self.host}:{self.port} answers; it calls from {accounts[0]}"
-
-    async def close(self) -> None:
-        self._closing = True
-        if self._writer is not None:
-            self._writer.close()
-        if self._listener is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._listener), 1.0)
-            except (TimeoutError, asyncio.CancelledError):
-                self._listener.cancel()
-        self._listener = None
