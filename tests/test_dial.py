@@ -276,10 +276,17 @@ def test_callers_dial_with_tel_prints_the_handover(desktop, capsys, tmp_path, mo
         "ring_seconds": None, "talk_seconds": None}
 
 
-async def test_tel_test_names_the_handler(desktop):
+async def test_tel_test_names_the_handler_and_the_application(desktop):
     handler(desktop, "exit 0")
-    line = await dialer_from("tel").test()
-    assert line.startswith(f"tel: hands tel: links to {desktop / 'xdg-open'}")
+    mime = desktop / "xdg-mime"
+    mime.write_text('#!/bin/sh\n[ "$3" = x-scheme-handler/sip ] && echo linphone.desktop\nexit 0\n')
+    mime.chmod(mime.stat().st_mode | stat.S_IXUSR)
+    line = await dialer_from("tel?to=sip:{number}@pbx").test()
+    assert line == f"tel: hands sip: links to {desktop / 'xdg-open'}, which opens linphone.desktop"
+    with pytest.raises(DialerError) as caught:
+        await dialer_from("tel").test()
+    assert str(caught.value) == ("tel: no application is set to open tel: links (xdg-mime query default "
+                                 "x-scheme-handler/tel says nothing); install or configure a softphone")
 
 
 # -- reading the network's causes ---------------------------------------------------

@@ -106,10 +106,9 @@ async def _default_app(scheme: str) -> str | None:
     if shutil.which("xdg-mime") is None:
         return None
     try:
-        process = await asyncio.create_subprocess_exec(
-            "xdg-mime", "query", "default", f"x-scheme-handler/{scheme}",
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        out, _ = await asyncio.wait_for(process.communicate(), HANDOVER_WAIT)
-    except (OSError, TimeoutError):
+        done = await asyncio.to_thread(
+            subprocess.run, ["xdg-mime", "query", "default", f"x-scheme-handler/{scheme}"],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=HANDOVER_WAIT)
+    except (OSError, subprocess.TimeoutExpired):
         return None
-    return out.decode(errors="replace").strip()
+    return done.stdout.decode(errors="replace").strip()
