@@ -140,6 +140,9 @@ def test_callers_dialer_set_where_and_clear(db, capsys, monkeypatch):
                      "(from ana's setting in the database)"]
     assert main(["--as", "bob", "dialer"]) == 0
     assert capsys.readouterr().out == "dialler: manual (by default)\n"
+    assert main(["--as", "bob", "dialer", "--for", "ana"]) == 0
+    assert capsys.readouterr().out == ("dialler: ami://desk:***@pbx.example.com?channel=PJSIP/201&context=from-"
+                                       "internal (from ana's setting in the database)\n")
     monkeypatch.setenv(ENV, "tel")
     assert main(["--as", "ana", "dialer"]) == 0
     assert capsys.readouterr().out == f"dialler: tel (from {ENV})\n"

@@ -63,10 +63,11 @@ def dialer_for(choice: Choice) -> Dialer:
         raise DialerError(f"{exc} ({choice.source})") from None
 
 
-def describe(args) -> str:
-    """One line for `callers where`: the dialler in use and where it came from."""
+def describe(args, user: str | None = None) -> str:
+    """One line for `callers where`: the dialler in use (for `user`, default
+    whoever runs callers) and where it came from."""
     try:
-        choice = chosen(args)
+        choice = chosen(args, user)
     except Exception as exc:  # the database is only consulted for the per-user setting
         from models.db import first_line
 
@@ -184,9 +185,9 @@ def run_dialer(args) -> int:
     action = args.action or "show"
     user = me(args)
     if action == "show":
-        if args.url or args.user:
-            raise CallersError("`callers dialer` shows your own dialler; use `set URL` or `clear [--for NAME]`")
-        print(describe(args))
+        if args.url:
+            raise CallersError("`callers dialer` shows a dialler; to change it: `callers dialer set URL`")
+        print(describe(args, args.user))
         return 0
     open_db(args)
     target = args.user or user

@@ -1,7 +1,9 @@
 """Diallers: the caller's softphone or the company's PBX places the call.
 
 No Textual and no database here: the desk's session and `callers dial` use
-it the same way, on asyncio.
+it the same way, on one asyncio event loop (Textual's, or `asyncio.run`). A
+dialler places one call at a time (the softphone's line): hang up, or let the
+call end, before the next `dial()`.
 
     dialer = dialer_from("baresip://127.0.0.1:4444?to=sip:{number}@pbx.example.com")
     call = await dialer.dial("+12125550284", extension="23")
