@@ -44,19 +44,25 @@ def missing() -> str | None:
     return None
 
 
-def free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1 (SIP listens on both)."""
+def free_port(tls: bool = False) -> int:
+    """A port free for both TCP and UDP on 127.0.0.1 (SIP listens on both);
+    with `tls`, the next port too (baresip puts SIP over TLS on port + 1)."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
             port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
+            if _free(socket.SOCK_DGRAM, port) and (not tls or _free(socket.SOCK_STREAM, port + 1)):
+                return port
     raise RuntimeError("no free port")
+
+
+def _free(kind: int, port: int) -> bool:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def wait_for(condition, timeout: float, what: str) -> None:
@@ -93,6 +99,24 @@ class _Program:
     """A program run for a test, stopped when its context ends, whatever happened."""
 
     process: subprocess.Popen | None = None
+    folder: Path
+
+    def __enter__(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for attempt in range(3):  # another process may take a free port before the program binds it
+            try:
+                self._start()
+                return self
+            except RuntimeError as exc:
+                if "Address already in use" not in str(exc) or attempt == 2:
+                    raise
+                self._choose_ports()
+
+    def _choose_ports(self) -> None:
+        raise NotImplementedError
+
+    def _start(self) -> None:
+        raise NotImplementedError
 
     def _launch(self, argv: list[str], output: Path, ready, what: str, **popen) -> None:
         self.output = output
@@ -121,15 +145,17 @@ class _Program:
 class Baresip(_Program):
     def __init__(self, folder: Path):
         self.folder = folder
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
         self.ctrl_port = free_port()
-        self.sip_port = free_port()
+        self.sip_port = free_port(tls=True)
 
     def url(self, to: str, **options) -> str:
         query = "&".join([f"to={to}"] + [f"{k}={v}" for k, v in options.items()])
         return f"baresip://127.0.0.1:{self.ctrl_port}?{query}"
 
-    def __enter__(self) -> Baresip:
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def _start(self) -> None:
         (self.folder / "config").write_text(f"""\
 poll_method\t\tepoll
 sip_listen\t\t127.0.0.1:{self.sip_port}
@@ -153,7 +179,6 @@ ctrl_tcp_listen\t\t127.0.0.1:{self.ctrl_port}
         (self.folder / "accounts").write_text("<sip:caller@127.0.0.1>;regint=0\n")
         self._launch(["baresip", "-f", str(self.folder)], self.folder / "baresip.log", self._listening,
                      "baresip's ctrl_tcp")
-        return self
 
     def _listening(self) -> bool:
         try:
@@ -170,31 +195,27 @@ class Sipp(_Program):
     def __init__(self, folder: Path, scenario: str, rtp_port: int | None = None, calls: int = 1):
         self.folder = folder
         self.scenario = SIP_DATA / scenario
-        self.port = free_port()
         self.rtp_port = rtp_port or free_port()
         self.calls = calls
-        self.log_file = folder / f"sipp-{self.port}.log"
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
+        self.port = free_port()
+        self.log_file = self.folder / f"sipp-{self.port}.log"
 
     @property
     def uri(self) -> str:
         return "sip:{number}@127.0.0.1:%d" % self.port
 
-    def __enter__(self) -> Sipp:
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def _start(self) -> None:
         self._launch(
             ["sipp", "-sf", str(self.scenario), "-i", "127.0.0.1", "-p", str(self.port), "-m", str(self.calls),
              "-key", "rtp_port", str(self.rtp_port), "-nostdin", "-timeout", f"{30 * self.calls}s",
              "-timeout_error", "-trace_logs", "-log_file", str(self.log_file)],
             self.folder / f"sipp-{self.port}.out", self._listening, "SIPp's port", cwd=self.folder)
-        return self
 
     def _listening(self) -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", self.port))
-            except OSError:
-                return True  # SIPp holds it
-        return False
+        return not _free(socket.SOCK_DGRAM, self.port)  # SIPp holds it
 
     def wait(self, timeout: float = 15) -> int:
         """SIPp's exit status once its one call is over: 0 = the scenario went as written."""
