@@ -60,3 +60,48 @@ def put(key: str, value: Any) -> None:
              .execute())
     finally:
         _changes += 1
+
+
+# Per-user settings live in the same table, one row per person: key
+# "NAME:USER" (e.g. "dialer:ana"); `get_all()` ignores them.
+USER_SETTINGS = ("dialer",)
+_KEY_LENGTH = 100  # Setting.key's max_length
+
+
+def _user_key(name: str, user: str) -> str:
+    if name not in USER_SETTINGS:
+        raise KeyError(f"unknown per-user setting {name!r}")
+    key = f"{name}:{user}"
+    if len(key) > _KEY_LENGTH:
+        from callers.errors import CallersError
+
+        raise CallersError(f"the user name {user[:40]!r}… is too long to keep a {name} setting for")
+    return key
+
+
+def get_user(name: str, user: str) -> Any:
+    """The user's own value of a per-user setting, None when unset."""
+    key = _user_key(name, user)
+    with connection():
+        row = Setting.get_or_none(Setting.key == key)
+    return None if row is None else json.loads(row.value)
+
+
+def put_user(name: str, user: str, value: Any) -> None:
+    """Set (or, with None, clear) the user's own value of a per-user setting."""
+    key = _user_key(name, user)
+    with connection():
+        if value is None:
+            Setting.delete().where(Setting.key == key).execute()
+            return
+        (Setting.insert(key=key, value=json.dumps(value))
+         .on_conflict(conflict_target=[Setting.key], update={Setting.value: json.dumps(value)})
+         .execute())
+
+
+def all_users(name: str) -> dict[str, Any]:
+    """Every user's value of a per-user setting: {user: value}."""
+    prefix = _user_key(name, "")
+    with connection():
+        rows = list(Setting.select().where(Setting.key.startswith(prefix)))
+    return {row.key[len(prefix):]: json.loads(row.value) for row in rows}

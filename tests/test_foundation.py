@@ -232,4 +232,4 @@ def test_unreadable_file_is_one_clear_line(tmp_path):
 def test_where_prints_the_database(tmp_path, monkeypatch):
     monkeypatch.setenv("CALLERS_DB", str(tmp_path / "team.db"))
     result = run_cli("where")
-    assert result.stdout.strip() == str(tmp_path / "team.db")
+    assert result.stdout.splitlines()[0] == str(tmp_path / "team.db")

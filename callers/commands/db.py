@@ -9,9 +9,11 @@ ORDER = 90
 
 
 def run_where(args) -> int:
+    from callers.commands import dial
     from models.db import describe
 
     print(describe(db_url(args)))
+    print(dial.describe(args))
     return 0
 
 
@@ -78,7 +80,7 @@ def run_db(args) -> int:
 
 
 def register(sub, common) -> None:
-    add_command(sub, common, "where", run_where, "print which database callers would use",
+    add_command(sub, common, "where", run_where, "print which database and dialler callers would use",
                 example=["callers where", "CALLERS_DB=postgresql://me@db.example/callers callers where"])
     p = add_command(sub, common, "db", run_db, "create, upgrade or check a (shared) database",
                     example=["callers --db team.db db init",
