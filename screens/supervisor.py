@@ -187,6 +187,7 @@ class SupervisorScreen(Screen):
         Binding("3", "period('30')", "30 days", id="supervisor-30"),
         Binding("9", "period('90')", "90 days", id="supervisor-90"),
         Binding("o", "open_queue", "Open forwards", id="supervisor-open"),
+        Binding("n", "returned", "Not ours", id="supervisor-returned"),
         Binding("r", "refresh", "Refresh", id="supervisor-refresh"),
         Binding("d", "tab('departments')", "Departments", id="supervisor-tab-departments", show=False),
         Binding("c", "tab('coverage')", "Coverage", id="supervisor-tab-coverage", show=False),
@@ -370,6 +371,12 @@ class SupervisorScreen(Screen):
     def selected(self, event: ListView.Selected) -> None:
         if isinstance(event.item, DepartmentItem):
             self.open_queue(event.item.figures.name)
+
+    def action_returned(self) -> None:
+        """Forwards returned as not ours, to send on to another department."""
+        from screens.returned import ReturnedScreen
+
+        self.app.push_screen(ReturnedScreen(self.user))
 
     def open_queue(self, department: str) -> None:
         try:
