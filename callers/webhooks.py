@@ -35,7 +35,6 @@ import hmac
 import http.client
 import json
 import logging
-import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -271,11 +270,18 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOU
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
             raise Failed(f"no answer within {timeout:g} s") from None
-        raise Failed(first_line(exc.reason) if isinstance(exc.reason, BaseException) else str(exc.reason)) from None
+        raise Failed(_why(exc.reason) if isinstance(exc.reason, BaseException) else str(exc.reason)) from None
     except TimeoutError:  # socket.timeout: connected, then no answer in time
         raise Failed(f"no answer within {timeout:g} s") from None
     except (http.client.HTTPException, OSError, ValueError) as exc:
-        raise Failed(first_line(exc)) from None
+        raise Failed(_why(exc)) from None
+
+
+def _why(exc: BaseException) -> str:
+    """"connection refused", "Name or service not known": the words, not the errno."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:] if exc.strerror[1:2].islower() else exc.strerror
+    return first_line(exc)
 
 
 def headers_for(row: WebhookDelivery, body: bytes, secret: str | None) -> dict[str, str]:
