@@ -255,7 +255,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT) -> int:
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST once; the status (2xx) or `Failed`."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
@@ -378,16 +378,18 @@ def _release(rows: list[WebhookDelivery], token: str) -> None:
              .execute())
 
 
-def deliver_due(now: datetime | None = None, timeout: float = TIMEOUT, limit: int | None = None,
+def deliver_due(now: datetime | None = None, timeout: float | None = None, limit: int | None = None,
                 cancelled: Callable[[], bool] | None = None,
                 send: Callable[..., object] = post) -> Run:
     """POST every event that is due, oldest first per department; returns the counts.
 
     A department whose event fails is left for this run (its later events
     wait). `limit` stops after so many attempts (`Run.more` says whether
-    more were due); `cancelled` is asked between attempts. `now` fixes the
-    clock (tests); otherwise each step reads `clock.now()`."""
+    more were due); `cancelled` is asked between attempts; `timeout`:
+    seconds per request (default TIMEOUT). `now` fixes the clock (tests);
+    otherwise each step reads `clock.now()`."""
     run = Run()
+    timeout = TIMEOUT if timeout is None else timeout
     skip: set[int] = set()  # departments whose head failed in this run
     cancelled = cancelled or (lambda: False)
 
@@ -437,7 +439,10 @@ def deliver_due(now: datetime | None = None, timeout: float = TIMEOUT, limit: in
 
 
 def _prune(at: datetime) -> None:
-    """Delivered rows older than KEEP_DELIVERED go (a role that may not delete leaves them)."""
+    """Delivered rows older than KEEP_DELIVERED go (a role that may not delete leaves them).
+    Looked for first: an idle screen takes no write lock every time it looks."""
+    if not WebhookDelivery.select().where(WebhookDelivery.delivered_at < at - KEEP_DELIVERED).exists():
+        return
     try:
         with write_transaction():
             (WebhookDelivery.delete()

@@ -64,7 +64,8 @@ class Receiver:
         self.mode = "up"
         self.delay = 0.0
         self.slow = 1.0
-        self.received: list[Received] = []
+        self.received: list[Received] = []  # recorded once answered
+        self.arrived = 0  # requests that came in (counted before any answer)
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -80,6 +81,8 @@ class Receiver:
                 pass
 
             def do_POST(self) -> None:
+                with receiver.lock:
+                    receiver.arrived += 1
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 signature = self.headers.get(webhooks.SIGNATURE_HEADER)
                 signed = receiver.secret is not None and webhooks.verify(body, receiver.secret, signature)
@@ -575,10 +578,19 @@ async def test_the_app_delivers_in_the_background_without_blocking_or_crashing(a
             await pilot.pause(0.05)
 
     monkeypatch.setattr(webhooks, "BACKOFF_FIRST", 0.2)
+    monkeypatch.setattr(webhooks, "TIMEOUT", 1.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: any(w.attempts for w in webhooks.pending()))  # tried, failed, quietly
         assert isinstance(app.screen, QueueScreen)
+        receiver.mode, receiver.slow = "slow", 3.0
         receiver.start()
+        await until(lambda: receiver.arrived == 1)  # a POST hangs on the slow endpoint...
+        screen = app.screen
+        await pilot.press("t")  # ...and the keys do not wait for it
+        await until(lambda: "done shown" in str(screen.query_one("#queue-title").render()))
+        assert receiver.received == []  # still hanging
+        await pilot.press("t")
+        receiver.mode = "up"
         await until(lambda: len(receiver.accepted) == 1)
         await pilot.press("a")  # acknowledge in the queue: its event goes out too
         await until(lambda: len(receiver.accepted) == 2)
