@@ -199,10 +199,10 @@ def _clean(text: str | None) -> str | None:
     return text[:NOTE_MAX]
 
 
-def confirmation(department: str, kind: str, assignee: str | None) -> str:
+def confirmation(department: str, kind: str, assignee: str | None, verb: str = "Forwarded") -> str:
     if kind == ACCOUNT_MANAGER and assignee:
-        return f"Forwarded to {assignee}, account manager"
-    return f"Forwarded to {department}"
+        return f"{verb} to {assignee}, account manager"
+    return f"{verb} to {department}"
 
 
 def create(customer_id: int, department: str, caller: str, note: str | None = None,
@@ -277,7 +277,7 @@ def _change(forward_id: int, by: str, status: str, allowed: tuple[str, ...], now
 
 
 def _record(forward_id: int, status: str, at: datetime, by: str, note: str | None = None,
-            departments: list[tuple[int, str]] | None = None, **columns) -> None:
+            departments: list[tuple[int, str | None]] | None = None, **columns) -> None:
     """The event, and its webhook POST to each of `departments` (id, name;
     default: the forward's own) that has a webhook, in the caller's transaction."""
     event = ForwardEvent.create(forward=forward_id, status=status, at=at, by=by, note=note, **columns)
@@ -377,8 +377,8 @@ def send_on(forward_id: int, department: str, by: str, note: str | None = None, 
          .where(Forward.id == forward_id).execute())
         _record(forward_id, "sent_on", at, by, note, departments=[(source.id, source.name), (target.id, target.name)],
                 from_department=source.id, to_department=target.id)
-    message = confirmation(target.name, target.kind, assignee).replace("Forwarded to", "Sent on to", 1)
-    return SentOn(forward_id, source.name, target.name, assignee, message)
+    return SentOn(forward_id, source.name, target.name, assignee,
+                  confirmation(target.name, target.kind, assignee, verb="Sent on"))
 
 
 @dataclass(frozen=True)
@@ -403,11 +403,8 @@ def trail(forward_id: int) -> list[Event]:
 
 
 def events(forward_id: int) -> list[tuple[str, datetime, str, str | None]]:
-    """(status, at, by, note) of every change, oldest first."""
-    with connection():
-        rows = (ForwardEvent.select().where(ForwardEvent.forward == forward_id)
-                .order_by(ForwardEvent.at, ForwardEvent.id))
-        return [(e.status, clock.from_db(e.at), e.by, e.note) for e in rows]
+    """(status, at, by, note) of every change, oldest first (`trail` says more)."""
+    return [(e.status, e.at, e.by, e.note) for e in trail(forward_id)]
 
 
 # ---- reading -------------------------------------------------------------------

@@ -122,7 +122,8 @@ def set_hook(department_id: int, url: str | None, by: str, secret: str | None = 
 
     `url`: the new URL; None keeps the current one; "" removes the webhook
     and drops the events still waiting for it (their count is returned).
-    `secret`: None keeps the current one; "" stops signing.
+    `secret`: None keeps the current one; "" stops signing. Events waiting
+    for a retry are due at once after a change (it is usually the fix).
     Returns (the hook now, or None; events dropped)."""
     by = (by or "").strip()
     if not by:
@@ -153,6 +154,10 @@ def set_hook(department_id: int, url: str | None, by: str, secret: str | None = 
             row.secret = secret or None
         row.updated_at, row.updated_by = at, by
         row.save()
+        # A new URL or secret is usually the fix for what failed: what waits goes at the next look.
+        (WebhookDelivery.update(next_attempt_at=at)
+         .where(WebhookDelivery.department == department_id, WebhookDelivery.delivered_at.is_null(),
+                WebhookDelivery.next_attempt_at > at).execute())
         return Hook(dept.id, dept.name, row.url, bool(row.secret)), 0
 
 

@@ -243,6 +243,17 @@ def test_a_failing_department_does_not_hold_up_another(acme, receiver):
     assert [(w.department, w.state) for w in webhooks.pending()] == [("Billing", "failing"), ("Billing", "queued")]
 
 
+def test_a_new_url_gets_what_waits_at_once(acme, receiver):
+    hook("Billing", "http://127.0.0.1:9/gone")
+    forwards.create(acme.id, "Billing", "ana")
+    assert webhooks.deliver_due(now=at(0), timeout=0.5).failed == 1
+    assert webhooks.pending()[0].next_attempt_at == at(10)
+    receiver.start()
+    webhooks.set_hook(forwards.department("Billing").id, receiver.url, "sam", now=at(1))
+    assert webhooks.deliver_due(now=at(1), timeout=2).delivered == 1  # not held back by the old backoff
+    assert receiver.accepted[0].signed  # the secret was kept
+
+
 def test_a_redirect_is_not_a_delivery(acme, receiver):
     receiver.mode = "redirect"
     receiver.start()
