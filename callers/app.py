@@ -1,5 +1,9 @@
 """The Textual application. The screens live in `screens/`; each command
 (desk, queue, supervisor, references) opens the app on its own first screen.
+
+Whatever the screen, the app delivers the departments' webhook events that
+are due (`callers.webhooks`), in a thread worker that re-arms its own timer
+when it finishes, so a slow endpoint never stacks runs up nor holds a key.
 """
 
 from __future__ import annotations
@@ -7,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
 
 import screens
 
@@ -56,6 +62,8 @@ class CallersApp(App):
 
     TITLE = "callers"
     CSS_PATH = first_sheets()
+    HOOKS_FIRST = 2.0  # seconds after start, then every HOOKS_SECONDS: deliver due webhook events
+    HOOKS_SECONDS = 15.0
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -89,8 +97,34 @@ class CallersApp(App):
             # commits waits for the log to be copied back.
             self._checkpointer = Checkpointer(database.obj).start()
         self.push_screen(self.first(self.caller))
+        if database.obj is not None:
+            self.set_timer(self.HOOKS_FIRST, self.deliver_hooks, name="webhooks")
 
     def on_unmount(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
+
+    # ---- webhooks ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="webhooks", name="webhooks")
+    def deliver_hooks(self):
+        from callers import webhooks
+
+        worker = get_current_worker()
+        return webhooks.deliver_due(limit=50, cancelled=lambda: worker.is_cancelled)
+
+    @on(Worker.StateChanged)
+    def hooks_delivered(self, event: Worker.StateChanged) -> None:
+        """Re-arm after each run: at once while more is due, else in HOOKS_SECONDS.
+        An error (the database away) is retried the same way; a login that
+        may not read the deliveries leaves them to others."""
+        from peewee import ProgrammingError
+
+        worker = event.worker
+        if worker.name != "webhooks" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        if event.state == WorkerState.ERROR and isinstance(worker.error, ProgrammingError):
+            return
+        more = event.state == WorkerState.SUCCESS and worker.result.more
+        self.set_timer(0.1 if more else self.HOOKS_SECONDS, self.deliver_hooks, name="webhooks")

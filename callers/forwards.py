@@ -3,8 +3,11 @@
 A forward is `open` when the caller files it, `acknowledged` when the
 department has seen it, and `done` (with a resolution note) when it is
 solved; or `returned` ("not ours", with a reason, back to the supervisor),
-or `withdrawn` by the caller who filed it by mistake. Every change is
-stamped with who made it and when, on the forward and as a `ForwardEvent`.
+or `withdrawn` by the caller who filed it by mistake. A returned forward
+can be sent on by the supervisor to another department, where it is open
+again (`send_on`). Every change is stamped with who made it and when, on the
+forward and as a `ForwardEvent`, and queued for the department's webhook, if
+it has one, in the same transaction (`callers.webhooks`).
 
 Plain values in and out: the desk (F5/F6/F7), the queue screen, the CLI and
 the tests all call these functions.
@@ -18,9 +21,9 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN, fn
 
-from callers import clock, phones
+from callers import clock, phones, webhooks
 from callers.errors import CallersError
-from models.db import connection, write_transaction
+from models.db import connection, lock_row, write_transaction
 from models.tables import Contact, Customer, Department, Forward, ForwardEvent
 
 ACCOUNT_MANAGER = "account_manager"
@@ -196,10 +199,10 @@ def _clean(text: str | None) -> str | None:
     return text[:NOTE_MAX]
 
 
-def confirmation(department: str, kind: str, assignee: str | None) -> str:
+def confirmation(department: str, kind: str, assignee: str | None, verb: str = "Forwarded") -> str:
     if kind == ACCOUNT_MANAGER and assignee:
-        return f"Forwarded to {assignee}, account manager"
-    return f"Forwarded to {department}"
+        return f"{verb} to {assignee}, account manager"
+    return f"{verb} to {department}"
 
 
 def create(customer_id: int, department: str, caller: str, note: str | None = None,
@@ -242,7 +245,7 @@ def create(customer_id: int, department: str, caller: str, note: str | None = No
         row = Forward.create(customer=customer.id, call=call_id, contact=contact_id, caller=caller,
                              department=dept.id, assignee=assignee, note=note, status="open",
                              created_at=at)
-        ForwardEvent.create(forward=row.id, status="open", at=at, by=caller, note=note)
+        _record(row.id, "open", at, caller, note, departments=[(dept.id, dept.name)])
     return Filed(row.id, dept.name, assignee, confirmation(dept.name, dept.kind, assignee))
 
 
@@ -270,7 +273,29 @@ def _change(forward_id: int, by: str, status: str, allowed: tuple[str, ...], now
                 f"forward {forward_id} is {STATUS_LABELS.get(row.status, row.status)}; "
                 f"only {could} forwards can be {STATUS_VERBS[status]}"
             )
-        ForwardEvent.create(forward=forward_id, status=status, at=at, by=by, note=note)
+        _record(forward_id, status, at, by, note)
+
+
+def _record(forward_id: int, status: str, at: datetime, by: str, note: str | None = None,
+            departments: list[tuple[int, str | None]] | None = None, **columns) -> None:
+    """The event, and its webhook POST to each of `departments` (id, name;
+    default: the forward's own) that has a webhook, in the caller's transaction."""
+    event = ForwardEvent.create(forward=forward_id, status=status, at=at, by=by, note=note, **columns)
+    if departments is None:
+        dept = Forward.select(Forward.department).where(Forward.id == forward_id).scalar()
+        departments = [(dept, None)]
+    listening = webhooks.listening(d for d, _name in departments)
+    if not listening:
+        return
+    forward = as_json(get(forward_id, now=clock.from_db(at)))
+    names = dict(departments)
+    sent = {} if status != "sent_on" else {"from_department": names[columns["from_department"]],
+                                            "to_department": names[columns["to_department"]]}
+    for dept, name in departments:
+        if dept in listening:
+            body = webhooks.payload(webhooks.event_name(status), event.id, at, by, name or forward["department"],
+                                    forward, note, **sent)
+            webhooks.queue(dept, body, forward_id, at)
 
 
 _AT, _BY = object(), object()
@@ -311,15 +336,107 @@ def return_(forward_id: int, by: str, reason: str, now=None) -> None:
             resolved_at=_AT, resolved_by=_BY, resolution=reason)
 
 
-def events(forward_id: int) -> list[tuple[str, datetime, str, str | None]]:
-    """(status, at, by, note) of every change, oldest first."""
+@dataclass(frozen=True)
+class SentOn:
+    id: int
+    from_department: str
+    department: str
+    assignee: str | None
+    message: str  # "Sent on to Support", "Sent on to Lee Park, account manager"
+
+
+def send_on(forward_id: int, department: str, by: str, note: str | None = None, now=None) -> SentOn:
+    """The supervisor sends a returned ("not ours") forward to another
+    department, where it is open again (account-management departments
+    assign it to the customer's account manager). The forward keeps its
+    caller's note; the `sent_on` event keeps where it came from and went,
+    beside the `returned` event with the reason."""
+    by = (by or "").strip()
+    if not by:
+        raise CallersError("say who is doing this (--as NAME)")
+    at = _when(now)
+    note = _clean(note)
+    with connection(), write_transaction():
+        target = _department(department)
+        row = lock_row(Forward.select(Forward.id, Forward.status, Forward.department, Forward.customer)
+                       .where(Forward.id == forward_id)).first()
+        if row is None:
+            raise CallersError(f"no forward {forward_id}")
+        if row.status != "returned":
+            raise CallersError(f"forward {forward_id} is {STATUS_LABELS.get(row.status, row.status)}; "
+                               "only forwards returned as not ours can be sent on")
+        source = Department.get_by_id(row.department_id)
+        if source.id == target.id:
+            raise CallersError(f"forward {forward_id} came back from {source.name}: send it to another department")
+        assignee = None
+        if target.kind == ACCOUNT_MANAGER:
+            manager = Customer.select(Customer.account_manager).where(Customer.id == row.customer_id).scalar()
+            assignee = (manager or "").strip() or None
+        (Forward.update(department=target.id, status="open", assignee=assignee, acknowledged_at=None,
+                        acknowledged_by=None, resolved_at=None, resolved_by=None, resolution=None)
+         .where(Forward.id == forward_id).execute())
+        _record(forward_id, "sent_on", at, by, note, departments=[(source.id, source.name), (target.id, target.name)],
+                from_department=source.id, to_department=target.id)
+    return SentOn(forward_id, source.name, target.name, assignee,
+                  confirmation(target.name, target.kind, assignee, verb="Sent on"))
+
+
+@dataclass(frozen=True)
+class Event:
+    status: str  # open, acknowledged, done, returned, withdrawn, sent_on, reopened
+    at: datetime
+    by: str
+    note: str | None
+    from_department: str | None  # sent_on: where it left...
+    to_department: str | None  # ...and where it went
+
+
+def trail(forward_id: int) -> list[Event]:
+    """Every change of a forward, oldest first, with the departments a
+    `sent_on` moved it between."""
     with connection():
+        names = {d.id: d.name for d in Department.select(Department.id, Department.name)}
         rows = (ForwardEvent.select().where(ForwardEvent.forward == forward_id)
                 .order_by(ForwardEvent.at, ForwardEvent.id))
-        return [(e.status, clock.from_db(e.at), e.by, e.note) for e in rows]
+        return [Event(e.status, clock.from_db(e.at), e.by, e.note, names.get(e.from_department_id),
+                      names.get(e.to_department_id)) for e in rows]
+
+
+def events(forward_id: int) -> list[tuple[str, datetime, str, str | None]]:
+    """(status, at, by, note) of every change, oldest first (`trail` says more)."""
+    return [(e.status, e.at, e.by, e.note) for e in trail(forward_id)]
 
 
 # ---- reading -------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def as_json(item: QueueItem) -> dict:
+    """A forward as `callers forwards --format json` prints it, and as the
+    `forward` object of every webhook POST."""
+    return {
+        "id": item.id,
+        "customer": item.customer,
+        "customer_id": item.customer_id,
+        "external_id": item.external_id,
+        "contact": item.contact,
+        "phone": item.phone or None,
+        "department": item.department,
+        "assignee": item.assignee,
+        "note": item.note,
+        "status": item.status,
+        "caller": item.caller,
+        "created_at": _iso(item.created_at),
+        "acknowledged_at": _iso(item.acknowledged_at),
+        "acknowledged_by": item.acknowledged_by,
+        "resolved_at": _iso(item.resolved_at),
+        "resolved_by": item.resolved_by,
+        "resolution": item.resolution,
+    }
+
 
 
 def _item(row: Forward, at: datetime) -> QueueItem:

@@ -260,6 +260,10 @@ class ForwardEvent(BaseModel):
     at = DateTimeField()
     by = CharField(max_length=200)
     note = TextField(null=True)
+    # `sent_on` (the supervisor sends a returned forward on): the department
+    # it left and the one it went to. Added in 0009.
+    from_department = ForeignKeyField(Department, null=True, backref="+", on_delete="SET NULL")
+    to_department = ForeignKeyField(Department, null=True, backref="+", on_delete="SET NULL")
 
 
 class Setting(BaseModel):
@@ -463,4 +467,48 @@ for _column, _name in FACT_INDEXES.items():
     _field = getattr(Customer, _column)
     Customer.add_index(Index(_name, Customer, [_field, Customer.do_not_call], where=_field.is_null(False)))
 
-ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5
+
+
+# ---- Added by migration 0009: departments' webhooks (see callers/webhooks.py) ----
+
+
+class DepartmentWebhook(BaseModel):
+    """Where a department hears of its forwards: one URL, and the secret that signs each POST."""
+
+    id = AutoField()
+    department = ForeignKeyField(Department, unique=True, backref="+", on_delete="CASCADE")
+    url = TextField()
+    secret = TextField(null=True)
+    updated_at = DateTimeField()
+    updated_by = CharField(max_length=200)
+
+
+class WebhookDelivery(BaseModel):
+    """One forward event to POST to one department's webhook: queued in the
+    transaction that made the event, delivered in id order per department."""
+
+    id = AutoField()
+    department = ForeignKeyField(Department, backref="+", on_delete="CASCADE", index=False)
+    event = CharField(max_length=20)  # created / acknowledged / done / returned / withdrawn / sent_on / reopened
+    forward_id = IntegerField()  # no foreign keys: the body is the record
+    event_id = IntegerField()
+    delivery_id = CharField(max_length=36, unique=True)  # X-Callers-Delivery
+    body = TextField()  # the JSON, exactly as signed and sent
+    created_at = DateTimeField()
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField()
+    last_attempt_at = DateTimeField(null=True)
+    last_error = TextField(null=True)
+    delivered_at = DateTimeField(null=True, index=True)
+    claimed_by = CharField(null=True, max_length=36)  # the deliverer posting it now
+    claimed_until = DateTimeField(null=True)
+
+
+# What is still to deliver, per department in order: the heads are one seek each.
+WebhookDelivery.add_index(Index("webhook_delivery_pending", WebhookDelivery,
+                                [WebhookDelivery.department, WebhookDelivery.id],
+                                where=WebhookDelivery.delivered_at.is_null()))
+
+SCHEMA_9 = [DepartmentWebhook, WebhookDelivery]
+
+ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_9

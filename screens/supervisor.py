@@ -189,6 +189,7 @@ class SupervisorScreen(Screen):
         Binding("3", "period('30')", "30 days", id="supervisor-30"),
         Binding("9", "period('90')", "90 days", id="supervisor-90"),
         Binding("o", "open_queue", "Open forwards", id="supervisor-open"),
+        Binding("n", "returned", "Not ours", id="supervisor-returned", show=False),  # in the legend
         Binding("r", "refresh", "Refresh", id="supervisor-refresh"),
         Binding("d", "tab('departments')", "Departments", id="supervisor-tab-departments", show=False),
         Binding("c", "tab('coverage')", "Coverage", id="supervisor-tab-coverage", show=False),
@@ -225,8 +226,8 @@ class SupervisorScreen(Screen):
             with TabPane("Departments (d)", id="departments"):
                 yield Static(department_heading(False), id="departments-heading", markup=False)
                 yield ListView(id="departments-list")
-                yield Static("▲ open count or median days to done grew in the period · Enter: open forwards",
-                             id="departments-legend", markup=False)
+                yield Static("▲ open count or median days to done grew in the period · Enter: open forwards"
+                             " · n: returned as not ours, to send on", id="departments-legend", markup=False)
                 with Horizontal(id="overview"):
                     yield Static("", id="overview-coverage", markup=False)
                     yield Static("", id="overview-calls", markup=False)
@@ -372,6 +373,12 @@ class SupervisorScreen(Screen):
     def selected(self, event: ListView.Selected) -> None:
         if isinstance(event.item, DepartmentItem):
             self.open_queue(event.item.figures.name)
+
+    def action_returned(self) -> None:
+        """Forwards returned as not ours, to send on to another department."""
+        from screens.returned import ReturnedScreen
+
+        self.app.push_screen(ReturnedScreen(self.user))
 
     def open_queue(self, department: str) -> None:
         try:

@@ -337,7 +337,7 @@ def test_cli_departments(db, capsys):
     assert "Professional services" in lines[-1]
     assert main(["departments", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)[-1] == {
-        "id": 4, "name": "Professional services", "kind": "other", "key": "f8"}
+        "id": 4, "name": "Professional services", "kind": "other", "key": "f8", "webhook": None}
 
 
 # ---- ForwardNote on its own --------------------------------------------------------------
