@@ -209,9 +209,14 @@ class CallAnswer(BaseModel):
     key = CharField(max_length=200)  # what was answered, e.g. "contact:12:gone"
     value = TextField(null=True)
     answered_at = DateTimeField()
+    # The answer's place in its call (1, 2, ...), given by the desk: answers
+    # are told apart and put in order by it, never by their time (two given
+    # within the same second, or at a frozen CALLERS_NOW, are two answers).
+    # NULL for answers saved before schema 7.
+    seq = IntegerField(null=True)
 
     class Meta:
-        indexes = ((("step", "answered_at"), False),)
+        indexes = ((("step", "answered_at"), False), (("call", "seq"), True))
 
 
 class Department(BaseModel):
