@@ -20,13 +20,15 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from callers import clock, forwards
 from callers.errors import CallersError
 from callers.forwards import QueueItem
+from screens.commands import ScreenActions
+from screens.widgets.key_bar import KeyBar
 
 POLL_SECONDS = 5.0
 STATUS_SHORT = {"open": "open", "acknowledged": "ack", "done": "done", "returned": "not ours"}
@@ -84,7 +86,7 @@ class LineQuestion(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="line-question") as box:
-            box.border_title = self.title_text
+            box.border_title = Content(self.title_text)  # a customer's name is data, not markup
             yield Input(value=self.value, placeholder=self.placeholder, id="line-input", max_length=2000,
                         select_on_focus=False)
             yield Static("Enter saves · Esc cancels", id="line-help", markup=False)
@@ -137,6 +139,8 @@ class AssigneePicker(ModalScreen[str | None]):
 class QueueScreen(Screen):
     """One department's forwards, for the people who work them."""
 
+    COMMANDS = {ScreenActions}  # ctrl+p: this screen's actions with their keys
+
     BINDINGS = [
         Binding("a", "acknowledge", "Acknowledge", id="queue-acknowledge"),
         Binding("d", "done", "Done", id="queue-done"),
@@ -172,7 +176,7 @@ class QueueScreen(Screen):
             yield Input(placeholder="filter: customer, note, contact…", id="queue-filter-input")
             yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="queue-detail", markup=False)
-        yield Footer()
+        yield KeyBar(id="queue-keys")
 
     def on_mount(self) -> None:
         self.query_one("#queue-filter-input").display = False
@@ -226,11 +230,11 @@ class QueueScreen(Screen):
             error, action, forward_id, text, message = worker.result
             if error is None:
                 self._kept.pop((action, forward_id), None)
-                self.notify(message, timeout=3)
+                self.notify(message, timeout=3, markup=False)
             else:
                 if text:
                     self._kept[(action, forward_id)] = text  # offered again on the next try
-                self.notify(f"Not saved: {error}", severity="error", timeout=8)
+                self.notify(f"Not saved: {error}", severity="error", timeout=8, markup=False)
             self.reload()
 
     # ---- rendering -------------------------------------------------------------------
@@ -319,11 +323,11 @@ class QueueScreen(Screen):
     def _target(self, allowed: tuple[str, ...], verb: str) -> QueueItem | None:
         item = self.selected()
         if item is None:
-            self.notify("Nothing selected", severity="warning", timeout=3)
+            self.notify("Nothing selected", severity="warning", timeout=3, markup=False)
             return None
         if item.status not in allowed:
             self.notify(f"#{item.id} is {forwards.STATUS_LABELS[item.status]}: it cannot be {verb}",
-                        severity="warning", timeout=4)
+                        severity="warning", timeout=4, markup=False)
             return None
         return item
 
@@ -410,7 +414,7 @@ class QueueScreen(Screen):
         try:
             names = forwards.assignees(self.department)
         except Exception as exc:  # shown, never raised into the UI
-            self.app.call_from_thread(self.notify, _message(exc), severity="error")
+            self.app.call_from_thread(self.notify, _message(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self.app.push_screen, AssigneePicker(names, self.assignee), self._assignee_chosen)
 

@@ -18,12 +18,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, ListItem, ListView, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, ListItem, ListView, Sparkline, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 from rich.text import Text
 
 from callers import report
 from callers.report import DASH, Report, days, mmss, num, pct
+from screens.commands import ScreenActions
+from screens.widgets.key_bar import KeyBar
 
 REFRESH_SECONDS = 5.0
 WIDE = 110  # from this width on, departments show more columns
@@ -181,6 +183,8 @@ def found_text(r: Report) -> Content:
 class SupervisorScreen(Screen):
     """The supervisor's figures, refreshed every few seconds."""
 
+    COMMANDS = {ScreenActions}  # ctrl+p: this screen's actions with their keys
+
     BINDINGS = [
         Binding("t", "period('today')", "Today", id="supervisor-today"),
         Binding("7", "period('7')", "7 days", id="supervisor-7"),
@@ -240,7 +244,7 @@ class SupervisorScreen(Screen):
             with TabPane("Found (w)", id="found"):
                 yield Static("", id="found-text", markup=False)
                 yield DataTable(id="features-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar(id="supervisor-keys")
 
     def on_mount(self) -> None:
         self.title = "Supervisor"
@@ -362,7 +366,7 @@ class SupervisorScreen(Screen):
         listing = self.query_one("#departments-list", ListView)
         item = listing.highlighted_child
         if not isinstance(item, DepartmentItem):
-            self.notify("No department selected", severity="warning", timeout=3)
+            self.notify("No department selected", severity="warning", timeout=3, markup=False)
             return
         self.open_queue(item.figures.name)
 
@@ -375,7 +379,7 @@ class SupervisorScreen(Screen):
         try:
             queue_screen = drill_screen()
         except ImportError:
-            self.notify("The department queue is not available in this version", severity="error")
+            self.notify("The department queue is not available in this version", severity="error", markup=False)
             return
         self.app.push_screen(queue_screen(department=department, user=self.user))
 

@@ -55,7 +55,7 @@ def notes(app) -> list[str]:
 
 async def test_lists_oldest_open_first_literally(billing):
     app = app_for("billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, QueueScreen)
@@ -70,7 +70,7 @@ async def test_lists_oldest_open_first_literally(billing):
 
 async def test_a_acknowledges(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
         await settle(app, pilot)
@@ -85,7 +85,7 @@ async def test_a_acknowledges(billing):
 
 async def test_d_asks_for_a_resolution_note(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("down", "d")
         await pilot.pause()
@@ -111,7 +111,7 @@ async def test_d_asks_for_a_resolution_note(billing):
 
 async def test_escape_cancels_done(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("d", "x", "escape")
         await settle(app, pilot)
@@ -121,7 +121,7 @@ async def test_escape_cancels_done(billing):
 
 async def test_r_returns_with_reason(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
         await pilot.pause()
@@ -135,7 +135,7 @@ async def test_r_returns_with_reason(billing):
 
 async def test_slash_filters_across_customer_note_contact(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("slash")
         await pilot.pause()
@@ -162,7 +162,7 @@ async def test_slash_filters_across_customer_note_contact(billing):
 
 async def test_account_management_by_account_manager(billing):
     app = app_for("Account management")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert [r[1] for r in rows(app)] == ["Acme Ltd", "Beta SA"]
         await pilot.press("m")
@@ -176,14 +176,14 @@ async def test_account_management_by_account_manager(billing):
         assert [r[1] for r in rows(app)] == ["Beta SA"]
         assert "for Kim Roe" in str(app.screen.query_one("#queue-title").render())
     app = app_for("Account management", assignee="Lee Park")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert [r[1] for r in rows(app)] == ["Acme Ltd"]
 
 
 async def test_manager_key_only_for_account_management(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("m")
         await settle(app, pilot)
@@ -193,7 +193,7 @@ async def test_manager_key_only_for_account_management(billing):
 async def test_new_forwards_appear_by_polling(billing, monkeypatch):
     monkeypatch.setattr(queue_screen, "POLL_SECONDS", 0.05)
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert len(rows(app)) == 2
         gamma = factories.customer("Gamma AG", phone="+41446681801")
@@ -209,7 +209,7 @@ async def test_new_forwards_appear_by_polling(billing, monkeypatch):
 
 async def test_failed_save_shows_error_and_keeps_the_note(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         forwards.return_(billing["first"], "sue", "not ours")  # someone else, meanwhile
         await pilot.press("d", *"credit note issued", "enter")
@@ -233,7 +233,7 @@ async def test_failed_save_shows_error_and_keeps_the_note(billing):
 
 async def test_cursor_stays_on_the_same_forward_across_a_refresh(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("down")
         await pilot.pause()

@@ -48,7 +48,7 @@ async def settle(app, pilot):
 
 async def test_screen_lists_ranks_and_logs_uses(data):
     app = CallersApp(caller="sally", first=references_screen())
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, ReferencesScreen)
@@ -109,7 +109,7 @@ async def test_screen_lists_ranks_and_logs_uses(data):
 
 async def test_filters_reload_the_list(data):
     app = CallersApp(caller="sally", first=references_screen({"industry": "banking"}))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         screen = app.screen
         table = screen.query_one("#ref-table", DataTable)
@@ -142,7 +142,7 @@ async def test_thank_yous_oldest_first_with_gift_restriction(data):
     refs.log_use("S-1", "prospect-call", "Later prospect", "sally", now=data)
     refs.log_use("O-1", "prospect-call", "Earlier prospect", "sally", now=data - timedelta(days=3))
     app = CallersApp(caller="mona", first=references_screen())
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("t")
         await settle(app, pilot)

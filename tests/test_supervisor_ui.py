@@ -40,7 +40,7 @@ def panel_text(screen, selector: str) -> str:
 
 async def test_opens_with_the_figures(world):
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         assert isinstance(screen, SupervisorScreen)
         await until(pilot, lambda: screen.refreshes >= 1)
@@ -60,7 +60,7 @@ async def test_opens_with_the_figures(world):
 
 async def test_period_keys(world):
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: screen.refreshes >= 1)
         for key, period, calls in (("7", "7", 6), ("t", "today", 1), ("9", "90", 12), ("3", "30", 10)):
@@ -89,7 +89,7 @@ async def test_refresh_shows_new_data_and_never_piles_up(world, monkeypatch):
 
     monkeypatch.setattr(report, "build", counted)
     app = app_for(refresh_seconds=0.02)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: screen.refreshes >= 2)
         Forward.create(customer=Customer.get(Customer.name == "One"), caller="alice",
@@ -120,7 +120,7 @@ async def test_a_period_key_during_a_slow_refresh_does_not_wait(world, monkeypat
 
     monkeypatch.setattr(report, "build", slow)
     app = app_for(refresh_seconds=0.01)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: started.is_set())
         assert screen.loading
@@ -140,7 +140,7 @@ async def test_a_period_key_during_a_slow_refresh_does_not_wait(world, monkeypat
 async def test_drill_into_a_department_and_back(world):
     pytest.importorskip("screens.queue")
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: screen.refreshes >= 1)
         await pilot.pause()
@@ -157,7 +157,7 @@ async def test_drill_into_a_department_and_back(world):
 async def test_thin_data_and_a_database_error(db, now):
     now(NOW)
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: screen.refreshes >= 1)
         assert "median —" in panel_text(screen, "#supervisor-summary")

@@ -16,7 +16,8 @@ REFERENCE_LABELS = {
     "analyst": "Analysts",
     "site_visit": "Site visit",
 }
-REFERENCE_ANSWER_LABELS = {"yes": "yes", "no": "no", "not_now": "not now", None: "—"}
+# None: nobody has said; never the same as "no".
+REFERENCE_ANSWER_LABELS = {"yes": "yes", "no": "no", "not_now": "not now", None: "unknown"}
 IMPLEMENTATION_LABELS = {
     "not_started": "Not started",
     "in_progress": "In progress",
