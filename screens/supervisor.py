@@ -70,7 +70,8 @@ def department_line(d: report.DepartmentFigures, wide: bool) -> Content:
         cells += [count(d.done), count(d.open_at_start), days(d.previous_median_days_to_done)]
         styles += ["", "", ""]
         columns += WIDE_COLUMNS
-    parts: list = [("▲ " if d.growing else "  ", "bold"), (f"{name:<{name_width - 2}}", "bold" if d.growing else "")]
+    mark = {"growing": "▲ ", "shrinking": "▼ "}.get(d.direction or "", "  ")
+    parts: list = [(mark, "bold"), (f"{name:<{name_width - 2}}", "bold" if d.growing else "")]
     parts += [(" " + cell.rjust(width - 1), style) for cell, style, (_h, width) in zip(cells, styles, columns)]
     return Content.assemble(*parts)
 
@@ -227,7 +228,7 @@ class SupervisorScreen(Screen):
             with TabPane("Departments (d)", id="departments"):
                 yield Static(department_heading(False), id="departments-heading", markup=False)
                 yield ListView(id="departments-list")
-                yield Static("▲ open count or median days to done grew in the period · Enter: open forwards",
+                yield Static("▲/▼ open or median to done up/down by 3 (1 day) and 25% · Enter: its forwards",
                              id="departments-legend", markup=False)
                 with Horizontal(id="overview"):
                     yield Static("", id="overview-coverage", markup=False)

@@ -362,6 +362,7 @@ class FeatureList(StepKeys, Widget, can_focus=True):
     """
     MAX_COLUMNS = 4
     GAP = 2
+    NAME_ROOM = 26  # a longer name does not cost a column: it is cut with "…"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -402,8 +403,9 @@ class FeatureList(StepKeys, Widget, can_focus=True):
     def grid(self) -> tuple[int, int, int]:
         """(columns, column width, rows shown) for the current size."""
         width, height = max(1, self.size.width), max(1, self.size.height)
-        longest = max((len(name) for name, _ in self.features.values()), default=0) + 4 + self.GAP
-        columns = max(1, min(self.MAX_COLUMNS, len(self.features) or 1, width // max(1, min(longest, width))))
+        longest = min(self.NAME_ROOM, max((len(name) for name, _ in self.features.values()), default=0))
+        cell = longest + 4 + self.GAP  # "[x] " name, and the gap
+        columns = max(1, min(self.MAX_COLUMNS, len(self.features) or 1, width // max(1, min(cell, width))))
         return columns, width // columns, height
 
     def hidden(self) -> tuple[int, int]:
