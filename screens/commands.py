@@ -25,7 +25,9 @@ def screen_commands(screen) -> list[tuple[str, str, Callable[[], object]]]:
     app = screen.app
     for _key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.action in LEFT_OUT or not active.enabled or not binding.description:
+        # Bindings with an id are callers' own (a site can remap them); the
+        # others are Textual's widgets' (cursor keys of an Input, a table).
+        if binding.action in LEFT_OUT or not active.enabled or not binding.description or not binding.id:
             continue
         display = app.get_key_display(binding)
         if display[:1] == "f" and display[1:].isdigit():

@@ -39,3 +39,17 @@ async def toast_painted(app, pilot, text: str, tries: int = 300) -> str:
         if any(wanted in shown for shown in seen):
             return screen_text(app)
     raise AssertionError(f"no toast saying {text!r} was painted (app error: {app._exception!r}); toasts: {seen}")
+
+
+def key_bar_fits(app, width: int = 80) -> list[tuple[str, str, bool]]:
+    """The keys on the active screen's key bar, checked: whole keys only,
+    within `width`, ctrl+q last, and each painted on the bottom line."""
+    from screens.widgets.key_bar import KeyBar
+
+    bar = app.screen.query_one(KeyBar)
+    assert sum(len(display) + len(description) + 3 for display, description, _ in bar.shown) <= width
+    assert bar.shown and bar.shown[-1][:2] == ("^q", "Quit"), bar.shown
+    bottom = screen_text(app).splitlines()[-1]
+    for display, description, _ in bar.shown:
+        assert f"{display} {description}" in bottom, (display, description, bottom)
+    return bar.shown

@@ -11,6 +11,7 @@ from models.tables import Forward
 from screens import queue as queue_screen
 from screens.queue import AssigneePicker, LineQuestion, QueueScreen
 from tests import factories
+from tests.painted import key_bar_fits, screen_text, toast_painted
 
 SIZE = (80, 24)
 
@@ -49,10 +50,6 @@ def rows(app) -> list[tuple[str, ...]]:
     return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
 
 
-def notes(app) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
 async def test_lists_oldest_open_first_literally(billing):
     app = app_for("billing")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -77,9 +74,10 @@ async def test_a_acknowledges(billing):
         row = Forward.get_by_id(billing["first"])
         assert (row.status, row.acknowledged_by) == ("acknowledged", "bill")
         assert rows(app)[0][-1] == "ack"
-        assert f"#{billing['first']} acknowledged" in notes(app)
+        await toast_painted(app, pilot, f"#{billing['first']} acknowledged")
         await pilot.press("a")  # already acknowledged: refused, nothing written
         await settle(app, pilot)
+        await toast_painted(app, pilot, f"#{billing['first']} is acknowledged: it cannot be acknowledged")
         assert [e[0] for e in forwards.events(billing["first"])] == ["open", "acknowledged"]
 
 
@@ -95,6 +93,7 @@ async def test_d_asks_for_a_resolution_note(billing):
         assert isinstance(app.screen, LineQuestion)
         await pilot.press(*"VAT fixed [ok]", "enter")
         await settle(app, pilot)
+        await toast_painted(app, pilot, f"#{billing['second']} done")
         row = Forward.get_by_id(billing["second"])
         assert (row.status, row.resolution, row.resolved_by) == ("done", "VAT fixed [ok]", "bill")
         assert [r[1] for r in rows(app)] == ["Acme Ltd"]  # done items hidden
@@ -128,6 +127,7 @@ async def test_r_returns_with_reason(billing):
         assert isinstance(app.screen, LineQuestion)
         await pilot.press(*"sales question", "enter")
         await settle(app, pilot)
+        await toast_painted(app, pilot, f"#{billing['first']} returned to the supervisor: not ours")
         row = Forward.get_by_id(billing["first"])
         assert (row.status, row.resolution, row.resolved_by) == ("returned", "sales question", "bill")
         assert [r[1] for r in rows(app)] == ["Beta SA"]
@@ -214,7 +214,8 @@ async def test_failed_save_shows_error_and_keeps_the_note(billing):
         forwards.return_(billing["first"], "sue", "not ours")  # someone else, meanwhile
         await pilot.press("d", *"credit note issued", "enter")
         await settle(app, pilot)
-        assert any("Not saved: forward" in n and "is not ours" in n for n in notes(app))
+        text = await toast_painted(app, pilot, "Not saved: forward")
+        assert "Traceback" not in text
         assert Forward.get_by_id(billing["first"]).status == "returned"
         # The typed note is offered again for a retry.
         forwards_row = Forward.get_by_id(billing["first"])
@@ -244,3 +245,54 @@ async def test_cursor_stays_on_the_same_forward_across_a_refresh(billing):
         assert [r[1] for r in rows(app)] == ["Beta SA"]
         assert app.screen.selected().id == billing["second"]
         assert "#2 Beta SA" in str(app.screen.query_one("#queue-detail").render())
+
+
+async def test_nothing_selected_and_a_failed_lookup_are_said(billing, monkeypatch):
+    from callers.errors import CallersError
+
+    app = app_for("Account management", assignee="Nobody Here")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        assert rows(app) == []
+        await pilot.press("a")
+        await toast_painted(app, pilot, "Nothing selected")
+
+        def broken(department):
+            raise CallersError("cannot list the [account managers] now")
+
+        monkeypatch.setattr(forwards, "assignees", broken)
+        await pilot.press("m")
+        await settle(app, pilot)
+        text = await toast_painted(app, pilot, "cannot list the [account managers] now")
+        assert isinstance(app.screen, QueueScreen) and "Traceback" not in text
+
+
+async def test_a_customer_name_in_brackets_is_shown_literally_in_the_question(billing):
+    from models.tables import Customer
+
+    Customer.update(name="[bold]Acme[/bold] Ltd").where(Customer.name == "Acme Ltd").execute()
+    app = app_for("Billing")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, LineQuestion)
+        assert "Done: [bold]Acme[/bold] Ltd" in screen_text(app)
+
+
+async def test_keys_fit_80_columns_and_the_palette_lists_them(billing):
+    from screens.commands import screen_commands
+
+    app = app_for("Account management")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        shown = key_bar_fits(app)
+        assert ("a", "Acknowledge", True) in shown
+        titles = [title for title, _help, _run in screen_commands(app.screen)]
+        for expected in ("Acknowledge  (a)", "Done  (d)", "Not ours  (r)", "Filter  (/)", "Manager  (m)",
+                         "Quit  (^q)"):
+            assert expected in titles, titles
+        await pilot.press("slash")
+        await settle(app, pilot)
+        key_bar_fits(app)
+        assert "Close filter  (esc)" in [t for t, _h, _r in screen_commands(app.screen)]

@@ -12,7 +12,7 @@ from callers import report
 from callers.app import CallersApp
 from models.tables import Customer, Department, Forward
 from screens.supervisor import DepartmentItem, SupervisorScreen
-from tests.painted import screen_text, toast_painted
+from tests.painted import key_bar_fits, screen_text, toast_painted
 from tests.test_report import NOW, at, build_world
 
 
@@ -232,3 +232,20 @@ async def test_confirmations_are_painted(world, monkeypatch):
         await pilot.press("o")
         text = await toast_painted(app, pilot, "No department selected")
         assert "Traceback" not in text
+
+
+async def test_keys_fit_80_columns_and_the_palette_lists_them(world):
+    from screens.commands import screen_commands
+
+    app = app_for()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.refreshes >= 1)
+        await pilot.pause()
+        for tab in ("d", "c", "l", "f", "w"):
+            await pilot.press(tab)
+            await pilot.pause()
+            key_bar_fits(app)
+        titles = [title for title, _help, _run in screen_commands(screen)]
+        for expected in ("Today  (t)", "30 days  (3)", "Coverage  (c)", "What calls found  (w)", "Quit  (^q)"):
+            assert expected in titles, titles

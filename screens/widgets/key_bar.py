@@ -115,6 +115,12 @@ class KeyBar(Static):
                 keys.append(Key(display, binding.group.description, active.enabled, key_id))
             else:
                 keys.append(Key(display, binding.description, active.enabled, key_id))
+        if not any(k.id == "quit" for k in keys):
+            # A modal screen leaves the app's keys out of its bindings; ctrl+q works all the same.
+            quit_binding = next((b for bindings in self.app._bindings.key_to_bindings.values() for b in bindings
+                                 if b.action in QUIT), None)
+            if quit_binding is not None:
+                keys.append(Key(self.app.get_key_display(quit_binding), quit_binding.description, True, "quit"))
         if palette is not None:
             keys.append(palette)
         return keys
