@@ -19,8 +19,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 LEFT_OUT = {"command_palette", "app.command_palette", "screen.copy_text"}
 
 
-def screen_commands(screen) -> list[tuple[str, str, Callable[[], object]]]:
-    """(title with keys, help, run) for each action that works on the screen now."""
+def screen_commands(screen) -> list[tuple[str, Callable[[], object]]]:
+    """(title with its keys, run) for each action that works on the screen now."""
     found: dict[tuple[int, str], list] = {}
     app = screen.app
     for _key, active in screen.active_bindings.items():
@@ -38,8 +38,7 @@ def screen_commands(screen) -> list[tuple[str, str, Callable[[], object]]]:
     commands = []
     for binding, node, keys in found.values():
         title = f"{binding.tooltip or binding.description}  ({', '.join(keys)})"
-        help_text = f"binding id {binding.id}" if binding.id else ""
-        commands.append((title, help_text, partial(app.run_action, binding.action, node)))
+        commands.append((title, partial(app.run_action, binding.action, node)))
     return commands
 
 
@@ -47,12 +46,12 @@ class ScreenActions(Provider):
     """The current screen's actions, each with its keys."""
 
     async def discover(self) -> Hits:
-        for title, help_text, run in screen_commands(self.screen):
-            yield DiscoveryHit(title, run, help=help_text)
+        for title, run in screen_commands(self.screen):
+            yield DiscoveryHit(title, run)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, run in screen_commands(self.screen):
+        for title, run in screen_commands(self.screen):
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), run, help=help_text)
+                yield Hit(score, matcher.highlight(title), run)

@@ -288,11 +288,11 @@ async def test_keys_fit_80_columns_and_the_palette_lists_them(billing):
         await settle(app, pilot)
         shown = key_bar_fits(app)
         assert ("a", "Acknowledge", True) in shown
-        titles = [title for title, _help, _run in screen_commands(app.screen)]
+        titles = [title for title, _run in screen_commands(app.screen)]
         for expected in ("Acknowledge  (a)", "Done  (d)", "Not ours  (r)", "Filter  (/)", "Manager  (m)",
                          "Quit  (^q)"):
             assert expected in titles, titles
         await pilot.press("slash")
         await settle(app, pilot)
         key_bar_fits(app)
-        assert "Close filter  (esc)" in [t for t, _h, _r in screen_commands(app.screen)]
+        assert "Close filter  (esc)" in [t for t, _r in screen_commands(app.screen)]

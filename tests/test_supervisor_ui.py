@@ -246,6 +246,6 @@ async def test_keys_fit_80_columns_and_the_palette_lists_them(world):
             await pilot.press(tab)
             await pilot.pause()
             key_bar_fits(app)
-        titles = [title for title, _help, _run in screen_commands(screen)]
+        titles = [title for title, _run in screen_commands(screen)]
         for expected in ("Today  (t)", "30 days  (3)", "Coverage  (c)", "What calls found  (w)", "Quit  (^q)"):
             assert expected in titles, titles

@@ -76,14 +76,17 @@ class StepKeys:
         if not self.is_attached:
             return
         above, below = self.hidden()
-        label = self.parent.query_one(".step-more", Static)
         parts = []
         if above:
             parts.append(f"▲ {above} above")
         if below:
             parts.append(f"▼ {below} more {self.noun} below (PgDn)")
-        label.update(" · ".join(parts))
-        label.display = bool(parts)
+        text = " · ".join(parts)
+        if text != getattr(self, "_more", ""):  # most customers: nothing out of sight, nothing to redraw
+            self._more = text
+            label = self.parent.query_one(".step-more", Static)
+            label.update(text)
+            label.display = bool(text)
 
 
 class StepList(StepKeys, OptionList):
