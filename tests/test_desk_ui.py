@@ -1031,3 +1031,20 @@ async def test_the_key_bar_fits_80_columns_in_every_state_with_ctrl_q(desk):
             await keys.press(key)
             shown = key_bar_fits(app)
             assert ("F9", "End call", True) in shown
+
+
+async def test_contacts_out_of_sight_are_counted(desk):
+    at = clock.db_now()
+    for n in range(5):
+        Contact.create(customer=desk["acme"], name=f"Extra Person {n}", role="user", phone=f"+44207946010{n}",
+                       timezone="Europe/London", created_at=at, updated_at=at)
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2")
+        text = screen_text(app)
+        assert "more contacts below (PgDn)" in text and "Jane Doe" in text
+        await keys.press("end")
+        text = screen_text(app)
+        assert "above" in text and "add a contact" in text and "more contacts below" not in text
