@@ -13,8 +13,11 @@ names, parameters and return types are fixed. Times are aware UTC.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+
+from peewee import fn
 
 from callers import clock, due, hours, phones, queue, settings, timeparse
 from callers.due import DueCustomer
@@ -126,6 +129,7 @@ class Answer:
     key: str
     value: str | None
     answered_at: datetime
+    seq: int | None = None  # its place in the call (None: saved before answers were numbered)
 
 
 @dataclass
@@ -148,6 +152,79 @@ class Scheduled:
     outcome: str
     next_due_at: datetime | None  # None: not due again (do not call, needs a number...)
     message: str  # e.g. "Due again on 21 Feb", "Call back Fri 14:30 their time (13:30 yours)"
+    unasked: tuple[str, ...] = ()  # completed: the steps nobody answered in the call (STEPS order)
+
+
+# ---- the script: asked, not asked, still true ------------------------------------
+#
+# A step is *asked* in a call when an answer in it was recorded: a change, a
+# tick, or Enter on facts already stored ("still true"). Enter on a step that
+# holds no stored facts is no answer: it records nothing and the step stays
+# *not asked* (its facts stay unknown, its confirmation time stale or never).
+
+# How a step is named in what the caller reads ("not asked: references, features").
+STEP_WORDS = {"contacts": "contacts", "referenceability": "references", "implementation": "implementation",
+              "features": "features"}
+
+
+def holds_facts(profile: Profile, step: str) -> bool:
+    """True when the step has facts stored (by an earlier call or an import)
+    that Enter can confirm as still true. Contacts: any active contact (or
+    all gone, confirmed); referenceability: any kind answered or a condition;
+    implementation: a state; features: the list confirmed before, or any
+    feature answered."""
+    if step == "contacts":
+        return profile.contacts_confirmed_at is not None or any(c.active for c in profile.contacts)
+    if step == "referenceability":
+        return any(v is not None for v in profile.referenceability.values()) or bool(profile.ref_condition)
+    if step == "implementation":
+        return profile.implementation_state is not None
+    if step == "features":
+        return (profile.features_confirmed_at is not None
+                or any(f.confirmed_at is not None for f in profile.features))
+    return False
+
+
+def step_confirmed_at(profile: Profile, step: str) -> datetime | None:
+    """When the step's facts were last confirmed (None: never)."""
+    return {"contacts": profile.contacts_confirmed_at,
+            "referenceability": profile.referenceability_confirmed_at,
+            "implementation": profile.implementation_confirmed_at,
+            "features": profile.features_confirmed_at}.get(step)
+
+
+def steps_asked(answers: Iterable[Answer]) -> set[str]:
+    """The script steps with an answer recorded in this call."""
+    return {a.step for a in answers if a.step in STEPS}
+
+
+def unasked_steps(answers: Iterable[Answer]) -> tuple[str, ...]:
+    """The script steps nobody answered in this call, in script order."""
+    return _unasked(steps_asked(answers))
+
+
+def _unasked(asked: set[str]) -> tuple[str, ...]:
+    return tuple(step for step in STEPS if step not in asked)
+
+
+def first_step(profile: Profile, answers: Iterable[Answer], now: datetime, cycle_days: int) -> str:
+    """Where the script opens: the first step not answered in this call whose
+    facts are not fresh (never confirmed, or not within the cycle), so a step
+    left unasked by an earlier call comes first; else the first step not
+    answered in this call; else the "in their words" line ("comment")."""
+    unasked = unasked_steps(answers)
+    fresh_since = now - timedelta(days=cycle_days)
+    for step in unasked:
+        at = step_confirmed_at(profile, step)
+        if at is None or at <= fresh_since:
+            return step
+    return unasked[0] if unasked else "comment"
+
+
+def not_asked_text(unasked: Iterable[str]) -> str:
+    """'not asked: implementation, features' ('' when every step was asked)."""
+    words = [STEP_WORDS.get(step, step) for step in unasked]
+    return f"not asked: {', '.join(words)}" if words else ""
 
 
 # ---- reading ---------------------------------------------------------------------
@@ -261,7 +338,7 @@ def profile(customer_id: int, now: datetime | None = None) -> Profile:
 
 
 def _answers(call_id: int) -> list[Answer]:
-    return [Answer(a.step, a.key, a.value, clock.from_db(a.answered_at))
+    return [Answer(a.step, a.key, a.value, clock.from_db(a.answered_at), a.seq)
             for a in raw(CallAnswer, "call-answers",
                          lambda: CallAnswer.select().where(CallAnswer.call == 0).order_by(CallAnswer.id), call_id)]
 
@@ -414,13 +491,16 @@ def _contacts_changed(customer: Customer) -> None:
     due.forget_zone_keys()
 
 
-def _record_contacts(customer: Customer, key: str, value: str | None, now_db: datetime) -> None:
+def _record_contacts(customer: Customer, key: str, value: str | None, now_db: datetime) -> bool:
     if key == "confirm":
+        active = Contact.select().where(Contact.customer == customer.id, Contact.active == True)  # noqa: E712
+        if customer.contacts_confirmed_at is None and not active.exists():
+            return False  # nobody on file: nothing to confirm
         (Contact.update(confirmed_at=now_db)
          .where(Contact.customer == customer.id, Contact.active == True).execute())  # noqa: E712
         Customer.update(contacts_confirmed_at=now_db, updated_at=now_db).where(
             Customer.id == customer.id).execute()
-        return
+        return True
     if key == "add":
         try:
             data = json.loads(value or "{}")
@@ -443,7 +523,7 @@ def _record_contacts(customer: Customer, key: str, value: str | None, now_db: da
             fields.update(phone=number.e164, extension=number.extension, timezone=number.timezone or None)
         Contact.create(**fields)
         _contacts_changed(customer)
-        return
+        return True
     parts = key.split(":")
     if len(parts) != 3 or parts[0] != "contact":
         raise CallersError(f"unknown contacts answer {key!r}")
@@ -476,25 +556,30 @@ def _record_contacts(customer: Customer, key: str, value: str | None, now_db: da
     contact.save()
     if what in ("gone", "role", "phone"):
         _contacts_changed(customer)
+    return True
 
 
-def _record_referenceability(customer: Customer, key: str, value: str | None, now_db: datetime) -> None:
+def _record_referenceability(customer: Customer, key: str, value: str | None, now_db: datetime) -> bool:
     update: dict = {Customer.referenceability_confirmed_at: now_db, Customer.updated_at: now_db}
     if key == "confirm":
-        pass
+        stored = [getattr(customer, f"ref_{kind}") for kind in REFERENCE_KINDS] + [customer.ref_condition]
+        if not any(stored):
+            return False  # never answered: nothing to confirm, the kinds stay unknown
     elif key == "condition":
         update[Customer.ref_condition] = (value or "").strip() or None
-    elif key in REFERENCE_KINDS:
+    elif key in REFERENCE_KINDS or key == "all":
         if value not in REFERENCE_ANSWERS:
             raise CallersError(f"{key} must be one of {', '.join(REFERENCE_ANSWERS)}, not {value!r}")
-        update[getattr(Customer, f"ref_{key}")] = value
+        for kind in (REFERENCE_KINDS if key == "all" else (key,)):
+            update[getattr(Customer, f"ref_{kind}")] = value
     else:
-        raise CallersError(f"unknown referenceability answer {key!r}; use confirm, condition "
+        raise CallersError(f"unknown referenceability answer {key!r}; use confirm, condition, all "
                            f"or one of {', '.join(REFERENCE_KINDS)}")
     Customer.update(update).where(Customer.id == customer.id).execute()
+    return True
 
 
-def _record_implementation(customer: Customer, key: str, value: str | None, now_db: datetime) -> None:
+def _record_implementation(customer: Customer, key: str, value: str | None, now_db: datetime) -> bool:
     update: dict = {Customer.implementation_confirmed_at: now_db, Customer.updated_at: now_db}
     if key == "state":
         if value not in IMPLEMENTATION_STATES:
@@ -505,13 +590,21 @@ def _record_implementation(customer: Customer, key: str, value: str | None, now_
             update[Customer.implementation_changed_at] = now_db
     elif key != "confirm":
         raise CallersError(f"unknown implementation answer {key!r}; use confirm or state")
+    elif customer.implementation_state is None:
+        return False  # never answered: "not started" is an answer, unknown is not
     Customer.update(update).where(Customer.id == customer.id).execute()
+    return True
 
 
-def _record_features(customer: Customer, key: str, value: str | None, now_db: datetime) -> None:
+def _record_features(customer: Customer, key: str, value: str | None, now_db: datetime) -> bool:
+    mine = CustomerFeature.customer == customer.id
     if key == "confirm":
-        (CustomerFeature.update(confirmed_at=now_db)
-         .where(CustomerFeature.customer == customer.id).execute())
+        if customer.features_confirmed_at is None and not CustomerFeature.select().where(mine).exists():
+            return False  # never answered: nothing to confirm
+        CustomerFeature.update(confirmed_at=now_db).where(mine).execute()
+    elif key == "none":
+        # "None of them is in production": an answer for the whole list.
+        CustomerFeature.update(in_production=False, confirmed_at=now_db).where(mine).execute()
     elif key.startswith("feature:"):
         try:
             feature_id = int(key.split(":", 1)[1])
@@ -527,8 +620,9 @@ def _record_features(customer: Customer, key: str, value: str | None, now_db: da
                       update={CustomerFeature.in_production: on, CustomerFeature.confirmed_at: now_db})
          .execute())
     else:
-        raise CallersError(f"unknown features answer {key!r}; use confirm or feature:<id>")
+        raise CallersError(f"unknown features answer {key!r}; use confirm, none or feature:<id>")
     Customer.update(features_confirmed_at=now_db, updated_at=now_db).where(Customer.id == customer.id).execute()
+    return True
 
 
 _RECORDERS = {
@@ -539,20 +633,28 @@ _RECORDERS = {
 }
 
 
-def record_answer(call_id: int, step: str, key: str, value: str | None, now: datetime | None = None) -> Answer:
+def record_answer(call_id: int, step: str, key: str, value: str | None, now: datetime | None = None,
+                  seq: int | None = None) -> Answer | None:
     """Save one answer at once: to the call's journal (CallAnswer) and to the
-    customer's profile, stamped with its confirmation time."""
+    customer's profile, stamped with its confirmation time.
+
+    `seq`: the answer's place in the call, as the desk numbers them (1, 2,
+    ...). An answer whose number is already saved with the same step, key and
+    value is a replay (the desk's journal after a dropped connection) and is
+    saved once; any other answer is saved, in the order given, however many
+    come at the same moment. Without `seq` the answer takes the next number.
+
+    A "confirm" of a step that holds no stored facts is no answer: nothing is
+    recorded and None is returned (see `holds_facts`)."""
     now = _now(now)
     now_db = clock.to_db(now)
     with connection(), write_transaction():
-        # A replay (the desk's outbox after a dropped connection) of an answer
-        # that did reach the database: the same call, step, key and time.
-        # Saved once, never twice.
-        prior = (CallAnswer.select().where(CallAnswer.call == call_id, CallAnswer.step == step,
-                                           CallAnswer.key == key, CallAnswer.answered_at == now_db)
-                 .first())
-        if prior is not None and prior.value == value:
-            return Answer(step, key, value, clock.from_db(prior.answered_at))
+        if seq is not None:
+            prior = CallAnswer.get_or_none(CallAnswer.call == call_id, CallAnswer.seq == seq)
+            if prior is not None:
+                if (prior.step, prior.key, prior.value) == (step, key, value):
+                    return Answer(step, key, value, clock.from_db(prior.answered_at), seq)
+                seq = None  # the number was taken meanwhile (another desk on this call): the next one
         call = _open(call_id)
         customer = _customer(call.customer_id)
         if step == "comment":
@@ -561,12 +663,17 @@ def record_answer(call_id: int, step: str, key: str, value: str | None, now: dat
             value = (value or "").strip() or None
             Call.update(note=value).where(Call.id == call_id).execute()
         elif step in _RECORDERS:
-            _RECORDERS[step](customer, key, value, now_db)
+            if not _RECORDERS[step](customer, key, value, now_db):
+                _hold(customer.id, call.caller, now)
+                return None
         else:
             raise CallersError(f"unknown script step {step!r}; use one of {', '.join(STEPS)} or comment")
-        CallAnswer.create(call=call_id, step=step, key=key, value=value, answered_at=now_db)
+        if seq is None:
+            last = CallAnswer.select(fn.MAX(CallAnswer.seq)).where(CallAnswer.call == call_id).scalar()
+            seq = (last or 0) + 1
+        CallAnswer.create(call=call_id, step=step, key=key, value=value, answered_at=now_db, seq=seq)
         _hold(customer.id, call.caller, now)
-    return Answer(step, key, value, clock.from_db(now_db))
+    return Answer(step, key, value, clock.from_db(now_db), seq)
 
 
 # ---- outcomes ----------------------------------------------------------------------
@@ -668,6 +775,13 @@ def end_call(call_id: int, outcome: str, callback_at: datetime | str | None = No
             due.forget_zone_keys()
             customer = Customer.get_by_id(customer.id)
         update, at, message = outcome_schedule(customer, outcome, callback_at, now, values)
+        unasked: tuple[str, ...] = ()
+        if outcome == "completed":
+            # What nobody answered stays as it was (unknown, stale): say so.
+            unasked = _unasked({step for (step,) in CallAnswer.select(CallAnswer.step)
+                                .where(CallAnswer.call == call_id).distinct().tuples()})
+            if unasked:
+                message += f"; {not_asked_text(unasked)}"
         if outcome != "do_not_call" and not customer.do_not_call and customer.call_contact is None:
             update.update({Customer.needs_number: True})
             at = None
@@ -690,7 +804,7 @@ def end_call(call_id: int, outcome: str, callback_at: datetime | str | None = No
         if note is not None:
             call_update[Call.note] = note.strip() or None
         Call.update(call_update).where(Call.id == call_id).execute()
-    return Scheduled(outcome, at, message + extra)
+    return Scheduled(outcome, at, message + extra, unasked)
 
 
 def skip(call_id: int, reason: str, now: datetime | None = None) -> None:

@@ -58,7 +58,8 @@ def neutralise(value) -> str:
 
 
 def _referenceability(row: dict) -> dict:
-    return {kind: row[f"ref_{kind}"] for kind in REFERENCE_KINDS if row.get(f"ref_{kind}")}
+    """Every kind: yes, no, not_now, or unknown (nobody has said; never "no")."""
+    return {kind: row.get(f"ref_{kind}") or "unknown" for kind in REFERENCE_KINDS}
 
 
 def _paged(query, key) -> Iterator[dict]:

@@ -258,6 +258,8 @@ class Candidate:
     why: list[str] = field(default_factory=list)
     contacts: list[RefContact] = field(default_factory=list)
     uses: list[Use] = field(default_factory=list)  # in the window, newest first
+    # Every REF_TYPES key: yes / no / not_now, or unknown (nobody has said; never "no").
+    answers: dict[str, str] = field(default_factory=dict)
 
     @property
     def confirmed_days(self) -> int | None:
@@ -275,6 +277,7 @@ class Candidate:
             "country": self.country,
             "implementation_state": self.implementation_state,
             "referenceable_for": self.referenceable_for,
+            "referenceability": self.answers,
             "features": self.features,
             "uses_in_window": self.uses_in_window,
             "last_used": _iso(self.last_used),
@@ -412,6 +415,7 @@ def _candidate(row, crit: Criteria, cap: int, window_days: int, fresh_since: dat
         country=row.country,
         implementation_state=row.implementation_state,
         referenceable_for=[t for t, col in REF_TYPES.items() if getattr(row, col) == "yes"],
+        answers={t: getattr(row, col) or "unknown" for t, col in REF_TYPES.items()},
         features=[],
         features_matched=int(getattr(row, "matched_n", 0) or 0),
         uses_in_window=int(row.uses_n or 0),

@@ -62,6 +62,26 @@ from models.tables import (
 
 DAY = 86400
 TREND_WEEKS = 12
+# A department's change is marked (▲ growing, ▼ shrinking) only when it is
+# large enough to mean something: its open forwards changed over the period
+# by at least OPEN_CHANGE and by at least CHANGE_SHARE of what was open when
+# it began, or its median days to done changed by at least MEDIAN_CHANGE_DAYS
+# and by CHANGE_SHARE of the period before. One forward more (2 -> 3 open) is
+# noise, not a trend. Growing wins when one measure grows and the other shrinks.
+OPEN_CHANGE = 3
+MEDIAN_CHANGE_DAYS = 1.0
+CHANGE_SHARE = 0.25
+
+
+def change(before: float | None, after: float | None, least: float) -> int:
+    """+1 / -1 when `after` differs from `before` by at least `least` and by
+    CHANGE_SHARE of `before`; else 0 (or when either is unknown)."""
+    if before is None or after is None:
+        return 0
+    delta = after - before
+    if abs(delta) < least or abs(delta) < CHANGE_SHARE * abs(before):
+        return 0
+    return 1 if delta > 0 else -1
 LONG_CALL_SECONDS = 300  # "share over 5 minutes"
 DECAY_RULE_OF_THUMB = 0.03  # a customer database decays about 3 % a month
 MONTH_DAYS = 30
@@ -160,7 +180,8 @@ class DepartmentFigures:
     done: int = 0  # marked done in the period
     open_at_start: int = 0  # open at the start of the period
     previous_median_days_to_done: float | None = None  # the period of the same length before
-    growing: bool = False  # open count or median grew over the period
+    growing: bool = False  # open count or median grew enough to mean something (see `change`)
+    direction: str | None = None  # "growing", "shrinking", or None (no change that means something)
     trend: list[int] = field(default_factory=list)  # forwarded per week, 12 weeks ending at `until`
 
 
@@ -362,8 +383,10 @@ def department_figures(period: Period, completed_calls: int, now: datetime | Non
         current, previous = medians.get((dep, 1)), medians.get((dep, 0))
         fig.median_days_to_done = round(current / DAY, 1) if current is not None else None
         fig.previous_median_days_to_done = round(previous / DAY, 1) if previous is not None else None
-        fig.growing = fig.open > fig.open_at_start or (
-            current is not None and previous is not None and current > previous)
+        moves = {change(fig.open_at_start, fig.open, OPEN_CHANGE),
+                 change(fig.previous_median_days_to_done, fig.median_days_to_done, MEDIAN_CHANGE_DAYS)}
+        fig.direction = "growing" if 1 in moves else "shrinking" if -1 in moves else None
+        fig.growing = fig.direction == "growing"
     # Worst first; ties keep the departments' own order (position, name).
     return sorted(figures.values(), key=lambda f: (-f.forwarded, -f.open, -(f.oldest_open_days or 0)))
 
@@ -915,7 +938,7 @@ def to_text(report: Report) -> str:
     if not r.departments:
         lines.append("  no departments")
     for d in r.departments:
-        mark = "  ▲ growing" if d.growing else ""
+        mark = {"growing": "  ▲ growing", "shrinking": "  ▼ shrinking"}.get(d.direction or "", "")
         lines.append(f"  {d.name[:21]:<22}{d.forwarded:>10,}{num(d.per_100_calls):>9}{d.open:>9,}"
                      f"{days(d.oldest_open_days):>9}{days(d.median_days_to_done):>9}{d.returned:>10,}{mark}")
     c = r.coverage

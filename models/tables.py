@@ -209,9 +209,14 @@ class CallAnswer(BaseModel):
     key = CharField(max_length=200)  # what was answered, e.g. "contact:12:gone"
     value = TextField(null=True)
     answered_at = DateTimeField()
+    # The answer's place in its call (1, 2, ...), given by the desk: answers
+    # are told apart and put in order by it, never by their time (two given
+    # within the same second, or at a frozen CALLERS_NOW, are two answers).
+    # NULL for answers saved before schema 7.
+    seq = IntegerField(null=True)
 
     class Meta:
-        indexes = ((("step", "answered_at"), False),)
+        indexes = ((("step", "answered_at"), False), (("call", "seq"), True))
 
 
 class Department(BaseModel):
@@ -261,7 +266,7 @@ class ForwardEvent(BaseModel):
     by = CharField(max_length=200)
     note = TextField(null=True)
     # `sent_on` (the supervisor sends a returned forward on): the department
-    # it left and the one it went to. Added in 0009.
+    # it left and the one it went to. Added in 0008.
     from_department = ForeignKeyField(Department, null=True, backref="+", on_delete="SET NULL")
     to_department = ForeignKeyField(Department, null=True, backref="+", on_delete="SET NULL")
 
@@ -469,7 +474,7 @@ for _column, _name in FACT_INDEXES.items():
 
 
 
-# ---- Added by migration 0009: departments' webhooks (see callers/webhooks.py) ----
+# ---- Added by migration 0008: departments' webhooks (see callers/webhooks.py) ----
 
 
 class DepartmentWebhook(BaseModel):
@@ -509,6 +514,6 @@ WebhookDelivery.add_index(Index("webhook_delivery_pending", WebhookDelivery,
                                 [WebhookDelivery.department, WebhookDelivery.id],
                                 where=WebhookDelivery.delivered_at.is_null()))
 
-SCHEMA_9 = [DepartmentWebhook, WebhookDelivery]
+SCHEMA_8 = [DepartmentWebhook, WebhookDelivery]
 
-ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_9
+ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8

@@ -37,6 +37,7 @@ from models.db import connection, database, first_line
 from screens.messages import Answered, EditContact
 from screens.widgets.call_header import CallHeader
 from screens.widgets.call_timer import CallTimer
+from screens.commands import ScreenActions
 from screens.widgets.formatting import assemble, caller_zone, shown
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.script import ContactsList, ScriptPanel
@@ -45,14 +46,14 @@ from screens.widgets.script import ContactsList, ScriptPanel
 # imported where they are first shown: the desk starts faster without them.
 
 # Keys the desk itself uses: a department key that clashes with one is skipped.
-DESK_KEYS = {"f2", "f3", "f4", "f9", "f12", "enter", "tab", "shift+tab", "ctrl+r", "ctrl+q", "ctrl+p"}
+DESK_KEYS = {"f2", "f3", "f4", "f9", "f12", "enter", "tab", "shift+tab", "ctrl+r", "ctrl+o", "ctrl+q", "ctrl+p"}
 # How often the desk looks again while nobody is due (seconds).
 RECHECK_SECONDS = 60
 STEP_KEYS = Binding.Group("Step")
 
 
 def footer_name(name: str) -> str:
-    """A department's name short enough for the Footer at 80 columns."""
+    """A department's name short enough for the key bar at 80 columns."""
     return name if len(name) <= 10 else name.split()[0][:10]
 
 
@@ -85,6 +86,8 @@ def _freeze_heap() -> None:
 class DeskScreen(Screen):
     """The screen a caller lives in."""
 
+    COMMANDS = {ScreenActions}  # ctrl+p: this screen's actions with their keys
+
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     AUTO_FOCUS = ""  # none (None would inherit the app's "*"): focus goes to the script only once the call starts
 
@@ -98,7 +101,10 @@ class DeskScreen(Screen):
         Binding("tab", "next_step", "Next step", id="desk-next-step", group=STEP_KEYS),
         Binding("shift+tab", "previous_step", "Previous step", id="desk-previous-step", group=STEP_KEYS),
         Binding("ctrl+r", "refresh", "Look again", id="desk-refresh", priority=True),
+        Binding("ctrl+o", "forwards", "Forwards", id="desk-forwards", priority=True),
     ]
+    # Always on the key bar, whatever else fits at 80 columns (with ctrl+q).
+    KEY_BAR_ESSENTIAL = ("desk-start", "desk-end", "desk-refresh")
 
     def __init__(self, caller: str) -> None:
         super().__init__()
@@ -108,12 +114,14 @@ class DeskScreen(Screen):
         self.message = "Looking for the next due customer…"
         self.busy = False  # ending, skipping or loading: desk keys wait
         self.target = 180
+        self.cycle_days = 90
         self.departments: dict[int, Any] = {}  # id -> callers.forwards.DepartmentInfo
         self.filed: list[tuple[int, str, str | None]] = []  # this call's forwards (id, department, note)
         self.zone = caller_zone()
         # Answers not yet in the database, oldest first, each also kept in the
         # caller's outbox file (callers.outbox) so a killed desk loses none.
-        self._pending: deque[tuple[Entry, int, str, str, str | None, datetime]] = deque()
+        self._pending: deque[tuple[Entry | None, int, str, str, str | None, datetime, int]] = deque()
+        self._seq = 0  # the number of the last answer given in this call (calls.record_answer's seq)
         self.outbox = Outbox.for_caller(caller)
         self._offline_attempts = 0
         self._polling_forwards = False
@@ -255,7 +263,7 @@ class DeskScreen(Screen):
             a = entry.args
             try:
                 calls.record_answer(int(a["call_id"]), a["step"], a["key"], a.get("value"),
-                                    now=datetime.fromisoformat(a["at"]))
+                                    now=datetime.fromisoformat(a["at"]), seq=a.get("seq"))
             except CallersError:
                 pass  # the call ended elsewhere, or the answer is wrong: nothing to keep
 
@@ -284,6 +292,7 @@ class DeskScreen(Screen):
                 from callers import settings
 
                 extra["target"] = settings.get("target_seconds")
+                extra["cycle_days"] = settings.get("cycle_days")
                 extra["departments"] = self._load_departments()
             return self._next_call(restore), extra
 
@@ -292,6 +301,7 @@ class DeskScreen(Screen):
             if first:
                 self._first_load = False
                 self.target = int(extra.get("target") or 180)
+                self.cycle_days = int(extra.get("cycle_days") or 90)
                 self._bind_departments(extra.get("departments") or [])
             self._show(kind, value)
 
@@ -338,7 +348,8 @@ class DeskScreen(Screen):
         self._set_mode("call")
         self.header.show(state.profile, now)
         self.timer.target = self.target
-        self.script.load(state, now)
+        self._seq = max((a.seq or 0 for a in state.answers), default=0)
+        self.script.load(state, now, start=calls.first_step(state.profile, state.answers, now, self.cycle_days))
         self.timer.started_at = state.started_at
         self.timer.tick()
         self.script.can_focus_children = state.started_at is not None
@@ -372,7 +383,7 @@ class DeskScreen(Screen):
 
     @property
     def active_bindings(self):
-        """The Footer's order: the desk's F-keys first (by number), then the
+        """The key bar's order: the desk's F-keys first (by number), then the
         keys of the focused step, then the rest; so F9 and the forward keys
         stay visible at 80 columns."""
         bindings = super().active_bindings
@@ -398,7 +409,31 @@ class DeskScreen(Screen):
             return started and bool(self.filed)
         if action == "refresh":
             return self.mode in ("nobody", "error")
+        if action == "forwards":
+            return call is not None and self.header.hidden > 0
         return True
+
+    def action_for_key(self, key: str) -> str | None:
+        """The action a desk F-key runs now, for a modal that hands it over
+        (screens.widgets.handover); None when the key does nothing here."""
+        for binding in self._bindings.key_to_bindings.get(key, ()):
+            if binding.priority and self.check_action(binding.action.split("(")[0], ()):
+                return binding.action
+        return None
+
+    def _then(self, modal, otherwise: Callable[[], None]) -> Callable[[], None]:
+        """What follows a modal: the F-key that closed it, else `otherwise`."""
+        key = getattr(modal, "handed_key", None)
+        action = self.action_for_key(key) if key else None
+        if action is None:
+            return otherwise
+        return lambda: self.call_later(self.run_action, action)
+
+    def action_forwards(self) -> None:
+        from screens.widgets.call_header import ForwardsList
+
+        if self.call is not None:
+            self.app.push_screen(ForwardsList(self.call.profile, clock.now()), lambda _: self._refocus())
 
     def action_refresh(self) -> None:
         if not self.busy:
@@ -424,7 +459,7 @@ class DeskScreen(Screen):
         self._run(lambda: calls.start_call(call_id), done, "starting the call timer")
 
     def action_comment(self) -> None:
-        self.script.show_step("comment")
+        self.script.toggle_comment()
 
     def action_next_step(self) -> None:
         self.script.next_step()
@@ -440,14 +475,16 @@ class DeskScreen(Screen):
             return
         at = clock.now()
         call_id = self.call.call_id
+        self._seq += 1
+        seq = self._seq
         try:
             entry = self.outbox.write("answer", call_id=call_id, step=message.step, key=message.key,
-                                      value=message.value, at=at.isoformat())
+                                      value=message.value, at=at.isoformat(), seq=seq)
         except OSError as exc:  # a full disk, a journal folder gone: the database write still goes ahead
             entry = None
             self.notify(f"The answer is not in your journal ({exc.strerror or exc}); saving it to the database.",
                         title="Journal not written", severity="warning", markup=False)
-        self._pending.append((entry, call_id, message.step, message.key, message.value, at))
+        self._pending.append((entry, call_id, message.step, message.key, message.value, at, seq))
         self._flush()
 
     def _drain(self) -> tuple[int, list[str], bool]:
@@ -457,15 +494,15 @@ class DeskScreen(Screen):
         saved, errors, added = 0, [], False
         with self._save_lock:
             while self._pending:
-                entry, call_id, step, key, value, at = self._pending[0]
+                entry, call_id, step, key, value, at, seq = self._pending[0]
                 if entry is not None:
                     # Its journal line on disk before its database write (it
                     # may have come while the one before it was saved).
                     with contextlib.suppress(OSError):  # the database write below keeps it then
                         self.outbox.sync()
                 try:
-                    # `at`: the moment it was given, so a replay is saved once.
-                    calls.record_answer(call_id, step, key, value, now=at)
+                    # `seq`: its number in the call, so a replay is saved once.
+                    calls.record_answer(call_id, step, key, value, now=at, seq=seq)
                 except CallersError as exc:
                     errors.append(first_line(exc))
                 if entry is not None:
@@ -483,16 +520,21 @@ class DeskScreen(Screen):
 
     def _flushed(self, result: tuple[int, list[str], bool]) -> None:
         self._flushing = False
-        saved, errors, added = result
-        if self._offline_attempts:
-            self._offline_attempts = 0
-            self.app.sub_title = self.caller
-            self.notify(f"Database back: {saved} kept answer(s) saved.", title="Back online")
-        for error in errors:
-            self.notify(error, title="Not saved", severity="error")
-        if errors or added:
+        if self._saved(result):
             self._reload_profile()
         self._flush()
+
+    def _saved(self, result: tuple[int, list[str], bool]) -> bool:
+        """Say what a drain of the queued answers did (back online, answers
+        refused). True when the profile should be read again."""
+        saved, errors, added = result
+        if self._offline_attempts and not self._pending:
+            self._offline_attempts = 0
+            self.app.sub_title = self.caller
+            self.notify(f"Database back: {saved} kept answer(s) saved.", title="Back online", markup=False)
+        for error in errors:
+            self.notify(error, title="Not saved", severity="error", markup=False)
+        return bool(errors or added)
 
     def _save_failed(self, error: BaseException) -> None:
         self._flushing = False
@@ -506,7 +548,7 @@ class DeskScreen(Screen):
                                   f"retrying in {delay:.0f} s")
             if self._offline_attempts == 1:
                 self.notify(f"{describe_error(error)}\nYour answers are kept and saved when it is back.",
-                            title="Database unreachable", severity="warning")
+                            title="Database unreachable", severity="warning", markup=False)
             self.set_timer(delay, self._flush)
             return
         self.show_error("Your answer is not saved yet",
@@ -572,12 +614,15 @@ class DeskScreen(Screen):
             initial = {"name": c["name"], "role": c["role"], "title": c["title"], "phone": phone,
                        "email": c["email"]}
 
+        form = ContactForm(initial)
+
         def answered(values: dict | None) -> None:
             if values:
                 contacts.apply(message.contact_id, values)
             contacts.focus()
+            self._then(form, lambda: None)()
 
-        self.app.push_screen(ContactForm(initial), answered)
+        self.app.push_screen(form, answered)
 
     # ---- ending, skipping -------------------------------------------------------
 
@@ -598,6 +643,7 @@ class DeskScreen(Screen):
             # customer on screen.
             picker = self._pickers[key] = OutcomePicker(started, shown, on_final=self._finish_in_picker)
             self.app.install_screen(picker, f"outcome-{id(self)}-{len(self._pickers)}")
+        picker.customer = self.call.profile.customer.name
         self.app.push_screen(picker, self._outcome_chosen)
 
     def _outcome_chosen(self, outcome: str | None) -> None:
@@ -672,23 +718,24 @@ class DeskScreen(Screen):
         note = self.script.pending_note()
 
         def job():
-            self._drain()
+            drained = self._drain()
             scheduled = calls.end_call(state.call_id, outcome, callback_at=callback_at, note=note)
             try:
-                return scheduled, self._next_call(restore=False), None
+                return scheduled, self._next_call(restore=False), None, drained
             except Exception as exc:  # the outcome is saved; only the next customer failed
-                return scheduled, None, exc
+                return scheduled, None, exc, drained
 
         self._run(job, self._finished, "ending the call")
 
     def _finished(self, result) -> None:
-        scheduled, following, error = result
+        scheduled, following, error, drained = result
         self.call = None
         self._close_picker()  # the same screen update as the next customer
+        self._saved(drained)
         if scheduled is not None and getattr(scheduled, "message", None):
             # After the next customer is painted: the toast is not in the way.
             self.call_after_refresh(self.notify, scheduled.message,
-                                    title=calls.OUTCOME_LABELS.get(scheduled.outcome, "Saved"))
+                                    title=calls.OUTCOME_LABELS.get(scheduled.outcome, "Saved"), markup=False)
         try:
             if error is not None:
                 self._set_mode("error", f"{describe_error(error)}\nctrl+r looks again.")
@@ -712,12 +759,12 @@ class DeskScreen(Screen):
             self.busy = True
 
             def job():
-                self._drain()
+                drained = self._drain()
                 calls.skip(state.call_id, reason)
                 try:
-                    return None, self._next_call(restore=False), None
+                    return None, self._next_call(restore=False), None, drained
                 except Exception as exc:
-                    return None, None, exc
+                    return None, None, exc, drained
 
             def done(result) -> None:
                 self.notify(shown(f"Skipped {state.profile.customer.name}"), markup=False)
@@ -741,9 +788,8 @@ class DeskScreen(Screen):
         state = self.call
         if dept is None or state is None:
             return
-        after = then or self._refocus
-
         def written(text: str | None) -> None:
+            after = self._then(modal, then or self._refocus)
             if text is None:
                 after()
                 return

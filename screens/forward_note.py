@@ -14,14 +14,17 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from screens.widgets.formatting import shown
+from screens.widgets.handover import HandsKeysToDesk
 
 
-class ForwardNote(ModalScreen[str | None]):
-    """Forward to <department> — note (optional). Dismisses with the note, or None."""
+class ForwardNote(HandsKeysToDesk, ModalScreen[str | None]):
+    """Forward to <department> — note (optional). Dismisses with the note, or
+    None. The desk's F-keys file the forward as Enter does, then act."""
 
     DEFAULT_CSS = """
     ForwardNote {
@@ -51,17 +54,23 @@ class ForwardNote(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="forward-note") as box:
-            box.border_title = shown(f"Forward to {self.department} — note (optional)")
+            box.border_title = self._title(self.department)
             yield Input(value=self.note, placeholder="what the customer said, in a line",
                         id="forward-note-input", max_length=2000, select_on_focus=False)
-            yield Static("Enter forwards · Esc cancels", id="forward-note-help", markup=False)
+            yield Static("Enter forwards · Esc cancels · F-keys forward, then act", id="forward-note-help",
+                         markup=False)
+
+    @staticmethod
+    def _title(department: str) -> Content:
+        return Content(shown(f"Forward to {department} — note (optional)"))  # a department's name is data
 
     def prepare(self, department: str, note: str = "") -> ForwardNote:
         """Reuse this modal for another forward: new department, note as given."""
         self.department = department
         self.note = note
+        self.handed_key = None
         if self.is_mounted:
-            self.query_one("#forward-note").border_title = shown(f"Forward to {department} — note (optional)")
+            self.query_one("#forward-note").border_title = self._title(department)
             field = self.query_one(Input)
             field.value = note
             field.cursor_position = len(note)
@@ -73,7 +82,11 @@ class ForwardNote(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value)
+        self.submit()
+
+    def submit(self) -> bool:
+        self.dismiss(self.query_one(Input).value)
+        return True
 
     def action_cancel(self) -> None:
         self.dismiss(None)

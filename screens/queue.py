@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -28,6 +28,8 @@ from callers import clock, forwards
 from callers.errors import CallersError
 from callers.forwards import QueueItem
 from screens.widgets.formatting import assemble, shown
+from screens.commands import ScreenActions
+from screens.widgets.key_bar import KeyBar
 
 POLL_SECONDS = 5.0
 STATUS_SHORT = {"open": "open", "acknowledged": "ack", "done": "done", "returned": "not ours"}
@@ -85,7 +87,7 @@ class LineQuestion(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="line-question") as box:
-            box.border_title = self.title_text
+            box.border_title = Content(self.title_text)  # a customer's name is data, not markup
             yield Input(value=self.value, placeholder=self.placeholder, id="line-input", max_length=2000,
                         select_on_focus=False)
             yield Static("Enter saves · Esc cancels", id="line-help", markup=False)
@@ -138,6 +140,8 @@ class AssigneePicker(ModalScreen[str | None]):
 class QueueScreen(Screen):
     """One department's forwards, for the people who work them."""
 
+    COMMANDS = {ScreenActions}  # ctrl+p: this screen's actions with their keys
+
     BINDINGS = [
         Binding("a", "acknowledge", "Acknowledge", id="queue-acknowledge"),
         Binding("d", "done", "Done", id="queue-done"),
@@ -173,7 +177,7 @@ class QueueScreen(Screen):
             yield Input(placeholder="filter: customer, note, contact…", id="queue-filter-input")
             yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="queue-detail", markup=False)
-        yield Footer()
+        yield KeyBar(id="queue-keys")
 
     def on_mount(self) -> None:
         self.query_one("#queue-filter-input").display = False
@@ -320,11 +324,11 @@ class QueueScreen(Screen):
     def _target(self, allowed: tuple[str, ...], verb: str) -> QueueItem | None:
         item = self.selected()
         if item is None:
-            self.notify("Nothing selected", severity="warning", timeout=3)
+            self.notify("Nothing selected", severity="warning", timeout=3, markup=False)
             return None
         if item.status not in allowed:
             self.notify(f"#{item.id} is {forwards.STATUS_LABELS[item.status]}: it cannot be {verb}",
-                        severity="warning", timeout=4)
+                        severity="warning", timeout=4, markup=False)
             return None
         return item
 
@@ -411,7 +415,7 @@ class QueueScreen(Screen):
         try:
             names = forwards.assignees(self.department)
         except Exception as exc:  # shown, never raised into the UI
-            self.app.call_from_thread(self.notify, _message(exc), severity="error")
+            self.app.call_from_thread(self.notify, _message(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self.app.push_screen, AssigneePicker(names, self.assignee), self._assignee_chosen)
 

@@ -16,12 +16,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from callers import references as refs
 from callers.errors import CallersError
 from screens.widgets.formatting import assemble, shown
+from screens.commands import ScreenActions
+from screens.widgets.key_bar import KeyBar
 
 TYPE_OPTIONS = [(label, key) for key, label in (
     ("prospect-call", "Prospect call"), ("case-study", "Case study"), ("press", "Press"),
@@ -42,6 +44,8 @@ def detail(cand: refs.Candidate, window_days: int, cap: int) -> Content:
         (cand.name, "bold"), f"  {cand.external_id or 'no account id'}\n",
         f"{cand.industry or 'industry unknown'} · {size} · {cand.country or '??'} · {state}\n",
         ("Why: ", "bold"), "; ".join(cand.why), "\n",
+        ("Asked: ", "bold"), " · ".join(f"{kind.replace('-', ' ')} {answer.replace('_', ' ')}"
+                                       for kind, answer in cand.answers.items()), "\n",
         ("Confirmed: ", "bold"),
     ]
     if cand.confirmed_at is None:
@@ -151,6 +155,8 @@ class UseModal(ModalScreen[UseAnswer | None]):
 class ReferencesScreen(Screen):
     """Find references by kind, industry, size, place, features and state."""
 
+    COMMANDS = {ScreenActions}  # ctrl+p: this screen's actions with their keys
+
     BINDINGS = [
         Binding("u", "use", "Log use", id="references-use"),
         Binding("t", "thanks", "Thank-yous", id="references-thanks"),
@@ -184,7 +190,7 @@ class ReferencesScreen(Screen):
             yield DataTable(id="ref-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="ref-detail-box"):
                 yield Static("", id="ref-detail", markup=False)
-        yield Footer()
+        yield KeyBar(id="references-keys")
 
     def on_mount(self) -> None:
         table = self.query_one("#ref-table", DataTable)
@@ -260,10 +266,10 @@ class ReferencesScreen(Screen):
                     text += " (override logged)"
                 if logged.gift_restriction:
                     text += f". Gift restriction: {logged.gift_restriction}"
-                self.notify(Text(shown(text)), title="Reference use")
+                self.notify(shown(text), title="Reference use", markup=False)
                 self.load()
             elif event.state == WorkerState.ERROR:
-                self.notify(Text(shown(self._message(worker.error))), severity="error", title="Not logged")
+                self.notify(shown(self._message(worker.error)), severity="error", title="Not logged", markup=False)
 
     @staticmethod
     def _message(error: BaseException | None) -> str:
@@ -330,7 +336,7 @@ class ReferencesScreen(Screen):
     def action_use(self) -> None:
         cand = self.current()
         if cand is None:
-            self.notify("Nobody to use: no customer selected.", severity="warning")
+            self.notify("Nobody to use: no customer selected.", severity="warning", markup=False)
             return
         found = self.found
 
@@ -363,7 +369,7 @@ class ThanksScreen(ModalScreen[None]):
             yield Static("Thank-yous owed, oldest first", id="thanks-title", markup=False)
             yield DataTable(id="thanks-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="thanks-gift", markup=False)
-        yield Footer()
+        yield KeyBar(id="thanks-keys")
 
     def on_mount(self) -> None:
         table = self.query_one("#thanks-table", DataTable)
@@ -384,11 +390,11 @@ class ThanksScreen(ModalScreen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state == WorkerState.ERROR:
-            self.notify(Text(shown(ReferencesScreen._message(worker.error))), severity="error")
+            self.notify(shown(ReferencesScreen._message(worker.error)), severity="error", markup=False)
         elif event.state == WorkerState.SUCCESS and worker.group == "thanks-load":
             self.show(worker.result)
         elif event.state == WorkerState.SUCCESS and worker.group == "thanks-sent":
-            self.notify(Text(shown(f"Thank-you to {worker.result.name} marked sent")), title="Thank-yous")
+            self.notify(shown(f"Thank-you to {worker.result.name} marked sent"), title="Thank-yous", markup=False)
             self.load()
 
     def show(self, owed: list[refs.Thanks]) -> None:

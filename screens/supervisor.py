@@ -18,13 +18,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, ListItem, ListView, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, ListItem, ListView, Sparkline, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 from rich.text import Text
 
 from callers import report
 from callers.report import DASH, Report, days, mmss, num, pct
 from screens.widgets.formatting import shown
+from screens.commands import ScreenActions
+from screens.widgets.key_bar import KeyBar
 
 REFRESH_SECONDS = 5.0
 WIDE = 110  # from this width on, departments show more columns
@@ -70,7 +72,8 @@ def department_line(d: report.DepartmentFigures, wide: bool) -> Content:
         cells += [count(d.done), count(d.open_at_start), days(d.previous_median_days_to_done)]
         styles += ["", "", ""]
         columns += WIDE_COLUMNS
-    parts: list = [("▲ " if d.growing else "  ", "bold"), (f"{name:<{name_width - 2}}", "bold" if d.growing else "")]
+    mark = {"growing": "▲ ", "shrinking": "▼ "}.get(d.direction or "", "  ")
+    parts: list = [(mark, "bold"), (f"{name:<{name_width - 2}}", "bold" if d.growing else "")]
     parts += [(" " + cell.rjust(width - 1), style) for cell, style, (_h, width) in zip(cells, styles, columns)]
     return Content.assemble(*parts)
 
@@ -183,13 +186,15 @@ def found_text(r: Report) -> Content:
 class SupervisorScreen(Screen):
     """The supervisor's figures, refreshed every few seconds."""
 
+    COMMANDS = {ScreenActions}  # ctrl+p: this screen's actions with their keys
+
     BINDINGS = [
         Binding("t", "period('today')", "Today", id="supervisor-today"),
         Binding("7", "period('7')", "7 days", id="supervisor-7"),
         Binding("3", "period('30')", "30 days", id="supervisor-30"),
         Binding("9", "period('90')", "90 days", id="supervisor-90"),
         Binding("o", "open_queue", "Open forwards", id="supervisor-open"),
-        Binding("n", "returned", "Not ours", id="supervisor-returned", show=False),  # in the legend
+        Binding("n", "returned", "Not ours", id="supervisor-returned"),
         Binding("r", "refresh", "Refresh", id="supervisor-refresh"),
         Binding("d", "tab('departments')", "Departments", id="supervisor-tab-departments", show=False),
         Binding("c", "tab('coverage')", "Coverage", id="supervisor-tab-coverage", show=False),
@@ -226,8 +231,8 @@ class SupervisorScreen(Screen):
             with TabPane("Departments (d)", id="departments"):
                 yield Static(department_heading(False), id="departments-heading", markup=False)
                 yield ListView(id="departments-list")
-                yield Static("▲ open count or median days to done grew in the period · Enter: open forwards"
-                             " · n: returned as not ours, to send on", id="departments-legend", markup=False)
+                yield Static("▲/▼ open or median to done up/down by 3 (1 day) and 25% · Enter: its forwards",
+                             id="departments-legend", markup=False)
                 with Horizontal(id="overview"):
                     yield Static("", id="overview-coverage", markup=False)
                     yield Static("", id="overview-calls", markup=False)
@@ -243,7 +248,7 @@ class SupervisorScreen(Screen):
             with TabPane("Found (w)", id="found"):
                 yield Static("", id="found-text", markup=False)
                 yield DataTable(id="features-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar(id="supervisor-keys")
 
     def on_mount(self) -> None:
         self.title = "Supervisor"
@@ -365,7 +370,7 @@ class SupervisorScreen(Screen):
         listing = self.query_one("#departments-list", ListView)
         item = listing.highlighted_child
         if not isinstance(item, DepartmentItem):
-            self.notify("No department selected", severity="warning", timeout=3)
+            self.notify("No department selected", severity="warning", timeout=3, markup=False)
             return
         self.open_queue(item.figures.name)
 
@@ -384,7 +389,7 @@ class SupervisorScreen(Screen):
         try:
             queue_screen = drill_screen()
         except ImportError:
-            self.notify("The department queue is not available in this version", severity="error")
+            self.notify("The department queue is not available in this version", severity="error", markup=False)
             return
         self.app.push_screen(queue_screen(department=department, user=self.user))
 

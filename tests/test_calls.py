@@ -261,18 +261,25 @@ def test_restore_after_the_lease_went_to_another_caller_lets_the_call_go(shown):
 
 def test_a_replayed_answer_or_outcome_is_saved_once(shown):
     """The desk's outbox replays writes after a dropped connection; a write that
-    had reached the database must not be applied twice."""
+    had reached the database must not be applied twice. An answer is known by
+    its number in the call, never by its time."""
     shown_at, _acme, state = shown
     at = shown_at + timedelta(seconds=30)
     new = json.dumps({"name": "Replay Person", "role": "user", "phone": "+44 20 7946 0001"})
     for _ in range(2):
-        calls.record_answer(state.call_id, "contacts", "add", new, now=at)
-        calls.record_answer(state.call_id, "referenceability", "press", "yes", now=at)
+        calls.record_answer(state.call_id, "contacts", "add", new, now=at, seq=1)
+        calls.record_answer(state.call_id, "referenceability", "press", "yes", now=at, seq=2)
     assert Contact.select().where(Contact.name == "Replay Person").count() == 1
     assert CallAnswer.select().where(CallAnswer.call == state.call_id).count() == 2
-    # The same answer given again later is a new answer, not a replay.
+    # The same answer given again is a new answer, at the same moment or later.
+    calls.record_answer(state.call_id, "referenceability", "press", "yes", now=at, seq=3)
     calls.record_answer(state.call_id, "referenceability", "press", "yes", now=at + timedelta(seconds=5))
-    assert CallAnswer.select().where(CallAnswer.call == state.call_id).count() == 3
+    assert [a.seq for a in calls.restore("alice").answers] == [1, 2, 3, 4]
+    # A number already taken by another answer (a second desk on the call):
+    # the answer is saved all the same, under the next number.
+    calls.record_answer(state.call_id, "referenceability", "press", "no", now=at, seq=2)
+    last = calls.restore("alice").answers[-1]
+    assert (last.step, last.key, last.value, last.seq) == ("referenceability", "press", "no", 5)
 
     end = at + timedelta(minutes=2)
     first = calls.end_call(state.call_id, "completed", now=end)
@@ -280,3 +287,86 @@ def test_a_replayed_answer_or_outcome_is_saved_once(shown):
     assert again.next_due_at == first.next_due_at
     with pytest.raises(CallersError, match="already ended"):
         calls.end_call(state.call_id, "no_answer", now=end)  # a different outcome is no replay
+
+
+def test_a_value_changed_and_changed_back_at_one_frozen_moment_keeps_the_last(shown):
+    """With CALLERS_NOW frozen every answer has the same time: each is still
+    saved, in order, and the profile holds the last value given."""
+    at, acme, state = shown
+    for seq, value in enumerate(("live", "stalled", "live"), 1):
+        calls.record_answer(state.call_id, "implementation", "state", value, now=at, seq=seq)
+    for value in ("no", "yes", "no"):  # numbered by the domain
+        calls.record_answer(state.call_id, "referenceability", "press", value, now=at)
+    row = Customer.get_by_id(acme.id)
+    assert (row.implementation_state, row.ref_press) == ("live", "no")
+    assert [(a.value, a.seq) for a in calls.restore("alice").answers] == [
+        ("live", 1), ("stalled", 2), ("live", 3), ("no", 4), ("yes", 5), ("no", 6)]
+
+
+def test_confirming_a_step_that_holds_no_facts_records_nothing(shown):
+    """A customer whose profile was never confirmed: "confirm" of
+    referenceability, implementation or features stores nothing and no
+    confirmation time; the kinds stay unknown and the state null."""
+    at, acme, state = shown
+    for step in ("referenceability", "implementation", "features"):
+        assert calls.record_answer(state.call_id, step, "confirm", None, now=at) is None
+    row = Customer.get_by_id(acme.id)
+    assert row.implementation_state is None and row.implementation_confirmed_at is None
+    assert row.referenceability_confirmed_at is None and row.features_confirmed_at is None
+    assert all(getattr(row, f"ref_{kind}") is None for kind in
+               ("prospect_call", "case_study", "press", "analyst", "site_visit"))
+    assert CallAnswer.select().where(CallAnswer.call == state.call_id).count() == 0
+    # Contacts on file are facts (an import brought them): Enter confirms them.
+    assert calls.record_answer(state.call_id, "contacts", "confirm", None, now=at).seq == 1
+    scheduled = calls.end_call(state.call_id, "completed", now=at + timedelta(minutes=2))
+    assert scheduled.unasked == ("referenceability", "implementation", "features")
+    assert scheduled.message.endswith("; not asked: references, implementation, features")
+    row = Customer.get_by_id(acme.id)
+    assert row.contacts_confirmed_at is not None and row.features_confirmed_at is None
+
+
+def test_no_to_every_reference_and_no_feature_in_production_are_answers(shown):
+    at, acme, state = shown
+    reports = Feature.get(Feature.name == "Reports")
+    calls.record_answer(state.call_id, "features", f"feature:{reports.id}", "1", now=at)
+    t = at + timedelta(seconds=10)
+    calls.record_answer(state.call_id, "referenceability", "all", "no", now=t)
+    calls.record_answer(state.call_id, "features", "none", None, now=t)
+    row = Customer.get_by_id(acme.id)
+    assert {getattr(row, f"ref_{kind}") for kind in
+            ("prospect_call", "case_study", "press", "analyst", "site_visit")} == {"no"}
+    assert clock.from_db(row.referenceability_confirmed_at) == t
+    assert clock.from_db(row.features_confirmed_at) == t
+    assert [(cf.in_production, clock.from_db(cf.confirmed_at)) for cf in CustomerFeature.select()] == [(False, t)]
+    with pytest.raises(CallersError, match="all must be one of"):
+        calls.record_answer(state.call_id, "referenceability", "all", "maybe")
+    # Once answered, the steps hold facts: Enter confirms them as still true.
+    later = t + timedelta(seconds=10)
+    assert calls.record_answer(state.call_id, "features", "confirm", None, now=later) is not None
+    assert calls.record_answer(state.call_id, "referenceability", "confirm", None, now=later) is not None
+    assert clock.from_db(Customer.get_by_id(acme.id).features_confirmed_at) == later
+
+
+def test_what_counts_as_asked_and_where_the_script_opens(shown):
+    at, acme, state = shown
+    profile = state.profile
+    assert [calls.holds_facts(profile, step) for step in calls.STEPS] == [True, False, False, False]
+    assert calls.first_step(profile, [], at, 90) == "contacts"
+    answers = [calls.Answer("contacts", "confirm", None, at, 1), calls.Answer("comment", "note", "hi", at, 2),
+               calls.Answer("features", "feature:1", "1", at, 3)]
+    assert calls.steps_asked(answers) == {"contacts", "features"}
+    assert calls.unasked_steps(answers) == ("referenceability", "implementation")
+    assert calls.not_asked_text(calls.unasked_steps(answers)) == "not asked: references, implementation"
+    assert calls.not_asked_text(()) == ""
+    assert calls.first_step(profile, answers, at, 90) == "referenceability"
+    assert calls.first_step(profile, [*answers, calls.Answer("referenceability", "all", "no", at, 4),
+                                      calls.Answer("implementation", "state", "live", at, 5)], at, 90) == "comment"
+    # The next call opens on the first step the last one left unasked (the
+    # others are fresh), and on the first step when all are stale.
+    Customer.update(contacts_confirmed_at=clock.to_db(at - timedelta(days=10)),
+                    referenceability_confirmed_at=clock.to_db(at - timedelta(days=10)),
+                    ref_press="no", implementation_state="live").where(Customer.id == acme.id).execute()
+    profile = calls.profile(acme.id, now=at)
+    assert calls.holds_facts(profile, "referenceability") and calls.holds_facts(profile, "implementation")
+    assert calls.first_step(profile, [], at, 90) == "implementation"
+    assert calls.first_step(profile, [], at + timedelta(days=80), 90) == "contacts"

@@ -339,7 +339,7 @@ async def test_the_desk_opens_on_a_demo_database_with_a_number_to_dial(db, now):
     now(TUESDAY_AFTERNOON)
     demo.generate(300, seed=1)
     app = CallersApp(caller="tester")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         text = ""
         for _ in range(50):
             await app.workers.wait_for_complete()

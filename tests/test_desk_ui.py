@@ -30,6 +30,7 @@ from screens.widgets.call_timer import CallTimer
 from screens.widgets.error import ErrorModal
 from screens.widgets.outcome import OutcomePicker
 from tests import factories
+from tests.painted import key_bar_fits, screen_text, toast_painted
 
 NOW = "2026-11-24T15:30:00+00:00"  # a Tuesday: London and Berlin are inside calling hours
 SIZE = (80, 24)
@@ -113,10 +114,6 @@ class Keys:
         await self.settle()
 
 
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 def shown(app) -> str | None:
     desk = next(s for s in app.screen_stack if isinstance(s, DeskScreen))
     return desk.call.profile.customer.name if desk.call else None
@@ -138,7 +135,7 @@ def desk(db, now):
 
 async def test_routine_call_is_seven_keys_and_saves_everything(desk, engine):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         assert shown(app) == "Acme Ltd"
@@ -147,7 +144,8 @@ async def test_routine_call_is_seven_keys_and_saves_everything(desk, engine):
         await keys.press("f2", "enter", "enter", "enter", "enter", "f9", "1")
         assert shown(app) == "Beta GmbH"
         assert keys.count == 7 <= 12
-        text = screen_text(app)
+        text = await toast_painted(app, pilot, "Completed: due again on Mon 22 Feb 2027")
+        assert "not asked" not in text  # every step confirmed as still true
         assert "Beta GmbH" in text and "+49 30 1234567" in text
     call = Call.get_by_id(first)
     assert call.outcome == "completed" and call.started_at is not None and call.ended_at is not None
@@ -166,7 +164,7 @@ async def test_each_step_shows_the_customer_on_the_desk_not_the_one_before(desk)
     call, Beta's steps show Beta's facts (no features ticked, implementation
     not set), never Acme's."""
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         script = keys.desk.script
@@ -188,12 +186,12 @@ async def test_each_step_shows_the_customer_on_the_desk_not_the_one_before(desk)
         await keys.press("enter")
         assert script.current == "features"
         text = screen_text(app)
-        assert "[ ] Reports" in text and "[ ] API" in text and "[x]" not in text
+        assert "[?] Reports" in text and "[?] API" in text and "[x]" not in text  # never asked: not known
 
 
 async def test_enter_starts_the_call_and_the_header_shows_everything(desk):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         text = screen_text(app)
@@ -212,7 +210,7 @@ async def test_enter_starts_the_call_and_the_header_shows_everything(desk):
 
 async def test_changed_answers_are_saved_the_moment_they_are_given(desk, engine):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -231,8 +229,8 @@ async def test_changed_answers_are_saved_the_moment_they_are_given(desk, engine)
         # implementation: live -> stalled (one down from live), Enter picks it
         await keys.press("down", "enter")
         assert Customer.get_by_id(desk["acme"].id).implementation_state == "stalled"
-        # features: tick Workflows (third row), untick Reports (first)
-        await keys.press("down", "down", "space", "home", "space")
+        # features (in columns, row by row): tick Workflows (third), untick Reports (first)
+        await keys.press("right", "right", "space", "home", "space")
         ticks = {cf.feature_id: cf.in_production for cf in CustomerFeature.select()}
         assert ticks[desk["features"][2].id] is True and ticks[desk["features"][0].id] is False
         await keys.press("enter")
@@ -250,7 +248,7 @@ async def test_the_field_being_typed_in_the_contact_form_shows_its_text(desk):
     """At 80x24 the focused field once took a tall border in one row of
     height: its text, and what the caller typed, did not show."""
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2", "e")  # correct Jane: the name field has focus
@@ -263,7 +261,7 @@ async def test_the_field_being_typed_in_the_contact_form_shows_its_text(desk):
 
 async def test_contacts_correct_add_and_mark_gone(desk, engine):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2", "e")  # correct Jane: new title
@@ -299,7 +297,7 @@ async def test_contacts_correct_add_and_mark_gone(desk, engine):
 
 async def test_a_killed_desk_comes_back_with_the_call_timer_and_answers(desk, engine, monkeypatch):
     first = CallersApp(caller="alice")
-    async with first.run_test(size=SIZE) as pilot:
+    async with first.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(first, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -309,7 +307,7 @@ async def test_a_killed_desk_comes_back_with_the_call_timer_and_answers(desk, en
         # database 95 seconds later, as after kill -9 and a restart.
         monkeypatch.setenv("CALLERS_NOW", (clock.now() + timedelta(seconds=95)).isoformat())
         second = CallersApp(caller="alice")
-        async with second.run_test(size=SIZE) as pilot2:
+        async with second.run_test(size=SIZE, notifications=True) as pilot2:
             keys2 = Keys(second, pilot2)
             await keys2.settle()
             desk2 = keys2.desk
@@ -317,7 +315,7 @@ async def test_a_killed_desk_comes_back_with_the_call_timer_and_answers(desk, en
             assert desk2.call.started_at == started
             timer = desk2.query_one(CallTimer)
             assert timer.started_at == started and "01:35 / 3:00" in screen_text(second)
-            assert desk2.script.done == {"contacts", "referenceability"}
+            assert desk2.script.asked == {"contacts", "referenceability"}
             assert desk2.script.current == "implementation" and second.focused.id == "implementation-list"
             refs = desk2.script.step_list("referenceability")
             assert refs.answers["prospect_call"] == "no"
@@ -332,7 +330,7 @@ async def test_a_killed_desk_comes_back_with_the_call_timer_and_answers(desk, en
 
 async def test_timer_colours_at_two_thirty_and_past_three(desk, monkeypatch):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2")
@@ -354,7 +352,7 @@ async def test_timer_colours_at_two_thirty_and_past_three(desk, monkeypatch):
 
 async def test_no_answer_before_the_call_starts(desk):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -370,7 +368,7 @@ async def test_no_answer_before_the_call_starts(desk):
 async def test_callback_time_in_their_zone_shown_in_both(desk, engine, monkeypatch):
     monkeypatch.setenv("TZ", "America/New_York")
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -403,7 +401,7 @@ async def test_the_picker_stays_until_the_next_customer_is_ready(desk, monkeypat
 
     monkeypatch.setattr(calls, "end_call", slow)
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         first = keys.desk.call.call_id
@@ -438,7 +436,7 @@ async def test_a_failed_outcome_closes_the_picker_and_offers_a_retry(desk, monke
 
     monkeypatch.setattr(calls, "end_call", flaky)
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         first = keys.desk.call.call_id
@@ -453,7 +451,7 @@ async def test_a_failed_outcome_closes_the_picker_and_offers_a_retry(desk, monke
 
 async def test_escape_from_the_picker_returns_to_the_call(desk):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2", "f9", "escape")
@@ -463,7 +461,7 @@ async def test_escape_from_the_picker_returns_to_the_call(desk):
 
 async def test_skip_with_a_reason(desk, engine):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -472,6 +470,7 @@ async def test_skip_with_a_reason(desk, engine):
         await keys.type("AM asked to wait")
         await keys.press("enter")
         assert shown(app) == "Beta GmbH"
+        await toast_painted(app, pilot, "Skipped Acme Ltd")
     assert Call.get_by_id(call_id).skip_reason == "AM asked to wait"
 
 
@@ -479,7 +478,7 @@ async def test_nobody_due_says_until_when(db, now):
     now("2026-11-28T12:00:00+00:00")  # Saturday
     factories.customer("Acme Ltd")
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         assert keys.desk.call is None and keys.desk.mode == "nobody"
@@ -493,7 +492,7 @@ async def test_nobody_due_says_until_when(db, now):
 
 async def test_forward_while_a_text_field_has_focus_then_withdraw(desk, engine):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -507,15 +506,16 @@ async def test_forward_while_a_text_field_has_focus_then_withdraw(desk, engine):
         row = Forward.get(Forward.call == call_id)
         assert (row.department.name, row.note, row.status, row.caller) == ("Billing", "[ERR-7] credit note",
                                                                           "open", "alice")
-        assert any("Forwarded to Billing" in str(n.message) for n in app._notifications)
+        await toast_painted(app, pilot, "Forwarded to Billing")
         assert app.focused.id == "comment" and app.focused.value == "hello"
         await keys.press("f7", "enter")  # account manager, empty note
         am = Forward.get(Forward.call == call_id, Forward.assignee == "Lee Park")
         assert am.note is None
-        assert any("Forwarded to Lee Park, account manager" in str(n.message) for n in app._notifications)
+        await toast_painted(app, pilot, "Forwarded to Lee Park, account manager")
         await keys.press("f12")
         assert "[ERR-7] credit note" in screen_text(app)
         await keys.press("1")
+        await toast_painted(app, pilot, "Withdrawn: forward to Billing")
         assert Forward.get_by_id(row.id).status == "withdrawn"
         assert keys.desk.filed == [(am.id, "Account management", None)]
 
@@ -524,7 +524,7 @@ async def test_a_forward_the_department_finishes_shows_during_the_call(desk, eng
     from callers import forwards
 
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -536,9 +536,8 @@ async def test_a_forward_the_department_finishes_shows_during_the_call(desk, eng
         forwards.done(filed.id, "bo", "Credit note [CN-1] issued")
         keys.desk._poll_forwards()  # what the desk's timer does every 15 s
         await keys.settle()
-        assert any(str(n.title) == "Billing finished a forward" and str(n.message) == "Credit note [CN-1] issued"
-                   for n in app._notifications)
-        assert "Credit note [CN-1] issued" in screen_text(app)
+        assert "Credit note [CN-1] issued" in await toast_painted(
+            app, pilot, "Billing finished a forward Credit note [CN-1] issued")
         resolved = [f.id for f in keys.desk.call.profile.resolved_forwards]
         assert resolved[0] == filed.id  # newest first, beside any resolved earlier
         assert filed.id not in [f.id for f in keys.desk.call.profile.open_forwards]
@@ -546,7 +545,7 @@ async def test_a_forward_the_department_finishes_shows_during_the_call(desk, eng
 
 async def test_forward_right_after_the_call_from_the_outcome_picker(desk):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2", "f9", "f6")
@@ -566,7 +565,7 @@ def _broken(engine: str) -> peewee.Database:
 
 async def test_a_failed_forward_keeps_the_note_for_a_retry(desk, engine):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2", "f5")
@@ -577,7 +576,7 @@ async def test_a_failed_forward_keeps_the_note_for_a_retry(desk, engine):
             await keys.press("enter")
             assert app.screen.__class__.__name__ == "ForwardNote"
             assert app.screen.query_one("Input").value == "refund please"
-            assert any("Not forwarded" in str(n.title) for n in app._notifications)
+            await toast_painted(app, pilot, "Not forwarded")
         finally:
             database.initialize(real)
         await keys.press("enter")
@@ -590,7 +589,7 @@ async def test_a_failed_forward_keeps_the_note_for_a_retry(desk, engine):
 
 async def test_a_dropped_database_keeps_answers_and_saves_them_once_back(desk, engine):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -603,7 +602,7 @@ async def test_a_dropped_database_keeps_answers_and_saves_them_once_back(desk, e
             # The desk does not stop the call: it says so and keeps the answer.
             assert isinstance(app.screen, DeskScreen) and keys.desk.script.current == "referenceability"
             assert "DATABASE UNREACHABLE: 1 answer(s) kept" in app.sub_title
-            assert any("Database unreachable" in str(n.title) for n in app._notifications)
+            await toast_painted(app, pilot, "Database unreachable")
             assert [e.args["step"] for e in keys.desk.outbox.pending()] == ["contacts"]
             await keys.press("f9", "1")  # ending cannot be saved either: message, retry
             assert isinstance(app.screen, ErrorModal)
@@ -613,6 +612,7 @@ async def test_a_dropped_database_keeps_answers_and_saves_them_once_back(desk, e
             database.initialize(real)
         await keys.press("r")  # the database is back: answer, then outcome
         assert shown(app) == "Beta GmbH"
+        await toast_painted(app, pilot, "Database back: 1 kept answer(s) saved.")
         assert app.is_running
     assert Call.get_by_id(call_id).outcome == "completed"
     assert answers(call_id) == [("contacts", "confirm", None)]  # exactly once
@@ -621,7 +621,7 @@ async def test_a_dropped_database_keeps_answers_and_saves_them_once_back(desk, e
 
 async def test_answers_kept_during_an_outage_survive_a_killed_desk(desk, engine):
     first = CallersApp(caller="alice")
-    async with first.run_test(size=SIZE) as pilot:
+    async with first.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(first, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -636,7 +636,7 @@ async def test_answers_kept_during_an_outage_survive_a_killed_desk(desk, engine)
         keys.desk._pending.clear()  # as if killed: nothing in memory survives
     # A new desk (a restarted terminal) writes the journal first, then restores.
     second = CallersApp(caller="alice")
-    async with second.run_test(size=SIZE) as pilot:
+    async with second.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(second, pilot)
         await keys.settle()
         assert keys.desk.call.call_id == call_id
@@ -662,7 +662,7 @@ async def test_an_answer_is_in_the_journal_at_once_and_synced_off_the_ui_thread(
 
     monkeypatch.setattr(os, "fsync", fsync)
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -691,7 +691,7 @@ async def test_an_unwritable_journal_still_saves_the_answer(desk):
     """A journal that cannot be written (a full disk, its folder gone) is
     said, and the answer goes to the database all the same."""
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         call_id = keys.desk.call.call_id
@@ -702,8 +702,7 @@ async def test_an_unwritable_journal_still_saves_the_answer(desk):
         keys.desk.outbox.path = blocker / "journal-alice.jsonl"
         await keys.press("enter")
         assert answers(call_id) == [("contacts", "confirm", None)]
-        assert any("Journal not written" == (n.title or "") for n in app._notifications), \
-            [n.title for n in app._notifications]
+        await toast_painted(app, pilot, "Journal not written")
         assert keys.desk.script.current == "referenceability"
 
 
@@ -712,7 +711,7 @@ async def test_the_first_load_failing_leaves_a_usable_desk(desk, engine):
     database.initialize(_broken(engine))
     app = CallersApp(caller="alice")
     try:
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             keys = Keys(app, pilot)
             await keys.settle()
             assert isinstance(app.screen, ErrorModal)
@@ -737,7 +736,7 @@ async def test_on_sqlite_the_app_checkpoints_in_a_thread_of_its_own(desk, engine
     if engine != "sqlite":
         pytest.skip("SQLite's write-ahead log")
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         assert shown(app) == "Acme Ltd"
@@ -754,7 +753,7 @@ async def test_customer_text_is_shown_literally(db, now):
     now(NOW)
     desk_data(markup_names=True)
     app = CallersApp(caller="alice")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2", "enter")
@@ -768,7 +767,7 @@ async def test_customer_text_is_shown_literally(db, now):
 
 async def test_wide_terminal_puts_header_and_script_side_by_side(desk):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         desk_screen = keys.desk
@@ -776,7 +775,7 @@ async def test_wide_terminal_puts_header_and_script_side_by_side(desk):
         header, script = desk_screen.header.region, desk_screen.script.region
         assert header.x < script.x and header.y == script.y
     app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         header, script = keys.desk.header.region, keys.desk.script.region
@@ -785,7 +784,7 @@ async def test_wide_terminal_puts_header_and_script_side_by_side(desk):
 
 async def test_every_key_has_an_id_avoids_reserved_keys_and_shows_in_the_footer(desk):
     app = CallersApp(caller="alice")
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2")
@@ -802,3 +801,250 @@ async def test_every_key_has_an_id_avoids_reserved_keys_and_shows_in_the_footer(
         app.update_keymap({"desk-end": "f8"})
         await keys.press("f8")
         assert isinstance(app.screen, OutcomePicker)
+
+
+# ---- nothing recorded that nobody said ------------------------------------------------
+
+
+@pytest.fixture
+def never_confirmed(db, now):
+    """One due customer whose facts were never confirmed, and 12 features."""
+    now(NOW)
+    for i in range(12):
+        Feature.create(name=f"Feature {i + 1:02d}", position=i)
+    return factories.customer("Nova Never Ltd", external_id="N-1", country="GB", due=clock.now() - timedelta(days=5))
+
+
+async def test_enter_on_a_never_confirmed_customer_records_nothing(never_confirmed, engine, capsys):
+    """F2, Enter ×4, F9, 1 on a customer nobody has asked: the contacts on
+    file are confirmed; referenceability, implementation and features are
+    not asked (nothing stored, no confirmation time), the step bar says so
+    and the confirmation names them."""
+    from callers.cli import main
+
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "enter")
+        text = screen_text(app)
+        assert "Prospect calls  unknown" in text and "Enter go on" in text
+        await keys.press("enter")
+        assert keys.desk.script.step_list("implementation").highlighted is None  # nothing pre-selected
+        assert "● " not in screen_text(app)
+        await keys.press("enter")
+        assert "[?] Feature 01" in screen_text(app) and "[x]" not in screen_text(app)
+        await keys.press("enter")
+        assert "2 Refs ? 3 Impl. ? 4 Features ?" in screen_text(app)
+        await keys.press("f9", "1")
+        assert keys.count == 7
+        await toast_painted(app, pilot, "not asked: references, implementation, features")
+    assert answers(call_id) == [("contacts", "confirm", None)]
+    row = Customer.get_by_id(never_confirmed.id)
+    assert row.implementation_state is None and row.implementation_confirmed_at is None
+    assert row.referenceability_confirmed_at is None and row.features_confirmed_at is None
+    assert CustomerFeature.select().count() == 0
+    assert main(["export", "customers", "--format", "json"]) == 0
+    exported = json.loads(capsys.readouterr().out)[0]
+    assert exported["implementation_state"] is None
+    assert exported["referenceability"] == dict.fromkeys(
+        ("prospect_call", "case_study", "press", "analyst", "site_visit"), "unknown")
+
+
+async def test_real_answers_for_nobody_said_take_few_keys(never_confirmed, engine):
+    """No to every reference (N), a state by its digit, none of the features
+    in production (n): each one key, each an answer with its time. The next
+    call of the customer opens on the first step left unasked."""
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "tab", "N")  # contacts passed by (not asked), no to every reference
+        assert keys.desk.script.step_list("referenceability").answers == dict.fromkeys(
+            ("prospect_call", "case_study", "press", "analyst", "site_visit"), "no")
+        assert "Prospect calls  no" in screen_text(app) and "Site visit      no" in screen_text(app)
+        await keys.press("enter", "3")  # implementation: live, and on to the features
+        assert keys.desk.script.current == "features"
+        await keys.press("f9", "5")
+        await keys.type("tomorrow 10:00")
+        await keys.press("enter")
+    assert [a[:2] for a in answers(call_id)] == [("referenceability", "all"), ("referenceability", "confirm"),
+                                                 ("implementation", "state")]
+    row = Customer.get_by_id(never_confirmed.id)
+    assert (row.ref_press, row.implementation_state) == ("no", "live") and row.contacts_confirmed_at is None
+    # The call back: contacts were not asked (never confirmed) so it opens there;
+    # once they are, it opens on the features, which nobody has answered.
+    Customer.update(contacts_confirmed_at=clock.db_now(), next_due_at=clock.db_now(),
+                    callback_at=None).where(Customer.id == row.id).execute()
+    from callers import due
+    due.forget_zone_keys()
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        assert shown(app) == "Nova Never Ltd" and keys.desk.script.current == "features"
+        await keys.press("f2", "n", "enter")
+        await keys.press("f9", "1")
+        text = await toast_painted(app, pilot, "Completed: due again")
+        assert "not asked" in text  # contacts and the rest were fresh, not asked again
+    row = Customer.get_by_id(row.id)
+    assert row.features_confirmed_at is not None and CustomerFeature.select().count() == 0
+
+
+async def test_a_value_changed_and_changed_back_at_a_frozen_moment_keeps_the_last(desk, engine):
+    """CALLERS_NOW is frozen: every answer has the same time, and each is kept."""
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2", "enter", "enter", "4", "shift+tab", "3", "shift+tab", "4", "shift+tab", "3")
+    assert [a[2] for a in answers(call_id) if a[0] == "implementation"] == ["stalled", "live", "stalled", "live"]
+    assert Customer.get_by_id(desk["acme"].id).implementation_state == "live"
+
+
+async def test_a_refused_answer_is_said_and_the_call_goes_on(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "e")
+        app.screen.query_one("#contact-phone").value = "12"
+        app.screen.query_one("#contact-phone").focus()
+        await keys.press("enter")
+        text = await toast_painted(app, pilot, "Not saved")
+        assert "Traceback" not in text and keys.desk.script.current == "contacts"
+    assert Contact.get(Contact.name == "Jane Doe").phone == "+442079460958"
+
+
+# ---- keys from every field, do not call, the forwards, the palette ---------------------
+
+
+async def test_f_keys_act_from_the_contact_form_the_note_and_the_desk_fields(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        # From the contact form: F5 saves the correction, then opens the Billing note.
+        await keys.press("f2", "e")
+        app.screen.query_one("#contact-title").value = "CTO"
+        await keys.press("f5")
+        assert app.screen.__class__.__name__ == "ForwardNote"
+        assert Contact.get(Contact.name == "Jane Doe").title == "CTO"
+        # From the forward note: F9 files it, then opens the outcome picker.
+        await keys.type("credit note")
+        await keys.press("f9")
+        assert isinstance(app.screen, OutcomePicker)
+        assert Forward.get(Forward.call == call_id).note == "credit note"
+        await keys.press("escape")
+        # A contact form that cannot be saved says why and keeps everything.
+        await keys.press("a")
+        await keys.press("f9")
+        assert app.screen.__class__.__name__ == "ContactForm" and "needs a name" in screen_text(app)
+        await keys.press("escape")
+        # From the condition line (references) and the words line.
+        await keys.press("enter", "c")
+        assert app.focused.id == "ref-condition"
+        await keys.press("f6")
+        assert app.screen.__class__.__name__ == "ForwardNote"
+        await keys.press("escape")
+        await keys.press("f4")
+        assert app.focused.id == "comment"
+        await keys.press("f4")  # back to the step the caller was on
+        assert keys.desk.script.current == "referenceability" and app.focused.id == "referenceability-list"
+        await keys.press("f4")
+        await keys.press("f3")
+        assert app.screen.__class__.__name__ == "SkipReason"
+
+
+async def test_do_not_call_asks_once_more(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "f9", "7")
+        assert "Take Acme Ltd out of the list for good?" in screen_text(app)
+        await keys.press("n")  # anything but y: back to the picker, nothing saved
+        assert isinstance(app.screen, OutcomePicker) and shown(app) == "Acme Ltd"
+        await keys.press("7", "y")
+        assert shown(app) == "Beta GmbH"
+        await toast_painted(app, pilot, "Do not call: never due again")
+    assert Customer.get_by_id(desk["acme"].id).do_not_call is True
+
+
+async def test_five_open_forwards_say_how_many_more_and_list_them(desk):
+    billing = Department.get(Department.name == "Billing")
+    for n in range(4):
+        Forward.create(customer=desk["acme"], caller="bob", department=billing, note=f"problem [{n}]",
+                       status="open", created_at=clock.to_db(clock.now() - timedelta(days=1)))
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        text = screen_text(app)
+        assert "more forwards: ctrl+o lists them" in text and "^o Forwards" in text, text
+        await keys.press("ctrl+o")
+        text = screen_text(app)
+        for n in range(4):
+            assert f"problem [{n}]" in text
+        assert "invoice sent twice" in text and "password reset" in text
+        await keys.press("escape")
+        assert isinstance(app.screen, DeskScreen)
+
+
+async def test_the_palette_lists_the_desk_s_actions_with_their_keys(desk):
+    from textual.command import CommandPalette
+
+    from screens.commands import screen_commands
+
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2", "enter")
+        titles = [title for title, _run in screen_commands(keys.desk)]
+        for expected in ("End call  (F9)", "Skip  (F3)", "Forward to Billing  (F5)", "No to all  (N)", "Yes  (y)",
+                         "Quit  (^q)"):
+            assert expected in titles, (expected, titles)
+        await pilot.press("ctrl+p")
+        await keys.settle()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"no to all")
+        await keys.settle()
+        assert "No to all" in screen_text(app)
+        await pilot.press("enter")
+        await keys.settle()
+        assert isinstance(app.screen, DeskScreen)
+        assert Customer.get_by_id(desk["acme"].id).ref_case_study == "no"
+
+
+async def test_the_key_bar_fits_80_columns_in_every_state_with_ctrl_q(desk):
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        key_bar_fits(app)  # idle
+        for key in ("f2", "enter", "c", "escape", "enter", "enter", "enter"):  # each step, the condition line
+            await keys.press(key)
+            shown = key_bar_fits(app)
+            assert ("F9", "End call", True) in shown
+
+
+async def test_contacts_out_of_sight_are_counted(desk):
+    at = clock.db_now()
+    for n in range(5):
+        Contact.create(customer=desk["acme"], name=f"Extra Person {n}", role="user", phone=f"+44207946010{n}",
+                       timezone="Europe/London", created_at=at, updated_at=at)
+    app = CallersApp(caller="alice")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        await keys.press("f2")
+        text = screen_text(app)
+        assert "more contacts below (PgDn)" in text and "Jane Doe" in text
+        await keys.press("end")
+        text = screen_text(app)
+        assert "above" in text and "add a contact" in text and "more contacts below" not in text

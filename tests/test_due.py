@@ -376,7 +376,9 @@ def test_completed_is_due_again_after_the_cycle_with_attempts_reset(db, now):
     assert clock.from_db(row.next_due_at) == at + timedelta(days=90)
     assert row.attempts == 0 and clock.from_db(row.last_reached_at) == at
     assert row.due_rank == DUE_OVERDUE and row.claim_holder is None
-    assert done.message == "Completed: due again on Sun 21 Feb 2027"
+    # Nothing was answered on this call: the confirmation says so.
+    assert done.message == ("Completed: due again on Sun 21 Feb 2027; "
+                            "not asked: contacts, references, implementation, features")
     assert due.next_due("alice", claim=False) is None
     # The next cycle: due again, as overdue.
     again = due.next_due("alice", now=utc("2027-02-22T10:00:00"), claim=False)

@@ -67,14 +67,17 @@ def test_customers_csv_and_json(filled, capsys):
         "Northwind Traders"]
     assert rows[0] == {"external_id": "", "name": "ACME [EU] Holdings", "industry": "'@Retail",
                        "employees": "40", "country": "GB", "account_manager": "", "do_not_call": "false",
-                       "implementation_state": "live", "referenceability": "prospect_call=yes; press=no",
+                       "implementation_state": "live",
+                       "referenceability": "prospect_call=yes; case_study=unknown; press=no; analyst=unknown; "
+                                           "site_visit=unknown",
                        "next_due": "2026-11-23T09:00:00+00:00"}
     assert rows[5]["external_id"] == "0011"
     data = json.loads(_export(capsys, "customers", "--format", "json"))
     assert data[0] == {"external_id": None, "name": "ACME [EU] Holdings", "industry": "@Retail",
                        "employees": 40, "country": "GB", "account_manager": None, "do_not_call": False,
                        "implementation_state": "live",
-                       "referenceability": {"prospect_call": "yes", "press": "no"},
+                       "referenceability": {"prospect_call": "yes", "case_study": "unknown", "press": "no",
+                                            "analyst": "unknown", "site_visit": "unknown"},
                        "next_due": "2026-11-23T09:00:00+00:00"}
     assert data[3]["name"] == '=HYPERLINK("http://evil.example","click")'
 

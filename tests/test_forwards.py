@@ -355,7 +355,7 @@ class NoteHost(App):
 
 async def test_forward_note_enter_returns_text_as_typed():
     app = NoteHost()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ForwardNote)
         assert app.screen.query_one("#forward-note").border_title == "Forward to Billing — note (optional)"
@@ -367,13 +367,13 @@ async def test_forward_note_enter_returns_text_as_typed():
 
 async def test_forward_note_empty_enter_and_escape():
     app = NoteHost()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
         assert app.results == [""]
     app = NoteHost()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
         await pilot.press("a", "escape")
         await pilot.pause()
@@ -382,7 +382,7 @@ async def test_forward_note_empty_enter_and_escape():
 
 async def test_forward_note_keeps_note_for_retry():
     app = NoteHost(note="kept")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
         await pilot.press("!", "enter")
         await pilot.pause()

@@ -11,6 +11,7 @@ from models.tables import Forward
 from screens import queue as queue_screen
 from screens.queue import AssigneePicker, LineQuestion, QueueScreen
 from tests import factories
+from tests.painted import key_bar_fits, screen_text, toast_painted
 
 SIZE = (80, 24)
 
@@ -49,13 +50,9 @@ def rows(app) -> list[tuple[str, ...]]:
     return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
 
 
-def notes(app) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
 async def test_lists_oldest_open_first_literally(billing):
     app = app_for("billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, QueueScreen)
@@ -70,22 +67,23 @@ async def test_lists_oldest_open_first_literally(billing):
 
 async def test_a_acknowledges(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
         await settle(app, pilot)
         row = Forward.get_by_id(billing["first"])
         assert (row.status, row.acknowledged_by) == ("acknowledged", "bill")
         assert rows(app)[0][-1] == "ack"
-        assert f"#{billing['first']} acknowledged" in notes(app)
+        await toast_painted(app, pilot, f"#{billing['first']} acknowledged")
         await pilot.press("a")  # already acknowledged: refused, nothing written
         await settle(app, pilot)
+        await toast_painted(app, pilot, f"#{billing['first']} is acknowledged: it cannot be acknowledged")
         assert [e[0] for e in forwards.events(billing["first"])] == ["open", "acknowledged"]
 
 
 async def test_d_asks_for_a_resolution_note(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("down", "d")
         await pilot.pause()
@@ -95,6 +93,7 @@ async def test_d_asks_for_a_resolution_note(billing):
         assert isinstance(app.screen, LineQuestion)
         await pilot.press(*"VAT fixed [ok]", "enter")
         await settle(app, pilot)
+        await toast_painted(app, pilot, f"#{billing['second']} done")
         row = Forward.get_by_id(billing["second"])
         assert (row.status, row.resolution, row.resolved_by) == ("done", "VAT fixed [ok]", "bill")
         assert [r[1] for r in rows(app)] == ["Acme Ltd"]  # done items hidden
@@ -111,7 +110,7 @@ async def test_d_asks_for_a_resolution_note(billing):
 
 async def test_escape_cancels_done(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("d", "x", "escape")
         await settle(app, pilot)
@@ -121,13 +120,14 @@ async def test_escape_cancels_done(billing):
 
 async def test_r_returns_with_reason(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, LineQuestion)
         await pilot.press(*"sales question", "enter")
         await settle(app, pilot)
+        await toast_painted(app, pilot, f"#{billing['first']} returned to the supervisor: not ours")
         row = Forward.get_by_id(billing["first"])
         assert (row.status, row.resolution, row.resolved_by) == ("returned", "sales question", "bill")
         assert [r[1] for r in rows(app)] == ["Beta SA"]
@@ -135,7 +135,7 @@ async def test_r_returns_with_reason(billing):
 
 async def test_slash_filters_across_customer_note_contact(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("slash")
         await pilot.pause()
@@ -162,7 +162,7 @@ async def test_slash_filters_across_customer_note_contact(billing):
 
 async def test_account_management_by_account_manager(billing):
     app = app_for("Account management")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert [r[1] for r in rows(app)] == ["Acme Ltd", "Beta SA"]
         await pilot.press("m")
@@ -176,14 +176,14 @@ async def test_account_management_by_account_manager(billing):
         assert [r[1] for r in rows(app)] == ["Beta SA"]
         assert "for Kim Roe" in str(app.screen.query_one("#queue-title").render())
     app = app_for("Account management", assignee="Lee Park")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert [r[1] for r in rows(app)] == ["Acme Ltd"]
 
 
 async def test_manager_key_only_for_account_management(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("m")
         await settle(app, pilot)
@@ -193,7 +193,7 @@ async def test_manager_key_only_for_account_management(billing):
 async def test_new_forwards_appear_by_polling(billing, monkeypatch):
     monkeypatch.setattr(queue_screen, "POLL_SECONDS", 0.05)
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert len(rows(app)) == 2
         gamma = factories.customer("Gamma AG", phone="+41446681801")
@@ -209,12 +209,13 @@ async def test_new_forwards_appear_by_polling(billing, monkeypatch):
 
 async def test_failed_save_shows_error_and_keeps_the_note(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         forwards.return_(billing["first"], "sue", "not ours")  # someone else, meanwhile
         await pilot.press("d", *"credit note issued", "enter")
         await settle(app, pilot)
-        assert any("Not saved: forward" in n and "is not ours" in n for n in notes(app))
+        text = await toast_painted(app, pilot, "Not saved: forward")
+        assert "Traceback" not in text
         assert Forward.get_by_id(billing["first"]).status == "returned"
         # The typed note is offered again for a retry.
         forwards_row = Forward.get_by_id(billing["first"])
@@ -233,7 +234,7 @@ async def test_failed_save_shows_error_and_keeps_the_note(billing):
 
 async def test_cursor_stays_on_the_same_forward_across_a_refresh(billing):
     app = app_for("Billing")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("down")
         await pilot.pause()
@@ -244,3 +245,54 @@ async def test_cursor_stays_on_the_same_forward_across_a_refresh(billing):
         assert [r[1] for r in rows(app)] == ["Beta SA"]
         assert app.screen.selected().id == billing["second"]
         assert "#2 Beta SA" in str(app.screen.query_one("#queue-detail").render())
+
+
+async def test_nothing_selected_and_a_failed_lookup_are_said(billing, monkeypatch):
+    from callers.errors import CallersError
+
+    app = app_for("Account management", assignee="Nobody Here")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        assert rows(app) == []
+        await pilot.press("a")
+        await toast_painted(app, pilot, "Nothing selected")
+
+        def broken(department):
+            raise CallersError("cannot list the [account managers] now")
+
+        monkeypatch.setattr(forwards, "assignees", broken)
+        await pilot.press("m")
+        await settle(app, pilot)
+        text = await toast_painted(app, pilot, "cannot list the [account managers] now")
+        assert isinstance(app.screen, QueueScreen) and "Traceback" not in text
+
+
+async def test_a_customer_name_in_brackets_is_shown_literally_in_the_question(billing):
+    from models.tables import Customer
+
+    Customer.update(name="[bold]Acme[/bold] Ltd").where(Customer.name == "Acme Ltd").execute()
+    app = app_for("Billing")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, LineQuestion)
+        assert "Done: [bold]Acme[/bold] Ltd" in screen_text(app)
+
+
+async def test_keys_fit_80_columns_and_the_palette_lists_them(billing):
+    from screens.commands import screen_commands
+
+    app = app_for("Account management")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        shown = key_bar_fits(app)
+        assert ("a", "Acknowledge", True) in shown
+        titles = [title for title, _run in screen_commands(app.screen)]
+        for expected in ("Acknowledge  (a)", "Done  (d)", "Not ours  (r)", "Filter  (/)", "Manager  (m)",
+                         "Quit  (^q)"):
+            assert expected in titles, titles
+        await pilot.press("slash")
+        await settle(app, pilot)
+        key_bar_fits(app)
+        assert "Close filter  (esc)" in [t for t, _r in screen_commands(app.screen)]

@@ -12,6 +12,7 @@ from callers.app import CallersApp
 from models.tables import CustomerFeature, Feature, ReferenceUse, ThankYou
 from screens.references import ReferencesScreen, UseModal, references_screen
 from tests import factories
+from tests.painted import key_bar_fits, toast_painted
 
 
 def mk(name: str, confirmed_days: int = 5, **fields):
@@ -48,7 +49,7 @@ async def settle(app, pilot):
 
 async def test_screen_lists_ranks_and_logs_uses(data):
     app = CallersApp(caller="sally", first=references_screen())
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, ReferencesScreen)
@@ -65,6 +66,8 @@ async def test_screen_lists_ranks_and_logs_uses(data):
         assert "Conditions: only [ERR-7] on Tuesdays" in detail
         assert "Features: SSO" in detail and "Buyer: Jane Doe" in detail
         assert "Why: agreed to prospect calls" in detail
+        assert ("Asked: prospect call yes · case study unknown · press unknown · analyst unknown · "
+                "site visit unknown") in detail
 
         await pilot.press("down")
         assert "STALE" in text(screen.query_one("#ref-detail", Static))
@@ -76,6 +79,8 @@ async def test_screen_lists_ranks_and_logs_uses(data):
         await pilot.press(*"Globex", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ReferencesScreen)
+        painted = await toast_painted(app, pilot, "Logged: Offered [bold] Ltd for Globex; thank-you owed")
+        assert "Gift restriction: public body: [no]" in painted
         use = ReferenceUse.get(ReferenceUse.prospect == "Globex")
         assert (use.requested_by, use.ref_type, use.override_reason) == ("sally", "prospect-call", None)
         assert ThankYou.select().where(ThankYou.use == use.id).count() == 1
@@ -109,7 +114,7 @@ async def test_screen_lists_ranks_and_logs_uses(data):
 
 async def test_filters_reload_the_list(data):
     app = CallersApp(caller="sally", first=references_screen({"industry": "banking"}))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         screen = app.screen
         table = screen.query_one("#ref-table", DataTable)
@@ -142,7 +147,7 @@ async def test_thank_yous_oldest_first_with_gift_restriction(data):
     refs.log_use("S-1", "prospect-call", "Later prospect", "sally", now=data)
     refs.log_use("O-1", "prospect-call", "Earlier prospect", "sally", now=data - timedelta(days=3))
     app = CallersApp(caller="mona", first=references_screen())
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("t")
         await settle(app, pilot)
@@ -153,9 +158,63 @@ async def test_thank_yous_oldest_first_with_gift_restriction(data):
         assert text(screen.query_one("#thanks-gift", Static)) == "Gift restriction: public body: [no] gifts"
         await pilot.press("s")
         await settle(app, pilot)
+        await toast_painted(app, pilot, "Thank-you to Offered [bold] Ltd marked sent")
         assert table.row_count == 1 and str(table.get_row_at(0)[1]) == "Stale Co"
         sent = ThankYou.get(ThankYou.sent_at.is_null(False))
         assert sent.sent_by == "mona" and sent.customer.name == "Offered [bold] Ltd"
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ReferencesScreen)
+
+
+async def test_failures_and_nobody_to_use_are_said(data, monkeypatch):
+    """Every notification of the references screen, read once painted."""
+    from callers import references as refs
+    from callers.errors import CallersError
+    from screens.references import ThanksScreen
+
+    app = CallersApp(caller="sally", first=references_screen({"industry": "nothing like this"}))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("u")
+        await toast_painted(app, pilot, "Nobody to use: no customer selected.")
+
+    def refused(*args, **kwargs):
+        raise CallersError("Offered [bold] Ltd has not said yes to [press]")
+
+    monkeypatch.setattr(refs, "log_use", refused)
+    app = CallersApp(caller="sally", first=references_screen())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press(*"Globex", "enter")
+        await settle(app, pilot)
+        await toast_painted(app, pilot, "Not logged Offered [bold] Ltd has not said yes to [press]")
+
+        def broken():
+            raise CallersError("the [thank-you] list is away")
+
+        monkeypatch.setattr(refs, "thanks_owed", broken)
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ThanksScreen)
+        text = await toast_painted(app, pilot, "the [thank-you] list is away")
+        assert "Traceback" not in text
+
+
+async def test_keys_fit_80_columns_and_the_palette_lists_them(data):
+    from screens.commands import screen_commands
+    from screens.references import ThanksScreen
+
+    app = CallersApp(caller="sally", first=references_screen())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        key_bar_fits(app)
+        titles = [title for title, _run in screen_commands(app.screen)]
+        for expected in ("Log use  (u)", "Thank-yous  (t)", "Refresh  (F5)", "Quit  (^q)"):
+            assert expected in titles, titles
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ThanksScreen)
+        key_bar_fits(app)

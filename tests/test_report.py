@@ -124,6 +124,17 @@ def by_name(items):
     return {item.name: item for item in items}
 
 
+def test_a_change_is_marked_only_when_it_means_something():
+    """At least 3 forwards (or a day) and a quarter of the value before."""
+    from callers.report import MEDIAN_CHANGE_DAYS, OPEN_CHANGE, change
+
+    assert [change(2, 3, OPEN_CHANGE), change(2, 5, OPEN_CHANGE), change(20, 24, OPEN_CHANGE),
+            change(20, 25, OPEN_CHANGE), change(9, 4, OPEN_CHANGE), change(None, 9, OPEN_CHANGE)] == [
+        0, 1, 0, 1, -1, 0]
+    assert [change(5.0, 8.0, MEDIAN_CHANGE_DAYS), change(2.0, 2.5, MEDIAN_CHANGE_DAYS),
+            change(10.0, 7.0, MEDIAN_CHANGE_DAYS), change(10.0, 12.0, MEDIAN_CHANGE_DAYS)] == [1, 0, -1, 0]
+
+
 def test_departments(world):
     deps = world.departments
     assert [d.name for d in deps] == ["Billing", "Support", "Account management"]
@@ -133,13 +144,13 @@ def test_departments(world):
     assert billing.median_days_to_done == 18.0
     assert billing.per_100_calls == 60.0  # 3 forwards for 5 completed calls
     assert billing.open_at_start == 2  # f4 and f6
-    assert billing.growing is True  # 2 open then, 3 now
+    assert (billing.growing, billing.direction) == (False, None)  # 2 open then, 3 now: noise, not a trend
     assert billing.trend == [0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1]
     assert (support.forwarded, support.open, support.returned, support.done) == (2, 0, 1, 1)
     assert support.per_100_calls == 40.0
     assert support.oldest_open_days is None
     assert (support.median_days_to_done, support.previous_median_days_to_done) == (8.0, 5.0)
-    assert support.growing is True  # the median grew
+    assert (support.growing, support.direction) == (True, "growing")  # the median grew 5 -> 8 days
     assert (am.forwarded, am.open, am.per_100_calls, am.median_days_to_done, am.growing) == (0, 0, 0.0, None, False)
 
 

@@ -12,6 +12,7 @@ from callers import report
 from callers.app import CallersApp
 from models.tables import Customer, Department, Forward
 from screens.supervisor import DepartmentItem, SupervisorScreen
+from tests.painted import key_bar_fits, screen_text, toast_painted
 from tests.test_report import NOW, at, build_world
 
 
@@ -40,14 +41,17 @@ def panel_text(screen, selector: str) -> str:
 
 async def test_opens_with_the_figures(world):
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         assert isinstance(screen, SupervisorScreen)
         await until(pilot, lambda: screen.refreshes >= 1)
         await pilot.pause()
         items = list(screen.query(DepartmentItem))
         assert [i.figures.name for i in items] == ["Billing", "Support", "Account management"]
-        assert items[0].has_class("-growing") and not items[2].has_class("-growing")
+        # Billing (2 open then, 3 now) is noise; Support's median 5 -> 8 days is a change.
+        assert [i.has_class("-growing") for i in items] == [False, True, False]
+        assert "▲ Support" in panel_text(items[1], ".department-line")
+        assert panel_text(items[0], ".department-line").startswith("  Billing")
         assert "Last 30 days" in panel_text(screen, "#supervisor-period")
         assert "10 calls · median 2:25" in panel_text(screen, "#supervisor-summary")
         await pilot.press("c")
@@ -60,7 +64,7 @@ async def test_opens_with_the_figures(world):
 
 async def test_period_keys(world):
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: screen.refreshes >= 1)
         for key, period, calls in (("7", "7", 6), ("t", "today", 1), ("9", "90", 12), ("3", "30", 10)):
@@ -89,7 +93,7 @@ async def test_refresh_shows_new_data_and_never_piles_up(world, monkeypatch):
 
     monkeypatch.setattr(report, "build", counted)
     app = app_for(refresh_seconds=0.02)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: screen.refreshes >= 2)
         Forward.create(customer=Customer.get(Customer.name == "One"), caller="alice",
@@ -120,7 +124,7 @@ async def test_a_period_key_during_a_slow_refresh_does_not_wait(world, monkeypat
 
     monkeypatch.setattr(report, "build", slow)
     app = app_for(refresh_seconds=0.01)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: started.is_set())
         assert screen.loading
@@ -140,7 +144,7 @@ async def test_a_period_key_during_a_slow_refresh_does_not_wait(world, monkeypat
 async def test_drill_into_a_department_and_back(world):
     pytest.importorskip("screens.queue")
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: screen.refreshes >= 1)
         await pilot.pause()
@@ -157,7 +161,7 @@ async def test_drill_into_a_department_and_back(world):
 async def test_thin_data_and_a_database_error(db, now):
     now(NOW)
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = app.screen
         await until(pilot, lambda: screen.refreshes >= 1)
         assert "median —" in panel_text(screen, "#supervisor-summary")
@@ -183,3 +187,65 @@ def test_department_columns_hold_a_big_database_s_figures():
     line = department_line(big, wide=False).plain
     assert line.split()[1:8] == ["25.7k", "20.1", "127k", "119.6", "d", "3.5", "d"]
     assert len(line) == len(department_heading(False)) - len("  12 weeks")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_week_of_the_trend_shows_and_the_selected_one_stands_out(world, size):
+    from textual.widgets import Sparkline
+
+    app = app_for()
+    async with app.run_test(size=size, notifications=True) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.refreshes >= 1)
+        await pilot.pause()
+        items = list(screen.query(DepartmentItem))
+        for item in items:
+            spark = item.query_one(Sparkline)
+            assert spark.region.width == 12 == len(item.figures.trend)  # a cell a week
+            assert spark.region.right <= size[0]  # not cut off
+        assert items[0].has_class("-highlight")
+        selected = items[0].query_one(Sparkline)
+        bar = selected.get_component_rich_style("sparkline--max-color").color
+        background = items[0].styles.background.rich_color
+        assert bar.triplet != background.triplet  # not drawn in the highlight's own colour
+        assert "12 weeks" in screen_text(app)
+
+
+async def test_confirmations_are_painted(world, monkeypatch):
+    """Every notification of the dashboard, read on the screen once painted."""
+    import screens.supervisor as supervisor
+
+    app = app_for()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.refreshes >= 1)
+        await pilot.pause()
+
+        def missing():
+            raise ImportError("no queue")
+
+        monkeypatch.setattr(supervisor, "drill_screen", missing)
+        await pilot.press("o")
+        await toast_painted(app, pilot, "The department queue is not available in this version")
+        screen.query_one("#departments-list").clear()
+        await pilot.pause()
+        await pilot.press("o")
+        text = await toast_painted(app, pilot, "No department selected")
+        assert "Traceback" not in text
+
+
+async def test_keys_fit_80_columns_and_the_palette_lists_them(world):
+    from screens.commands import screen_commands
+
+    app = app_for()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.refreshes >= 1)
+        await pilot.pause()
+        for tab in ("d", "c", "l", "f", "w"):
+            await pilot.press(tab)
+            await pilot.pause()
+            key_bar_fits(app)
+        titles = [title for title, _run in screen_commands(screen)]
+        for expected in ("Today  (t)", "30 days  (3)", "Coverage  (c)", "What calls found  (w)", "Quit  (^q)"):
+            assert expected in titles, titles

@@ -11,13 +11,15 @@ from textual.widgets import Input, Label, Static
 
 from callers.printable import printable
 from models.tables import ROLES
+from screens.widgets.handover import HandsKeysToDesk
 
 FIELDS = ("name", "role", "title", "phone", "email")
 
 
-class ContactForm(ModalScreen[dict | None]):
+class ContactForm(HandsKeysToDesk, ModalScreen[dict | None]):
     """Enter in any field -> the fields that changed (all of them for a new
-    contact); Esc -> None. Tab moves between fields."""
+    contact); Esc -> None. Tab moves between fields. The desk's F-keys save
+    the form as Enter does, then act (screens.widgets.handover)."""
 
     DEFAULT_CSS = """
     ContactForm { align: center middle; }
@@ -46,23 +48,28 @@ class ContactForm(ModalScreen[dict | None]):
                 yield Label(field + (" (buyer, user or other)" if field == "role" else ""), markup=False)
                 kwargs = {"suggester": SuggestFromList(ROLES)} if field == "role" else {}
                 yield Input(self.initial[field], id=f"contact-{field}", max_length=500, **kwargs)
-            yield Static("Enter saves · Tab next field · Esc cancels", id="contact-keys", markup=False)
+            yield Static("Enter saves · Tab next field · Esc cancels · F-keys save, then act", id="contact-keys",
+                         markup=False)
             yield Static("", id="contact-error", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.submit()
+
+    def submit(self) -> bool:
         values = {f: self.query_one(f"#contact-{f}", Input).value.strip() for f in FIELDS}
         error = self.query_one("#contact-error", Static)
         if not values["name"]:
-            error.update("A contact needs a name.")
-            return
+            error.update("A contact needs a name (Esc cancels).")
+            return False
         if values["role"] not in ROLES:
-            error.update("Role is buyer, user or other.")
-            return
+            error.update("Role is buyer, user or other (Esc cancels).")
+            return False
         if self.adding:
             self.dismiss({k: v for k, v in values.items() if v})
         else:
             self.dismiss({k: v for k, v in values.items() if v != self.initial[k]})
+        return True
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -24,7 +24,8 @@ REFERENCE_LABELS = {
     "analyst": "Analysts",
     "site_visit": "Site visit",
 }
-REFERENCE_ANSWER_LABELS = {"yes": "yes", "no": "no", "not_now": "not now", None: "—"}
+# None: nobody has said; never the same as "no".
+REFERENCE_ANSWER_LABELS = {"yes": "yes", "no": "no", "not_now": "not now", None: "unknown"}
 IMPLEMENTATION_LABELS = {
     "not_started": "Not started",
     "in_progress": "In progress",
@@ -147,14 +148,20 @@ def shown(text) -> str:
     return printable(text)
 
 
-def assemble(*parts) -> Content:
+def assemble(*parts, lines: bool = True) -> Content:
     """`Content.assemble`, every text part shown safe (control characters
-    escaped; line breaks and tabs kept): for content built from data."""
+    escaped; line breaks and tabs kept unless `lines` is False): for content
+    built from data."""
     safe = []
     for part in parts:
         if isinstance(part, str):
-            part = printable(part, lines=True)
+            part = printable(part, lines=lines)
         elif isinstance(part, tuple) and part and isinstance(part[0], str):
-            part = (printable(part[0], lines=True), *part[1:])
+            part = (printable(part[0], lines=lines), *part[1:])
         safe.append(part)
     return Content.assemble(*safe)
+
+
+def assemble_line(*parts) -> Content:
+    """`assemble` for one line: a line break in the data is shown, not obeyed."""
+    return assemble(*parts, lines=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,6 +20,39 @@ SAY_SAVING_AFTER = 0.15  # seconds
 
 # Outcomes that end the call at once (a callback first asks for its time).
 FINAL = frozenset(OUTCOME_KEYS.values()) - {"callback"}
+# Outcomes asked once more before they are taken: they take the customer out for good.
+CONFIRMED = frozenset({"do_not_call"})
+
+
+class ConfirmDoNotCall(ModalScreen[bool]):
+    """"Never call X again?": `y` confirms; any other key goes back to the picker."""
+
+    DEFAULT_CSS = """
+    ConfirmDoNotCall { align: center middle; }
+    ConfirmDoNotCall > Vertical {
+        width: 56; height: auto; border: thick $error; background: $surface; padding: 0 1;
+    }
+    ConfirmDoNotCall #do-not-call-hint { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, customer: str | None) -> None:
+        super().__init__()
+        self.customer = customer
+
+    def compose(self) -> ComposeResult:
+        box = Vertical()
+        box.border_title = "Do not call"
+        with box:
+            yield Static(Content.assemble("Take ", (self.customer or "this customer", "bold"),
+                                          " out of the list for good? They are never called again."),
+                         id="do-not-call-question")
+            yield Static(Content.assemble(("y", "bold reverse"), " yes, do not call · any other key: back"),
+                         id="do-not-call-hint")
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self.dismiss(event.key == "y")
 
 
 class OutcomePicker(ModalScreen[str | None]):
@@ -54,6 +88,7 @@ class OutcomePicker(ModalScreen[str | None]):
         self.departments = list(departments)
         self.on_final = on_final
         self.saving: str | None = None  # the outcome handed to on_final, until popped
+        self.customer: str | None = None  # the customer's name, for "do not call"
         self._saying = None  # the timer that says "saving…"
 
     def compose(self) -> ComposeResult:
@@ -86,7 +121,7 @@ class OutcomePicker(ModalScreen[str | None]):
             self.query_one("#outcome-hint", Static).update(f"{OUTCOME_LABELS[self.saving]}: saving…")
 
     def _hint(self) -> str:
-        hint = "One digit picks · Esc back"
+        hint = "One digit picks (7 asks again) · Esc back"
         if self.departments:
             hint += " · " + " ".join(f"{key.upper()} {name}" for key, _id, name in self.departments)
         return hint
@@ -95,6 +130,15 @@ class OutcomePicker(ModalScreen[str | None]):
         if self.saving:
             return
         outcome = OUTCOME_KEYS[digit]
+        if outcome in CONFIRMED:
+            self.app.push_screen(ConfirmDoNotCall(self.customer),
+                                 lambda yes: self._picked(outcome) if yes else None)
+            return
+        self._picked(outcome)
+
+    def _picked(self, outcome: str) -> None:
+        if self.saving:
+            return
         if self.on_final is not None and outcome in FINAL:
             self.saving = outcome
             # Said only when it takes a while: a repaint now would slow what it waits for.

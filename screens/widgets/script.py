@@ -1,26 +1,31 @@
 """The fixed script: contacts → referenceability → implementation → features,
 then an optional line in the customer's own words.
 
-Each step shows the current answers with their age. Enter confirms the step as
-shown (one key when nothing changed) and moves on; every change is posted as an
-`Answered` message the moment it is made, so the screen saves it at once.
+Each step shows the stored answers with their age. Only a choice the caller
+makes writes an answer, the moment it is made (an `Answered` message the
+screen saves at once). Enter on a step that holds stored facts confirms them
+as still true (one key when nothing changed); Enter on a step that holds none
+(`calls.holds_facts`) moves on and records nothing: the step is *not asked*,
+and its facts stay unknown. Nothing is pre-selected where nothing is stored.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from math import ceil
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from callers import phones
+from callers import calls, phones
 from callers.printable import printable
-from callers.calls import STEPS, Answer, CallState, Profile
+from callers.calls import STEPS, CallState, Profile
 from models.tables import IMPLEMENTATION_STATES, REFERENCE_KINDS
 from screens.messages import Answered, EditContact, StepDone
 from screens.widgets.call_timer import CallTimer
@@ -31,19 +36,64 @@ from screens.widgets.formatting import (
     STEP_LABELS,
     age,
     assemble,
+    assemble_line,
     confirmed,
 )
 
-DONE_KEYS = {"confirm", "state"}
+ORDER = (*STEPS, "comment")
 
 
-def steps_done(answers: list[Answer]) -> set[str]:
-    """The steps confirmed (or, for implementation, set) in this call."""
-    return {a.step for a in answers if a.key in DONE_KEYS and a.step in STEPS}
+class StepKeys:
+    """What every step has: its facts, the answers it posts, and Enter."""
+
+    step = ""
+    noun = "rows"  # what the "more below" mark counts
+    profile: Profile | None = None
+    now: datetime | None = None
+    answered = False  # an answer was posted from this step since it was loaded
+
+    def start(self, profile: Profile, now: datetime) -> None:
+        self.profile, self.now, self.answered = profile, now, False
+
+    @property
+    def has_facts(self) -> bool:
+        """Enter confirms something: facts stored, or answers given in this call."""
+        return self.answered or (self.profile is not None and calls.holds_facts(self.profile, self.step))
+
+    def _post(self, key: str, value: str | None = None) -> None:
+        self.answered = True
+        self.post_message(Answered(self.step, key, value))
+
+    def confirm(self) -> None:
+        """Enter: "still true" when there is something to confirm; then the next step."""
+        if self.has_facts:
+            self._post("confirm")
+        self.post_message(StepDone(self.step))
+
+    def hidden(self) -> tuple[int, int]:
+        """(rows above, rows below) the visible part."""
+        return 0, 0
+
+    def show_more(self) -> None:
+        """Say how many rows are out of sight, on the line under the step."""
+        if not self.is_attached:
+            return
+        above, below = self.hidden()
+        parts = []
+        if above:
+            parts.append(f"▲ {above} above")
+        if below:
+            parts.append(f"▼ {below} more {self.noun} below (PgDn)")
+        text = " · ".join(parts)
+        if text != getattr(self, "_more", ""):  # most customers: nothing out of sight, nothing to redraw
+            self._more = text
+            label = self.parent.query_one(".step-more", Static)
+            label.update(text)
+            label.display = bool(text)
 
 
-class StepList(OptionList):
-    """One step's rows. Enter confirms the step."""
+class StepList(StepKeys, OptionList):
+    """One step's rows. Enter confirms the step (or, on nothing stored, goes on)."""
 
     BINDINGS = [Binding("enter", "select", "Confirm step", id="step-confirm")]
 
@@ -52,39 +102,63 @@ class StepList(OptionList):
     StepList:focus { border: none; }
     """
 
-    step = ""
-
-    def _post(self, key: str, value: str | None = None) -> None:
-        self.post_message(Answered(self.step, key, value))
-
-    def confirm(self) -> None:
-        self._post("confirm")
-        self.post_message(StepDone(self.step))
+    cursor_on_focus = True  # False: the highlight is an answer, never put there by a key that moves
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.selected(event.option_index)
+
+    def action_select(self) -> None:
+        if self.highlighted is None:
+            self.confirm()
+        else:
+            super().action_select()
 
     def selected(self, index: int) -> None:
         self.confirm()
 
     def rebuild(self) -> None:
         keep = self.highlighted
+        if keep is None and self.cursor_on_focus:
+            keep = 0
         self.set_options(self.rows())
-        if self.option_count:
-            self.highlighted = min(keep or 0, self.option_count - 1)
+        if keep is not None and self.option_count:
+            self.highlighted = min(keep, self.option_count - 1)
+        self.call_after_refresh(self.show_more)
 
     def rows(self) -> list[Option]:
         return []
 
     def load(self, profile: Profile, now: datetime) -> None:
-        self.now = now
+        self.start(profile, now)
         self.highlighted = None
         self.rebuild()
+
+    def counted(self, option_index: int) -> bool:
+        return True
+
+    def hidden(self) -> tuple[int, int]:
+        lines = self._lines
+        if not lines:
+            return 0, 0
+        top = round(self.scroll_y)
+        bottom = top + self.scrollable_content_region.height
+        above = {i for i, _ in lines[:top] if self.counted(i)}
+        below = {i for i, _ in lines[bottom:] if self.counted(i)}
+        return len(above), len(below)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.show_more()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_more)
 
 
 class ContactsList(StepList):
     step = "contacts"
+    noun = "contacts"
     BINDINGS = [
         Binding("enter", "select", "Confirm step", id="step-confirm"),
         Binding("g", "gone", "Gone", id="contact-gone"),
@@ -99,6 +173,9 @@ class ContactsList(StepList):
             for c in profile.contacts
         }
         super().load(profile, now)
+
+    def counted(self, option_index: int) -> bool:
+        return option_index < len(self.contacts)  # not the "add a contact" row
 
     def rows(self) -> list[Option]:
         rows = []
@@ -170,11 +247,13 @@ class ContactsList(StepList):
 
 class ReferenceList(StepList):
     step = "referenceability"
+    noun = "kinds"
     BINDINGS = [
         Binding("enter", "select", "Confirm step", id="step-confirm"),
         Binding("y", "answer('yes')", "Yes", id="ref-yes"),
         Binding("n", "answer('no')", "No", id="ref-no"),
         Binding("l", "answer('not_now')", "Not now", id="ref-not-now"),
+        Binding("N", "answer_all('no')", "No to all", id="ref-no-to-all"),
         Binding("space", "cycle", "Cycle", id="ref-cycle", show=False),
         Binding("c", "condition", "Condition", id="ref-condition"),
     ]
@@ -185,7 +264,7 @@ class ReferenceList(StepList):
         super().load(profile, now)
 
     def rows(self) -> list[Option]:
-        style = {"yes": "bold $success", "no": "$error", "not_now": "$warning", None: "$text-muted"}
+        style = {"yes": "bold $success", "no": "$error", "not_now": "$warning", None: "$text-muted italic"}
         return [Option(Content.assemble(f"{REFERENCE_LABELS[kind]:<16}",
                                         (REFERENCE_ANSWER_LABELS[self.answers[kind]], style[self.answers[kind]])),
                        id=kind)
@@ -200,6 +279,12 @@ class ReferenceList(StepList):
         self.rebuild()
         if self.highlighted is not None and self.highlighted < self.option_count - 1:
             self.highlighted += 1
+
+    def action_answer_all(self, value: str) -> None:
+        """One answer for every kind ("no to all references")."""
+        self.answers = dict.fromkeys(REFERENCE_KINDS, value)
+        self._post("all", value)
+        self.rebuild()
 
     def action_cycle(self) -> None:
         option = self.highlighted_option
@@ -216,7 +301,17 @@ class ReferenceList(StepList):
 
 
 class ImplementationList(StepList):
+    """The stored state is highlighted; with none stored nothing is, until
+    the caller moves (↓) or picks a state by its digit."""
+
     step = "implementation"
+    noun = "states"
+    cursor_on_focus = False
+    BINDINGS = [
+        Binding("enter", "select", "Confirm step", id="step-confirm"),
+        *(Binding(str(n), f"pick({n - 1})", IMPLEMENTATION_LABELS[state], id=f"implementation-{n}", show=False)
+          for n, state in enumerate(IMPLEMENTATION_STATES, 1)),
+    ]
 
     def load(self, profile: Profile, now: datetime) -> None:
         self.state = profile.implementation_state
@@ -225,9 +320,14 @@ class ImplementationList(StepList):
             self.highlighted = IMPLEMENTATION_STATES.index(self.state)
 
     def rows(self) -> list[Option]:
-        return [Option(Content.assemble(("● " if s == self.state else "○ ", "$success" if s == self.state else ""),
+        return [Option(Content.assemble((f"{n} ", "$text-muted"),
+                                        ("● " if s == self.state else "○ ", "$success" if s == self.state else ""),
                                         (IMPLEMENTATION_LABELS[s], "bold" if s == self.state else "")), id=s)
-                for s in IMPLEMENTATION_STATES]
+                for n, s in enumerate(IMPLEMENTATION_STATES, 1)]
+
+    def action_pick(self, index: int) -> None:
+        self.highlighted = index
+        self.selected(index)
 
     def selected(self, index: int) -> None:
         chosen = IMPLEMENTATION_STATES[index]
@@ -240,70 +340,227 @@ class ImplementationList(StepList):
         self.post_message(StepDone(self.step))
 
 
-class FeatureList(StepList):
+class FeatureList(StepKeys, Widget, can_focus=True):
+    """The feature list in as many columns as the names allow (row by row),
+    scrolled by rows with a mark saying how many are out of sight.
+
+    [x] in production, [ ] not in production, [?] not known (the list was
+    never confirmed and this feature never answered)."""
+
     step = "features"
+    noun = "features"
     BINDINGS = [
-        Binding("enter", "select", "Confirm step", id="step-confirm"),
+        Binding("enter", "confirm_step", "Confirm step", id="step-confirm"),
         Binding("space", "toggle", "Tick", id="feature-toggle"),
         Binding("x", "toggle", "Tick", id="feature-toggle-x", show=False),
+        Binding("n", "none", "None in production", id="feature-none"),
+        Binding("up", "move(0, -1)", "Up", id="feature-up", show=False),
+        Binding("down", "move(0, 1)", "Down", id="feature-down", show=False),
+        Binding("left", "move(-1, 0)", "Left", id="feature-left", show=False),
+        Binding("right", "move(1, 0)", "Right", id="feature-right", show=False),
+        Binding("pageup", "page(-1)", "Page up", id="feature-page-up", show=False),
+        Binding("pagedown", "page(1)", "Page down", id="feature-page-down", show=False),
+        Binding("home", "edge(-1)", "First", id="feature-first", show=False),
+        Binding("end", "edge(1)", "Last", id="feature-last", show=False),
     ]
+    DEFAULT_CSS = """
+    FeatureList { height: 1fr; }
+    """
+    MAX_COLUMNS = 4
+    GAP = 2
+    NAME_ROOM = 26  # a longer name does not cost a column: it is cut with "…"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.features: dict[int, list] = {}  # id -> [name, True / False / None (not known)]
+        self.cursor: int | None = None
+        self.top = 0  # the first row shown
 
     def load(self, profile: Profile, now: datetime) -> None:
-        self.features = {f.id: [f.name, f.in_production] for f in profile.features}
-        super().load(profile, now)
+        self.start(profile, now)
+        listed = profile.features_confirmed_at is not None
+        self.features = {f.id: [f.name, f.in_production if (listed or f.confirmed_at is not None) else None]
+                         for f in profile.features}
+        self.cursor, self.top = None, 0
+        self.rebuild()
 
-    def rows(self) -> list[Option]:
+    # -- what StepList offers, for the script panel --
+
+    @property
+    def option_count(self) -> int:
+        return len(self.features)
+
+    @property
+    def highlighted(self) -> int | None:
+        return self.cursor
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        self.cursor = None if index is None or not self.features else max(0, min(index, len(self.features) - 1))
+        self._follow()
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        self.refresh()
+        self.call_after_refresh(self.show_more)
+
+    # -- layout --
+
+    def grid(self) -> tuple[int, int, int]:
+        """(columns, column width, rows shown) for the current size."""
+        width, height = max(1, self.size.width), max(1, self.size.height)
+        longest = min(self.NAME_ROOM, max((len(name) for name, _ in self.features.values()), default=0))
+        cell = longest + 4 + self.GAP  # "[x] " name, and the gap
+        columns = max(1, min(self.MAX_COLUMNS, len(self.features) or 1, width // max(1, min(cell, width))))
+        return columns, width // columns, height
+
+    def hidden(self) -> tuple[int, int]:
         if not self.features:
-            return [Option(Content.styled("No feature list yet: Enter to go on", "$text-muted"), id="none")]
-        return [Option(assemble(("[x] " if on else "[ ] ", "bold $success" if on else "$text-muted"),
-                                name), id=f"f{fid}")
-                for fid, (name, on) in self.features.items()]
+            return 0, 0
+        columns, _, shown = self.grid()
+        rows = ceil(len(self.features) / columns)
+        above = min(len(self.features), self.top * columns)
+        below = max(0, len(self.features) - (self.top + shown) * columns) if self.top + shown < rows else 0
+        return above, below
+
+    def _follow(self) -> None:
+        """Scroll so the cursor's row is shown."""
+        if self.cursor is None:
+            return
+        columns, _, shown = self.grid()
+        row = self.cursor // columns
+        if row < self.top:
+            self.top = row
+        elif row >= self.top + shown:
+            self.top = row - shown + 1
+
+    def on_resize(self) -> None:
+        self._follow()
+        self.rebuild()
+
+    def render(self) -> Content:
+        if not self.features:
+            return Content.styled("No feature list yet: Enter to go on", "$text-muted")
+        columns, width, shown = self.grid()
+        marks = {True: ("[x] ", "bold $success"), False: ("[ ] ", "$text-muted"), None: ("[?] ", "$warning")}
+        lines = []
+        ids = list(self.features)
+        for row in range(self.top, self.top + shown):
+            cells = []
+            for col in range(columns):
+                index = row * columns + col
+                if index >= len(ids):
+                    break
+                name, state = self.features[ids[index]]
+                mark, style = marks[state]
+                cell = assemble_line((mark, style), name).truncate(width - self.GAP, ellipsis=True,
+                                                                        pad=col < columns - 1)
+                if index == self.cursor:
+                    cell = cell.stylize("reverse" if self.has_focus else "underline")
+                cells.append(cell)
+                if col < columns - 1:
+                    cells.append(" " * self.GAP)
+            lines.append(Content.assemble(*cells))
+        return Content("\n").join(lines)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- keys --
+
+    def action_move(self, dx: int, dy: int) -> None:
+        if not self.features:
+            return
+        columns, _, _ = self.grid()
+        if self.cursor is None:
+            self.highlighted = 0
+            return
+        target = self.cursor + dx + dy * columns
+        if 0 <= target < len(self.features):
+            self.highlighted = target
+
+    def action_page(self, direction: int) -> None:
+        if self.features:
+            columns, _, shown = self.grid()
+            self.highlighted = (self.cursor or 0) + direction * shown * columns
+
+    def action_edge(self, direction: int) -> None:
+        self.highlighted = 0 if direction < 0 else len(self.features) - 1
+
+    def action_confirm_step(self) -> None:
+        if self.answered:
+            for feature in self.features.values():  # the list is confirmed as it stands
+                if feature[1] is None:
+                    feature[1] = False
+        self.confirm()
+        self.rebuild()
 
     def action_toggle(self) -> None:
-        option = self.highlighted_option
-        if option is None or option.id == "none":
+        if self.cursor is None or not self.features:
             return
-        fid = int(option.id[1:])
+        fid = list(self.features)[self.cursor]
         self.features[fid][1] = not self.features[fid][1]
         self._post(f"feature:{fid}", "1" if self.features[fid][1] else "0")
+        self.rebuild()
+
+    def action_none(self) -> None:
+        """"None of them is in production": an answer for the whole list."""
+        if not self.features:
+            return
+        for feature in self.features.values():
+            feature[1] = False
+        self._post("none")
         self.rebuild()
 
 
 SHORT_LABELS = {"contacts": "Contacts", "referenceability": "Refs", "implementation": "Impl.",
                 "features": "Features", "comment": "Words"}
+# What the keys of a step do; the last part says what Enter does.
 STEP_HINTS = {
-    "contacts": "g gone · e correct · a add · Enter confirm",
-    "referenceability": "y yes · n no · l not now · c condition · Enter confirm",
-    "implementation": "↑↓ choose · Enter confirm",
-    "features": "Space tick · Enter confirm",
+    "contacts": "g gone · e correct · a add",
+    "referenceability": "y yes · n no · l not now · N no to all · c condition",
+    "implementation": "1-4 or ↑↓ Enter choose",
+    "features": "Space tick · n none in production",
 }
+NOT_ASKED = "not asked"
 
 
 class StepBar(Static):
-    """'1 Contacts ✓ › 2 References › …' with the current step highlighted."""
+    """'1 Contacts ✓ 2 Refs ? 3 Impl. …': the current step highlighted, ✓ a
+    step answered in this call, 'not asked' (or '?' when short of room) a
+    step left without an answer."""
 
     DEFAULT_CSS = "StepBar { width: 1fr; height: 1; padding: 0 1; }"
 
-    def show(self, current: str, done: set[str]) -> None:
-        self.current, self.done = current, done
-        content = self._content(short=False)
-        if self.size.width and content.cell_length > self.size.width - 2:
-            content = self._content(short=True)
+    def show(self, current: str, asked: set[str], left: set[str] = frozenset()) -> None:
+        self.current, self.asked, self.left = current, asked, left
+        room = self.size.width - 2 if self.size.width else 0
+        for short, words in ((False, True), (True, True), (True, False)):
+            content = self._content(short, words)
+            if not room or content.cell_length <= room:
+                break
         self.update(content)
 
     def on_resize(self) -> None:
         if hasattr(self, "current"):
-            self.show(self.current, self.done)
+            self.show(self.current, self.asked, self.left)
 
-    def _content(self, short: bool) -> Content:
+    def _content(self, short: bool, words: bool) -> Content:
         parts: list = []
-        for n, step in enumerate((*STEPS, "comment"), 1):
+        for n, step in enumerate(ORDER, 1):
             if parts:
                 parts.append((" " if short else " › ", "$text-muted"))
             name = STEP_LABELS[step] if (step == self.current or not short) else SHORT_LABELS[step]
-            label = f"{n} {name}".rstrip() + (" ✓" if step in self.done else "")
-            style = "reverse bold" if step == self.current else ("$success" if step in self.done else "$text-muted")
+            label = f"{n} {name}".rstrip()
+            if step in self.asked:
+                label += " ✓"
+            style = "reverse bold" if step == self.current else ("$success" if step in self.asked else "$text-muted")
             parts.append((label, style))
+            if step in self.left and step not in self.asked:
+                parts.append((f" {NOT_ASKED}" if words else " ?", "bold $warning"))
         return Content.assemble(*parts)
 
 
@@ -316,6 +573,7 @@ class ScriptPanel(Vertical):
     ScriptPanel ContentSwitcher { height: 1fr; border: round $secondary; padding: 0 1; }
     ScriptPanel ContentSwitcher:focus-within { border: round $accent; }
     ScriptPanel .step { height: 1fr; }
+    ScriptPanel .step-more { height: 1; color: $text-muted; text-style: italic; }
     ScriptPanel #ref-condition-row { height: 1; }
     ScriptPanel #ref-condition-label { width: auto; color: $text-muted; }
     ScriptPanel #ref-condition { height: 1; border: none; padding: 0 1; margin: 0; width: 1fr; }
@@ -326,11 +584,13 @@ class ScriptPanel(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.current = STEPS[0]
-        self.done: set[str] = set()
+        self.asked: set[str] = set()  # steps with an answer recorded in this call
+        self.left: set[str] = set()  # steps the caller has moved on from
         self.profile: Profile | None = None
         self.now: datetime | None = None
         self.saved_condition = ""
         self.saved_note = ""
+        self.before_comment: str | None = None  # the step F4 came from
         self._stale: set[str] = set()  # steps whose list still shows the previous customer
 
     def compose(self) -> ComposeResult:
@@ -340,40 +600,53 @@ class ScriptPanel(Vertical):
         with ContentSwitcher(initial="step-contacts", id="steps"):
             with Vertical(id="step-contacts", classes="step"):
                 yield ContactsList(id="contacts-list")
+                yield Static("", classes="step-more", markup=False)
             with Vertical(id="step-referenceability", classes="step"):
                 yield ReferenceList(id="referenceability-list")
+                yield Static("", classes="step-more", markup=False)
                 with Horizontal(id="ref-condition-row"):
                     yield Static("Condition (c):", id="ref-condition-label", markup=False)
                     yield Input(placeholder="e.g. only after go-live",
-                            id="ref-condition", max_length=500, select_on_focus=False)
+                                id="ref-condition", max_length=500, select_on_focus=False)
             with Vertical(id="step-implementation", classes="step"):
                 yield ImplementationList(id="implementation-list")
+                yield Static("", classes="step-more", markup=False)
             with Vertical(id="step-features", classes="step"):
                 yield FeatureList(id="features-list")
-        yield Input(placeholder="in their words (F4): one line, optional", id="comment", max_length=1000, select_on_focus=False)
+                yield Static("", classes="step-more", markup=False)
+        yield Input(placeholder="in their words (F4): one line, optional", id="comment", max_length=1000,
+                    select_on_focus=False)
 
-    def step_list(self, step: str) -> StepList:
+    def on_mount(self) -> None:
+        for label in self.query(".step-more"):
+            label.display = False
+
+    def step_list(self, step: str) -> StepList | FeatureList:
         """The step's list, filled with this customer's answers. Only the
         step on screen is filled when a customer is shown; the others when
         first shown or asked for (four option lists rebuilt per customer
         were a third of the time between the outcome key and the next
         customer on screen)."""
-        found = self.query_one(f"#{step}-list", StepList)
+        found = self.query_one(f"#{step}-list")
         if step in self._stale and self.profile is not None:
             self._stale.discard(step)
             found.load(self.profile, self.now)
         return found
 
-    def load(self, state: CallState, now: datetime) -> None:
+    def load(self, state: CallState, now: datetime, start: str | None = None) -> None:
+        """Show a call; `start`: the step to open on (else the first not answered)."""
         profile = state.profile
         self.profile, self.now = profile, now
-        self.done = steps_done(state.answers)
+        self.asked = calls.steps_asked(state.answers)
+        self.left = set()
+        self.before_comment = None
         self._stale = set(STEPS)
         condition = self.query_one("#ref-condition", Input)
         condition.value = self.saved_condition = printable(profile.ref_condition or "")  # as shown: unchanged, unsaved
         comment = self.query_one("#comment", Input)
         comment.value = self.saved_note = printable(state.note or "")
-        self.show_step(next((s for s in STEPS if s not in self.done), "comment"), focus=False)
+        self.show_step(start or next((s for s in STEPS if s not in self.asked), "comment"), focus=False)
+        self.left = set()  # opening on a step is not leaving the ones before it
 
     def refresh_profile(self, profile: Profile, now: datetime) -> None:
         """New facts from the database (e.g. after adding a contact)."""
@@ -383,7 +656,9 @@ class ScriptPanel(Vertical):
                 continue  # filled from the new profile when shown
             step_list = self.step_list(step)
             keep = step_list.highlighted
+            answered = step_list.answered
             step_list.load(profile, now)
+            step_list.answered = answered
             if keep is not None and step_list.option_count:
                 step_list.highlighted = min(keep, step_list.option_count - 1)
         self._titles()
@@ -391,18 +666,23 @@ class ScriptPanel(Vertical):
     def _titles(self) -> None:
         if self.profile is None or self.now is None:
             return
-        p = self.profile
-        ages = {"contacts": p.contacts_confirmed_at, "referenceability": p.referenceability_confirmed_at,
-                "implementation": p.implementation_confirmed_at, "features": p.features_confirmed_at}
         step = self.current if self.current in STEPS else STEPS[-1]
         switcher = self.query_one("#steps", ContentSwitcher)
         n = STEPS.index(step) + 1
-        when = "confirmed in this call" if step in self.done else confirmed(ages[step], self.now)
+        if step in self.asked:
+            when = "answered in this call"
+        else:
+            when = confirmed(calls.step_confirmed_at(self.profile, step), self.now)
+            if step in self.left:
+                when += f" · {NOT_ASKED} in this call"
         switcher.border_title = f"{n} {STEP_LABELS[step]} · {when}"
-        switcher.border_subtitle = STEP_HINTS[step]
-        self.query_one(StepBar).show(self.current, self.done)
+        enter = "Enter confirm" if self.step_list(step).has_facts else "Enter go on"
+        switcher.border_subtitle = f"{STEP_HINTS[step]} · {enter}"
+        self.query_one(StepBar).show(self.current, self.asked, self.left)
 
     def show_step(self, step: str, focus: bool = True) -> None:
+        if self.current != step and self.current in STEPS:
+            self.left.add(self.current)
         self.current = step
         if step in STEPS:
             self.step_list(step)  # filled before it shows
@@ -417,21 +697,33 @@ class ScriptPanel(Vertical):
         else:
             step_list = self.step_list(self.current)
             step_list.focus()
-            if step_list.highlighted is None and step_list.option_count:
+            if step_list.highlighted is None and step_list.option_count and getattr(step_list, "cursor_on_focus",
+                                                                                    True):
                 step_list.highlighted = 0
 
     def next_step(self) -> None:
-        order = (*STEPS, "comment")
-        self.show_step(order[min(order.index(self.current) + 1, len(order) - 1)])
+        self.show_step(ORDER[min(ORDER.index(self.current) + 1, len(ORDER) - 1)])
 
     def previous_step(self) -> None:
-        order = (*STEPS, "comment")
-        self.show_step(order[max(order.index(self.current) - 1, 0)])
+        self.show_step(ORDER[max(ORDER.index(self.current) - 1, 0)])
+
+    def toggle_comment(self) -> None:
+        """F4: to the "in their words" line, and from it back to the step the caller was on."""
+        if self.current == "comment":
+            self.show_step(self.before_comment or next((s for s in STEPS if s not in self.asked), STEPS[0]))
+            self.before_comment = None
+        else:
+            self.before_comment = self.current
+            self.show_step("comment")
+
+    def on_answered(self, message: Answered) -> None:
+        # Not stopped: the screen saves it.
+        if message.step in STEPS and message.step not in self.asked:
+            self.asked.add(message.step)
+            self._titles()
 
     def on_step_done(self, message: StepDone) -> None:
-        self.done.add(message.step)
-        order = (*STEPS, "comment")
-        following = [s for s in order[order.index(message.step) + 1:] if s not in self.done or s == "comment"]
+        following = [s for s in ORDER[ORDER.index(message.step) + 1:] if s not in self.asked or s == "comment"]
         self.show_step(following[0] if following else "comment")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -450,6 +742,7 @@ class ScriptPanel(Vertical):
         value = self.query_one("#ref-condition", Input).value.strip()
         if value != self.saved_condition:
             self.saved_condition = value
+            self.step_list("referenceability").answered = True
             self.post_message(Answered("referenceability", "condition", value))
 
     def save_note(self) -> bool:

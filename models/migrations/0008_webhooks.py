@@ -1,4 +1,4 @@
-"""Schema 9: departments hear of their forwards through webhooks; a returned
+"""Schema 8: departments hear of their forwards through webhooks; a returned
 forward can be sent on to another department.
 
 - table department_webhook: one URL (and optional signing secret) per department;
