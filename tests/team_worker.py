@@ -47,3 +47,54 @@ def claim_only(url: str, caller: str, now_iso: str, start_at: float, count: int)
             break
         got.append(customer.id)
     return got
+
+
+def claim_and_let_go(url: str, caller: str, now_iso: str, start_at: float, count: int) -> list[int]:
+    """Claims by one caller (a login held by row-level security holds one
+    claim at a time, its own): each claim is let go of before the next,
+    pushed a day on as a skip would, so that every claim takes a fresh
+    customer (any duplicate would show)."""
+    _ready(url, now_iso, start_at, warm=caller)
+    from callers import due
+    from models.db import database
+
+    got: list[int] = []
+    for _ in range(count):
+        customer = due.next_due(caller, claim=True)
+        if customer is None:
+            break
+        got.append(customer.id)
+        database.obj.execute_sql(
+            "UPDATE customer SET claim_holder = NULL, claim_expires_at = NULL, "
+            "next_due_at = next_due_at + interval '1 day' WHERE id = %s", (customer.id,))
+    return got
+
+
+def claim_as_logins(url: str, logins: list[str], now_iso: str, start_at: float) -> list[int]:
+    """Claims, each by a different caller's login: the connection (the
+    administrator's) becomes each login in turn (SET SESSION AUTHORIZATION,
+    after which it is that login, held by row-level security, in all but
+    name of the connection), so every claim takes a fresh customer and holds
+    its lease (any duplicate would show)."""
+    from models.db import database
+
+    def become(login: str) -> None:
+        database.obj.execute_sql(f'SET SESSION AUTHORIZATION "{login}"')
+
+    os.environ["CALLERS_NOW"] = now_iso
+    from callers import database as opening, due
+
+    opening.open(url)
+    become(logins[0])
+    assert database.obj.execute_sql("SELECT row_security_active('customer')").fetchone()[0]
+    due.next_due(logins[0], claim=False)  # settings, zone keys and statements before the clock starts
+    while time.time() < start_at:
+        time.sleep(0.001)
+    got: list[int] = []
+    for login in logins:
+        become(login)
+        customer = due.next_due(login, claim=True)
+        if customer is None:
+            break
+        got.append(customer.id)
+    return got

@@ -6,14 +6,14 @@ import argparse
 import json
 
 from callers import access, forwards
-from callers.cli import add_command, current_user, open_db
+from callers.cli import acting_user, add_command, open_db
 from callers.errors import CallersError
 
 ORDER = 30
 
 
 def _me(args) -> str:
-    return getattr(args, "caller", None) or current_user()
+    return acting_user(args)
 
 
 def _iso(value) -> str | None:
@@ -78,6 +78,8 @@ def run_forwards(args) -> int:
         return 0
     if args.id is None:
         raise CallersError(f"`callers forwards {args.action}` needs the forward's ID")
+    # The role first: only those who may see forwards look one up.
+    access.require(me, "forwards", access.person(me).department)
     access.require(me, "forwards", _department_of(args.id))
     if args.action == "ack":
         forwards.acknowledge(args.id, me)

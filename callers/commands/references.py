@@ -8,7 +8,7 @@ import json
 import sys
 
 from callers import access
-from callers.cli import add_command, current_user, open_db
+from callers.cli import acting_user, add_command, open_db
 from callers.errors import CallersError
 
 ORDER = 50
@@ -17,7 +17,7 @@ REF_ACTIONS = ("find", "use", "thanks", "thanked", "log", "browse")
 
 
 def _me(args) -> str:
-    return getattr(args, "caller", None) or current_user()
+    return acting_user(args)
 
 
 def _date(value) -> str:

@@ -9,13 +9,13 @@ import io
 import json
 
 from callers import access
-from callers.cli import add_command, current_user, open_db
+from callers.cli import acting_user, add_command, open_db
 
 ORDER = 40
 
 
 def _who(args) -> str:
-    return getattr(args, "caller", None) or current_user()
+    return acting_user(args)
 
 
 def run_report(args) -> int:
