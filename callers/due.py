@@ -408,10 +408,11 @@ def definer_functions() -> list:
                   "p_until timestamp")
     claim = Function(
         "callers_claim", "text[], timestamp, boolean, boolean, boolean, integer, timestamp, text, timestamp",
-        f"CREATE OR REPLACE FUNCTION callers_claim({claim_args}) RETURNS SETOF {_TABLE} LANGUAGE plpgsql"
-        f" ROWS 1 AS $body$ BEGIN {check}{_SERVER_NOW}p_now_again := p_now; {_LEASE_LIMIT}"
-        "p_do_not_call := false; p_needs_number := false; p_unreachable := false; "
-        f"RETURN QUERY WITH claimed AS ({_pg_claim_update()}) SELECT * FROM claimed; END $body$",
+        f"CREATE OR REPLACE FUNCTION callers_claim({claim_args}) RETURNS TABLE (customer_row {_TABLE},"
+        f" contact_row contact) LANGUAGE plpgsql ROWS 1 AS $body$ BEGIN {check}{_SERVER_NOW}p_now_again := p_now; "
+        f"{_LEASE_LIMIT}p_do_not_call := false; p_needs_number := false; p_unreachable := false; "
+        f"RETURN QUERY WITH claimed AS ({_pg_claim_update()}) SELECT claimed.c, ct FROM claimed"
+        " LEFT JOIN contact ct ON ct.id = (claimed.c).call_contact; END $body$",
         ("caller",))
     hold = Function(
         "callers_hold", "integer, text, timestamp, timestamp",
@@ -431,17 +432,21 @@ def definer_functions() -> list:
 
 def _pg_claim_update() -> str:
     """The claim's UPDATE (parameters as `_pg_pick_sql`'s), returning the
-    whole customer row: the body of callers_claim."""
+    customer's row whole: the body of callers_claim, which adds its contact."""
     holder = f"${len(_PG_PICK_TYPES)}"
     return _lease(_union(_pg_best_of_rank(True, True), _own_seek(holder, "$2")), holder,
-                  f"${len(_PG_PICK_TYPES) + 1}", "c.*")
+                  f"${len(_PG_PICK_TYPES) + 1}", "c")
 
 
 @functools.lru_cache(maxsize=None)
 def _pg_claim_through_function() -> str:
+    """The claim by a caller's login: callers_claim's customer and contact,
+    as the columns `_pick_columns()` names. The statement reads no table
+    itself, so its plan is the same for every login."""
     params = ", ".join(f"${n}" for n in range(1, len(_PG_PICK_TYPES) + 2))
-    return (f"SELECT {_pick_columns()} FROM callers_claim({params}) c"
-            f" LEFT JOIN contact ct ON ct.id = c.call_contact")
+    columns = [f"(r.customer_row).{field.column_name}" for field in Customer._meta.sorted_fields]
+    columns += [f"(r.contact_row).{name} AS ct_{name}" for name in _CONTACT_COLUMNS]
+    return f"SELECT {', '.join(columns)} FROM callers_claim({params}) r"
 
 
 def hold(customer_id: int, caller: str, until: datetime, now_db: datetime) -> None:

@@ -325,15 +325,17 @@ def create_roles(db: peewee.Database | None = None, functions: Sequence[Function
 
 
 def installed(db: peewee.Database | None = None) -> bool:
-    """Whether `create_roles` has run on this schema (the group roles exist
-    and may use it)."""
+    """Whether `create_roles` has run on this schema: one of the group roles
+    holds a grant on one of its tables (PUBLIC's rights, which every role
+    has, do not count)."""
     db = db or database.obj
     if not is_postgres(db):
         return False
     row = db.execute_sql(
-        "SELECT bool_and(has_schema_privilege(r.rolname, current_schema(), 'USAGE')), count(*) "
-        "FROM pg_roles r WHERE r.rolname = ANY(%s)", (list(GROUPS.values()),)).fetchone()
-    return bool(row[0]) and row[1] == len(GROUPS)
+        "SELECT 1 FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a JOIN pg_roles r ON r.oid = a.grantee "
+        "WHERE c.relnamespace = to_regnamespace(current_schema()) AND r.rolname = ANY(%s) LIMIT 1",
+        (list(GROUPS.values()),)).fetchone()
+    return row is not None
 
 
 def check_login_name(name: str) -> None:

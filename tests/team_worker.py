@@ -34,7 +34,7 @@ def claim_until_empty(url: str, caller: str, now_iso: str, start_at: float, limi
     return got
 
 
-def claim_only(url: str, caller: str, now_iso: str, start_at: float, count: int) -> list[int]:
+def claim_only(url: str, caller: str, now_iso: str, count: int, start_at: float) -> list[int]:
     """Claims alone: each under a new caller name, so every claim takes a
     fresh customer and holds its lease (any duplicate would show)."""
     _ready(url, now_iso, start_at, warm=f"{caller}-warm")
@@ -49,33 +49,13 @@ def claim_only(url: str, caller: str, now_iso: str, start_at: float, count: int)
     return got
 
 
-def claim_and_let_go(url: str, caller: str, now_iso: str, start_at: float, count: int) -> list[int]:
-    """Claims by one caller (a login held by row-level security holds one
-    claim at a time, its own): each claim is let go of before the next,
-    pushed a day on as a skip would, so that every claim takes a fresh
-    customer (any duplicate would show)."""
-    _ready(url, now_iso, start_at, warm=caller)
-    from callers import due
-    from models.db import database
-
-    got: list[int] = []
-    for _ in range(count):
-        customer = due.next_due(caller, claim=True)
-        if customer is None:
-            break
-        got.append(customer.id)
-        database.obj.execute_sql(
-            "UPDATE customer SET claim_holder = NULL, claim_expires_at = NULL, "
-            "next_due_at = next_due_at + interval '1 day' WHERE id = %s", (customer.id,))
-    return got
-
-
 def claim_as_logins(url: str, logins: list[str], now_iso: str, start_at: float) -> list[int]:
-    """Claims, each by a different caller's login: the connection (the
-    administrator's) becomes each login in turn (SET SESSION AUTHORIZATION,
-    after which it is that login, held by row-level security, in all but
-    name of the connection), so every claim takes a fresh customer and holds
-    its lease (any duplicate would show)."""
+    """Claims, each by a different caller's login, so that every claim takes
+    a fresh customer and holds its lease (any duplicate would show): the
+    connection (a superuser's) becomes each login in turn with SET SESSION
+    AUTHORIZATION, after which the session is that login in all that
+    row-level security looks at (session_user, current_user, no superuser
+    rights). One short statement per claim more than a login of its own."""
     from models.db import database
 
     def become(login: str) -> None:

@@ -261,7 +261,7 @@ def test_raw_sql_as_a_caller_changes_no_other_callers_call_and_no_unclaimed_cust
         assert q("UPDATE contact SET name = 'Someone' ").rowcount == 0
         assert q("UPDATE forward SET note = 'x' WHERE caller = %s", (cat,)).rowcount == 0
         # through the claim statement it holds one customer, and may change that one
-        q("SELECT id FROM callers_claim(ARRAY['Europe/London'], %s, false, false, false, 9, %s, %s, %s)",
+        q("SELECT (customer_row).id FROM callers_claim(ARRAY['Europe/London'], %s, false, false, false, 9, %s, %s, %s)",
           (clock.db_now(), clock.db_now(), cal, clock.db_now() + timedelta(minutes=15)))
         assert q("UPDATE customer SET industry = 'Mining'").rowcount == 1
         assert q("UPDATE contact SET title = 'Boss'").rowcount == 1
@@ -285,7 +285,7 @@ def test_a_caller_cannot_steal_a_live_lease_by_naming_a_later_time(team):
                                (team.data["acme"], team["cal"].name, real_now + timedelta(days=2),
                                 real_now + timedelta(days=1))).fetchone()[0] is False
         got = cal.execute_sql(
-            "SELECT id FROM callers_claim(ARRAY['Europe/London'], %s, false, false, false, 9, %s, %s, %s)",
+            "SELECT (customer_row).id FROM callers_claim(ARRAY['Europe/London'], %s, false, false, false, 9, %s, %s, %s)",
             (real_now + timedelta(days=1), real_now + timedelta(days=1), team["cal"].name,
              real_now + timedelta(days=30))).fetchall()
         assert got and got[0][0] != team.data["acme"]
