@@ -29,7 +29,6 @@ import time as _time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-
 from callers import clock, hours, phones, settings
 from models.db import (
     connection,
@@ -381,8 +380,8 @@ def _pg_pick_sql(caller: bool, lock: bool, claim: bool = False) -> str:
 # steals a live lease by naming a time to come. The administrator's
 # connection (not held by row-level security) runs the same SQL directly.
 
-_NOT_ME = ("IF p_holder IS DISTINCT FROM {me} THEN RAISE EXCEPTION 'connected as %%, who may not claim "
-           "customers for %%', session_user, p_holder USING ERRCODE = 'insufficient_privilege'; END IF; ")
+_NOT_ME = ("IF p_holder IS DISTINCT FROM {me} THEN RAISE EXCEPTION 'connected as %, who may not claim "
+           "customers for %', session_user, p_holder USING ERRCODE = 'insufficient_privilege'; END IF; ")
 _SERVER_NOW = "p_now := least(p_now, (now() AT TIME ZONE 'UTC')::timestamp); "
 _LEASE_LIMIT = "p_until := least(p_until, p_now + interval '1 day'); "
 
@@ -402,7 +401,7 @@ def definer_functions() -> list:
     """The claim functions, for `models.roles.create_roles` to install."""
     from models.roles import Function, me
 
-    check = _NOT_ME.format(me=me("caller")).replace("%%", "%")
+    check = _NOT_ME.format(me=me("caller"))
     claim_args = ("p_keys text[], p_now timestamp, p_do_not_call boolean, p_needs_number boolean, "
                   "p_unreachable boolean, p_attempts integer, p_now_again timestamp, p_holder text, "
                   "p_until timestamp")

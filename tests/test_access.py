@@ -12,7 +12,6 @@ import pytest
 from callers import access
 from callers.cli import main
 from callers.errors import CallersError
-from tests import factories
 
 
 def test_no_users_means_single_user_mode(db):
