@@ -178,3 +178,10 @@ def test_import_needs_a_supervisor(named, tmp_path, capsys):
     assert main(["import", str(export), "--as", "cal"]) == 1
     assert "managing the database needs a supervisor" in capsys.readouterr().err
     assert main(["import", str(export), "--as", "sam", "--json"]) == 0
+
+
+def test_a_password_goes_with_a_login(team, capsys):
+    assert main(["users", "add", "zed", "--role", "caller", "--password", "x", "--as", "sam"]) == 1
+    assert capsys.readouterr().err == ("callers: error: --password goes with --login (it is the database "
+                                       "login's password)\n")
+    assert "zed" not in [p.name for p in access.users()]
