@@ -110,11 +110,16 @@ LOGIN_RULE = "a letter or _ first, then letters, digits, _ . @ or -, at most 63 
 # ---- row-level security ----------------------------------------------------------
 
 
+# session_user is of type name, whose collation is "C": in the column's
+# collation, the comparison can use app_user's unique index on login.
+_LOGIN = '(session_user::text COLLATE "default")'
+
+
 def me(role: str) -> str:
     """SQL: the name of the app user of this connection's login, if it has
     `role` (NULL otherwise). A sub-select that reads nothing from the row:
-    PostgreSQL runs it once per statement."""
-    return f"(SELECT u.name FROM app_user u WHERE u.login = session_user::text AND u.role = '{role}')"
+    PostgreSQL runs it once per statement, one index probe."""
+    return f"(SELECT u.name FROM app_user u WHERE u.login = {_LOGIN} AND u.role = '{role}')"
 
 
 def member(role: str) -> str:
@@ -123,7 +128,7 @@ def member(role: str) -> str:
 
 
 MY_DEPARTMENT = ("(SELECT u.department_id FROM app_user u "
-                 "WHERE u.login = session_user::text AND u.role = 'department')")
+                 f"WHERE u.login = {_LOGIN} AND u.role = 'department')")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ every caller a login of its own, claiming through the claim function):
 - claims: every claim by a different caller's login (4,000 logins, made for
   the run and dropped after it), so each takes a fresh customer and keeps
   its lease; a process's connection becomes each login in turn (SET SESSION
-  AUTHORIZATION, one short statement per claim);
+  AUTHORIZATION, sent in the claim's own round trip: one round trip per
+  claim, as a login's own connection spends);
 - the same claims by the administrator's connection (not held by row-level
   security: the claim statement itself, as before `callers db roles`), for
   comparison;
