@@ -56,8 +56,9 @@ def drop(names: list[str]) -> None:
     from models.db import database
 
     for name in names:
-        database.obj.execute_sql(f'DROP OWNED BY "{name}"')
-        database.obj.execute_sql(f'DROP ROLE IF EXISTS "{name}"')
+        if database.obj.execute_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+            database.obj.execute_sql(f'DROP OWNED BY "{name}"')
+            database.obj.execute_sql(f'DROP ROLE "{name}"')
 
 
 @contextlib.contextmanager

@@ -696,3 +696,26 @@ def test_call_notes_stay_hidden_from_departments_and_requesters(team):
             sup.execute_sql("UPDATE call SET note = 'edited'")
     finally:
         sup.close()
+
+
+def test_the_password_is_asked_for_twice_on_a_terminal(team, capsys, monkeypatch):
+    import getpass
+    import sys
+
+    answers = iter(["pw-one", "pw-two", "pw-ok", "pw-ok"])
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
+    first, second = pglogins.unique("tty"), pglogins.unique("tty")
+    try:
+        code, _out, err = team.run(capsys, None, "users", "add", first, "--role", "caller", "--login",
+                                   "--as", team["sam"].name)
+        assert code == 1 and one_line(err) == "the two passwords differ; nothing was saved"
+        assert not User.select().where(User.name == first).exists()
+        code, _out, err = team.run(capsys, None, "users", "add", second, "--role", "caller", "--login",
+                                   "--as", team["sam"].name)
+        assert code == 0, err
+        stored = team.admin.execute_sql("SELECT rolpassword FROM pg_authid WHERE rolname = %s",
+                                        (second,)).fetchone()[0]
+        assert stored.startswith("SCRAM-SHA-256$4096:")
+    finally:
+        pglogins.drop([first, second])

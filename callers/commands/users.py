@@ -14,10 +14,17 @@ ORDER = 80
 
 
 def _password(args) -> str | None:
-    """--password, else (with --login, on a terminal) asked for twice."""
-    if args.password is not None or not args.login or not sys.stdin.isatty():
+    """--password, else (with --login on PostgreSQL, on a terminal, for a
+    name that can be a login) asked for twice."""
+    from models import is_postgres, roles
+
+    if args.password is not None or not args.login or not sys.stdin.isatty() or not is_postgres():
         return args.password
-    first = getpass.getpass(f"password for the login {args.name} (empty: none): ")
+    try:
+        roles.check_login_name(args.name.strip())
+    except ValueError:
+        return None  # refused with the reason by access.add_user, before anything is asked
+    first = getpass.getpass(f"password for the login {args.name.strip()} (empty: none): ")
     if first and getpass.getpass("the same again: ") != first:
         raise CallersError("the two passwords differ; nothing was saved")
     return first or None
