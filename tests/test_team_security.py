@@ -719,3 +719,27 @@ def test_the_password_is_asked_for_twice_on_a_terminal(team, capsys, monkeypatch
         assert stored.startswith("SCRAM-SHA-256$4096:")
     finally:
         pglogins.drop([first, second])
+
+
+def test_schema_7_links_the_logins_an_earlier_version_made(db_url, engine, monkeypatch):
+    """An earlier `users add NAME --login` made a login named as the user, in
+    its role's group: the upgrade links it, so the team keeps working."""
+    if engine != "postgresql":
+        pytest.skip("database logins are PostgreSQL's")
+    from models import connect, schema
+
+    admin = connect(db_url)
+    schema.upgrade(admin, target="0006_due_index_ends_with_id")
+    kim, lee = pglogins.unique("kim"), pglogins.unique("lee")
+    admin.execute_sql("INSERT INTO app_user (name, role, created_at) VALUES (%s, 'caller', now()), "
+                      "(%s, 'caller', now())", (kim, lee))
+    admin.execute_sql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'callers_caller') "
+                      "THEN CREATE ROLE callers_caller NOLOGIN; END IF; "
+                      "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
+    admin.execute_sql(f'CREATE ROLE "{kim}" LOGIN IN ROLE callers_caller')  # kim's login; lee has none
+    try:
+        schema.upgrade(admin)
+        logins = dict(admin.execute_sql("SELECT name, login FROM app_user").fetchall())
+        assert logins == {kim: kim, lee: None}
+    finally:
+        pglogins.drop([kim])
