@@ -363,12 +363,7 @@ def _hold(customer_id: int, caller: str, now: datetime, values: dict | None = No
     unless another caller holds a live one. Returns the lease's end."""
     minutes = float(values["claim_minutes"] if values else settings.get("claim_minutes"))
     until = clock.to_db(now + timedelta(minutes=minutes))
-    now_db = clock.to_db(now)
-    (Customer.update(claim_holder=caller, claim_expires_at=until)
-     .where(Customer.id == customer_id,
-            Customer.claim_holder.is_null() | (Customer.claim_holder == caller)
-            | (Customer.claim_expires_at <= now_db))
-     .execute())
+    due.hold(customer_id, caller, until, clock.to_db(now))
     return until
 
 

@@ -30,6 +30,8 @@ from callers.errors import CallersError, failure_cause, is_disk_full, root_error
 from callers.printable import safe_output
 
 ENV_DB = "CALLERS_DB"
+AS_HELP = ("who is doing this (default: the OS user name); on PostgreSQL the connection's login decides, "
+           "and only the administrator's connection may name a supervisor")
 
 
 def default_db_url() -> str:
@@ -63,10 +65,21 @@ def _named(args: argparse.Namespace) -> str | None:
 
 
 def current_user() -> str:
+    """The OS user name (who works on SQLite when --as is not given)."""
     try:
         return getpass.getuser()
     except Exception:  # no user name in the environment (containers)
         return "caller"
+
+
+def acting_user(args: argparse.Namespace) -> str:
+    """Who this command works for, once the database is open: on PostgreSQL
+    with users, the user of the connection's login (--as may only repeat
+    it; the administrator's connection names a supervisor with it); else
+    --as, or the OS user name. See callers.access.identify."""
+    from callers import access
+
+    return access.identify(getattr(args, "caller", None), current_user())
 
 
 def open_db(args: argparse.Namespace, fallback: str | None = None, create: bool = False):
@@ -172,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"callers {__version__}")
     parser.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
-                        help="who is calling (default: the OS user name)")
+                        help=AS_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     modules = []
     for info in pkgutil.iter_modules(callers.commands.__path__):

@@ -29,8 +29,6 @@ import time as _time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from peewee import Case
-
 from callers import clock, hours, phones, settings
 from models.db import (
     connection,
@@ -39,6 +37,7 @@ from models.db import (
     is_postgres,
     models_from,
     raw,
+    row_security,
     skip_locked_clause,
     use_index,
     write_transaction,
@@ -324,21 +323,41 @@ def _by_rank(best_of_rank, own: str | None, claim: tuple[str, str] | None = None
     winner is leased in the same statement (UPDATE ... RETURNING), which is
     its own transaction: one round trip instead of BEGIN, pick, UPDATE and
     COMMIT."""
-    branches = [(f"SELECT id FROM ({sql}) AS r{rank}") for rank, sql in
-                ((rank, best_of_rank(rank)) for rank in QUEUE_RANKS) if sql]
-    if own:
-        branches.insert(0, f"SELECT id FROM ({own}) AS mine")
-    union = " UNION ALL ".join(branches)
+    union = _union(best_of_rank, own)
     if claim:
         holder, until = claim
-        return (f"WITH claimed AS (UPDATE {_TABLE} c SET claim_holder = {holder}, claim_expires_at = {until}"
-                f" WHERE c.id = ({union} LIMIT 1) RETURNING {_customer_columns()})"
+        return (f"WITH claimed AS ({_lease(union, holder, until, _customer_columns())})"
                 f" SELECT {_pick_columns()} FROM claimed c LEFT JOIN contact ct ON ct.id = c.call_contact")
     return (f"SELECT {_pick_columns()} FROM {_TABLE} c LEFT JOIN contact ct ON ct.id = c.call_contact"
             f" WHERE c.id = ({union} LIMIT 1)")
 
 
+def _union(best_of_rank, own: str | None) -> str:
+    """The pick's branches (see `_by_rank`), each giving at most one id."""
+    branches = [(f"SELECT id FROM ({sql}) AS r{rank}") for rank, sql in
+                ((rank, best_of_rank(rank)) for rank in QUEUE_RANKS) if sql]
+    if own:
+        branches.insert(0, f"SELECT id FROM ({own}) AS mine")
+    return " UNION ALL ".join(branches)
+
+
+def _lease(union: str, holder: str, until: str, returning: str) -> str:
+    """The claim: lease the pick's winner to `holder` until `until`."""
+    return (f"UPDATE {_TABLE} c SET claim_holder = {holder}, claim_expires_at = {until}"
+            f" WHERE c.id = ({union} LIMIT 1) RETURNING {returning}")
+
+
 _PG_PICK_TYPES = ("text[]", "timestamp", "boolean", "boolean", "boolean", "int", "timestamp", "text")
+
+
+def _pg_best_of_rank(caller: bool, lock: bool):
+    def best_of_rank(rank: int) -> str:
+        numbers = iter(range(2, 2 + len(_PG_PICK_TYPES)))  # $1: the keys
+        seek = re.sub("%s", lambda _: f"${next(numbers)}",
+                      _seek("%s", rank, "caller" if caller else None, lock, "c.id, c.next_due_at"))
+        return (f"SELECT c.id FROM unnest($1::text[]) AS k(column1) CROSS JOIN LATERAL ({seek}) AS c"
+                f" ORDER BY c.next_due_at, c.id LIMIT 1")
+    return best_of_rank
 
 
 @functools.lru_cache(maxsize=None)
@@ -347,15 +366,97 @@ def _pg_pick_sql(caller: bool, lock: bool, claim: bool = False) -> str:
     as one array ($1; empty is fine), so the statement is the same whatever
     their number; a LATERAL join seeks once per key. $2 is now, the caller
     the last parameter of _PG_PICK_TYPES, then (`claim`) the lease's end."""
-    def best_of_rank(rank: int) -> str:
-        numbers = iter(range(2, 2 + len(_PG_PICK_TYPES)))  # $1: the keys
-        seek = re.sub("%s", lambda _: f"${next(numbers)}",
-                      _seek("%s", rank, "caller" if caller else None, lock, "c.id, c.next_due_at"))
-        return (f"SELECT c.id FROM unnest($1::text[]) AS k(column1) CROSS JOIN LATERAL ({seek}) AS c"
-                f" ORDER BY c.next_due_at, c.id LIMIT 1")
     holder = f"${len(_PG_PICK_TYPES)}"
-    return _by_rank(best_of_rank, _own_seek(holder, "$2") if caller else None,
+    return _by_rank(_pg_best_of_rank(caller, lock), _own_seek(holder, "$2") if caller else None,
                     (holder, f"${len(_PG_PICK_TYPES) + 1}") if claim else None)
+
+
+# ---- claims under row-level security -------------------------------------------
+# A caller's login (PostgreSQL, `callers db roles`) may change only the
+# customer it holds the claim on. Taking a claim goes through these
+# functions, SECURITY DEFINER (they run as the schema's owner): each checks
+# that the claim is made for the login's own user, and reads "now" as no
+# later than the server's clock, so no login claims for someone else or
+# steals a live lease by naming a time to come. The administrator's
+# connection (not held by row-level security) runs the same SQL directly.
+
+_NOT_ME = ("IF p_holder IS DISTINCT FROM {me} THEN RAISE EXCEPTION 'connected as %, who may not claim "
+           "customers for %', session_user, p_holder USING ERRCODE = 'insufficient_privilege'; END IF; ")
+_SERVER_NOW = "p_now := least(p_now, (now() AT TIME ZONE 'UTC')::timestamp); "
+_LEASE_LIMIT = "p_until := least(p_until, p_now + interval '1 day'); "
+
+
+def _hold_sql(customer: str, holder: str, until: str, now: str) -> str:
+    return (f"UPDATE {_TABLE} SET claim_holder = {holder}, claim_expires_at = {until} WHERE id = {customer}"
+            f" AND (claim_holder IS NULL OR claim_holder = {holder} OR claim_expires_at <= {now})")
+
+
+def _new_cycles_sql(now: str) -> str:
+    return (f"UPDATE {_TABLE} SET unreachable = false, attempts = 0, cycle_started_at = next_due_at,"
+            f" due_rank = CASE WHEN last_reached_at IS NULL THEN {DUE_NEVER_REACHED} ELSE {DUE_OVERDUE} END,"
+            f" updated_at = {now} WHERE due_rank = {DUE_PARKED} AND next_due_at <= {now}")
+
+
+def definer_functions() -> list:
+    """The claim functions, for `models.roles.create_roles` to install."""
+    from models.roles import Function, me
+
+    check = _NOT_ME.format(me=me("caller"))
+    claim_args = ("p_keys text[], p_now timestamp, p_do_not_call boolean, p_needs_number boolean, "
+                  "p_unreachable boolean, p_attempts integer, p_now_again timestamp, p_holder text, "
+                  "p_until timestamp")
+    claim = Function(
+        "callers_claim", "text[], timestamp, boolean, boolean, boolean, integer, timestamp, text, timestamp",
+        f"CREATE OR REPLACE FUNCTION callers_claim({claim_args}) RETURNS TABLE (customer_row {_TABLE},"
+        f" contact_row contact) LANGUAGE plpgsql ROWS 1 AS $body$ BEGIN {check}{_SERVER_NOW}p_now_again := p_now; "
+        f"{_LEASE_LIMIT}p_do_not_call := false; p_needs_number := false; p_unreachable := false; "
+        f"RETURN QUERY WITH claimed AS ({_pg_claim_update()}) SELECT claimed.c, ct FROM claimed"
+        " LEFT JOIN contact ct ON ct.id = (claimed.c).call_contact; END $body$",
+        ("caller",))
+    hold = Function(
+        "callers_hold", "integer, text, timestamp, timestamp",
+        "CREATE OR REPLACE FUNCTION callers_hold(p_customer integer, p_holder text, p_until timestamp,"
+        f" p_now timestamp) RETURNS boolean LANGUAGE plpgsql AS $body$ BEGIN {check}{_SERVER_NOW}{_LEASE_LIMIT}"
+        f"{_hold_sql('p_customer', 'p_holder', 'p_until', 'p_now')}; RETURN FOUND; END $body$",
+        ("caller",))
+    cycles = Function(
+        "callers_start_new_cycles", "timestamp",
+        "CREATE OR REPLACE FUNCTION callers_start_new_cycles(p_now timestamp) RETURNS integer LANGUAGE plpgsql"
+        f" AS $body$ DECLARE n integer; BEGIN IF {me('caller')} IS NULL THEN RAISE EXCEPTION"
+        " 'connected as %, who is no caller', session_user USING ERRCODE = 'insufficient_privilege'; END IF; "
+        f"{_SERVER_NOW}{_new_cycles_sql('p_now')}; GET DIAGNOSTICS n = ROW_COUNT; RETURN n; END $body$",
+        ("caller",))
+    return [claim, hold, cycles]
+
+
+def _pg_claim_update() -> str:
+    """The claim's UPDATE (parameters as `_pg_pick_sql`'s), returning the
+    customer's row whole: the body of callers_claim, which adds its contact."""
+    holder = f"${len(_PG_PICK_TYPES)}"
+    return _lease(_union(_pg_best_of_rank(True, True), _own_seek(holder, "$2")), holder,
+                  f"${len(_PG_PICK_TYPES) + 1}", "c")
+
+
+@functools.lru_cache(maxsize=None)
+def _pg_claim_through_function() -> str:
+    """The claim by a caller's login: callers_claim's customer and contact,
+    as the columns `_pick_columns()` names. The statement reads no table
+    itself, so its plan is the same for every login."""
+    params = ", ".join(f"${n}" for n in range(1, len(_PG_PICK_TYPES) + 2))
+    columns = [f"(r.customer_row).{field.column_name}" for field in Customer._meta.sorted_fields]
+    columns += [f"(r.contact_row).{name} AS ct_{name}" for name in _CONTACT_COLUMNS]
+    return f"SELECT {', '.join(columns)} FROM callers_claim({params}) r"
+
+
+def hold(customer_id: int, caller: str, until: datetime, now_db: datetime) -> None:
+    """Keep (or take back) `caller`'s lease on the customer until `until`,
+    unless another caller holds a live one."""
+    db = database.obj
+    if row_security(_TABLE):
+        db.execute_sql("SELECT callers_hold(%s, %s, %s, %s)", (customer_id, caller, until, now_db))
+        return
+    p = db.param
+    db.execute_sql(_hold_sql(p, p, p, p), (caller, until, customer_id, caller, now_db))
 
 
 def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attempts: int,
@@ -380,6 +481,9 @@ def _pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attem
         params = [list(keys)] + seek_params
         if claim_until is not None:
             assert caller and lock, "a claim is made by a caller, under lock"
+            if row_security(_TABLE):  # a caller's login: through callers_claim
+                return _picked(execute_prepared("callers_due_claim_rls", (*_PG_PICK_TYPES, "timestamp"),
+                                                _pg_claim_through_function(), params + [claim_until]))
             return _picked(execute_prepared("callers_due_claim", (*_PG_PICK_TYPES, "timestamp"),
                                             _pg_pick_sql(True, True, claim=True), params + [claim_until]))
         name = f"callers_due_pick_{'c' if caller else 'n'}{'l' if lock else 'r'}"
@@ -480,19 +584,16 @@ def start_new_cycles(now: datetime | None = None, *, force: bool = False) -> int
     cache.cycles_checked_at = now
     cache.cycles_checked_mono = mono
     now_db = clock.to_db(now)
-    due_back = (Customer.due_rank == DUE_PARKED) & (Customer.next_due_at <= now_db)
+    db = database.obj
     with connection():
         cache.parked_until = _earliest_parked()
         if now < cache.parked_until:
             return 0
         with write_transaction():
-            back = (Customer.update(
-                unreachable=False,
-                attempts=0,
-                cycle_started_at=Customer.next_due_at,
-                due_rank=Case(None, [(Customer.last_reached_at.is_null(), DUE_NEVER_REACHED)], DUE_OVERDUE),
-                updated_at=now_db,
-            ).where(due_back).execute())
+            if row_security(_TABLE):  # a caller's login: through callers_start_new_cycles
+                back = db.execute_sql("SELECT callers_start_new_cycles(%s)", (now_db,)).fetchone()[0]
+            else:
+                back = db.execute_sql(_new_cycles_sql(db.param), (now_db, now_db)).rowcount
         cache.parked_until = _earliest_parked()
         return back
 

@@ -23,7 +23,7 @@ from peewee import JOIN, fn
 
 from callers import clock, phones, webhooks
 from callers.errors import CallersError
-from models.db import connection, lock_row, write_transaction
+from models.db import connection, lock_key, write_transaction
 from models.tables import Contact, Customer, Department, Forward, ForwardEvent
 
 ACCOUNT_MANAGER = "account_manager"
@@ -358,8 +358,9 @@ def send_on(forward_id: int, department: str, by: str, note: str | None = None, 
     note = _clean(note)
     with connection(), write_transaction():
         target = _department(department)
-        row = lock_row(Forward.select(Forward.id, Forward.status, Forward.department, Forward.customer)
-                       .where(Forward.id == forward_id)).first()
+        lock_key("forward", forward_id)  # one send-on of a forward at a time
+        row = (Forward.select(Forward.id, Forward.status, Forward.department, Forward.customer)
+               .where(Forward.id == forward_id)).first()
         if row is None:
             raise CallersError(f"no forward {forward_id}")
         if row.status != "returned":

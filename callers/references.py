@@ -31,7 +31,7 @@ from peewee import JOIN, Case, fn
 
 from callers import clock, countries, names, phones, settings
 from callers.errors import CallersError
-from models.db import connection, lock_row, write_transaction
+from models.db import connection, lock_key, write_transaction
 from models.tables import (
     IMPLEMENTATION_STATES,
     Contact,
@@ -612,7 +612,7 @@ def log_use(customer: str | int, ref_type: str, prospect: str | None, requested_
         with write_transaction():
             # One use of a customer at a time: two requests at once must not
             # both see it under the cap and both use it.
-            lock_row(Customer.select(Customer.id).where(Customer.id == row.id)).execute()
+            lock_key("reference-use", row.id)
             stand = standing(row.id, now)
             if stand.resting and not override_reason:
                 until = stand.resting_until.date().isoformat() if stand.resting_until else "later"

@@ -181,13 +181,16 @@ def lock_rows(query: peewee.SelectQuery) -> peewee.SelectQuery:
     return query
 
 
-def lock_row(query: peewee.SelectQuery) -> peewee.SelectQuery:
-    """A row whose check-then-write must not run twice at once (waiting for
-    whoever holds it). PostgreSQL: FOR UPDATE. SQLite: nothing to add, the
-    surrounding `write_transaction()` already holds the only write lock."""
+def lock_key(kind: str, key: int) -> None:
+    """Inside a write transaction: wait for, then hold until it ends, the lock
+    named (`kind`, `key`), so that a check-then-write on one thing (a
+    customer's uses as a reference, the last supervisor) never runs twice at
+    once. PostgreSQL: a transaction-level advisory lock (it needs no right on
+    any row, so a login that may only read a table can take it). SQLite:
+    nothing to add, the surrounding `write_transaction()` already holds the
+    only write lock."""
     if is_postgres():
-        return query.for_update()
-    return query
+        database.obj.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (kind, int(key)))
 
 
 def skip_locked_clause() -> str:
@@ -464,6 +467,26 @@ def execute_prepared(name: str, types: tuple[str, ...], sql: str, params):
         db.execute_sql(f"PREPARE {name} ({', '.join(types)}) AS {sql}")
         names.add(name)
     return db.execute_sql(f"EXECUTE {name} ({', '.join(db.param for _ in params)})", list(params))
+
+
+_ROW_SECURITY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> {table: bool}
+
+
+def row_security(table: str) -> bool:
+    """Whether row-level security holds this connection's login on `table`
+    (PostgreSQL with `callers db roles` applied, connected as a team
+    member's login rather than the administrator's). Asked once per
+    connection: a login's standing does not change while it is connected."""
+    db = database.obj
+    if not is_postgres(db):
+        return False
+    conn = db.connection()
+    known = _ROW_SECURITY.get(conn)
+    if known is None:
+        known = _ROW_SECURITY[conn] = {}
+    if table not in known:
+        known[table] = bool(db.execute_sql("SELECT row_security_active(%s)", (table,)).fetchone()[0])
+    return known[table]
 
 
 def execute(name: str, build, *params):

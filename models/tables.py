@@ -343,6 +343,9 @@ class User(BaseModel):
     role = CharField(max_length=30)  # caller / department / supervisor / requester
     department = ForeignKeyField(Department, null=True, backref="members", on_delete="SET NULL")
     created_at = DateTimeField()
+    # PostgreSQL: the database login this person connects with (added in
+    # 0009); the app user of a connection is the one whose login is session_user.
+    login = CharField(null=True, unique=True, max_length=63)
 
     class Meta:
         table_name = "app_user"  # "user" is reserved in PostgreSQL

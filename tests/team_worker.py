@@ -34,7 +34,7 @@ def claim_until_empty(url: str, caller: str, now_iso: str, start_at: float, limi
     return got
 
 
-def claim_only(url: str, caller: str, now_iso: str, start_at: float, count: int) -> list[int]:
+def claim_only(url: str, caller: str, now_iso: str, count: int, start_at: float) -> list[int]:
     """Claims alone: each under a new caller name, so every claim takes a
     fresh customer and holds its lease (any duplicate would show)."""
     _ready(url, now_iso, start_at, warm=f"{caller}-warm")
@@ -43,6 +43,45 @@ def claim_only(url: str, caller: str, now_iso: str, start_at: float, count: int)
     got: list[int] = []
     for i in range(count):
         customer = due.next_due(f"{caller}-{i}", claim=True)
+        if customer is None:
+            break
+        got.append(customer.id)
+    return got
+
+
+def claim_as_logins(url: str, logins: list[str], now_iso: str, start_at: float) -> list[int]:
+    """Claims, each by a different caller's login, so that every claim takes
+    a fresh customer and holds its lease (any duplicate would show), as if
+    each login had a connection of its own: the connection (a superuser's)
+    becomes the login with SET SESSION AUTHORIZATION (after which the
+    session is that login in all that row-level security looks at:
+    session_user, current_user, no superuser rights), sent in the claim's own
+    round trip, so that a claim costs the one round trip a caller's own
+    connection spends on it."""
+    from models.db import database
+
+    os.environ["CALLERS_NOW"] = now_iso
+    from callers import database as opening, due
+
+    db = opening.open(url)
+    becoming = {"login": logins[0]}
+    execute_sql = db.execute_sql
+
+    def as_login(sql, params=None, *args, **kwargs):
+        if sql.startswith("EXECUTE callers_due_claim_rls "):
+            sql = f'SET SESSION AUTHORIZATION "{becoming["login"]}"; {sql}'
+        return execute_sql(sql, params, *args, **kwargs)
+
+    execute_sql(f'SET SESSION AUTHORIZATION "{logins[0]}"')
+    assert database.obj.execute_sql("SELECT row_security_active('customer')").fetchone()[0]
+    due.next_due(logins[0], claim=False)  # settings, zone keys and statements before the clock starts
+    db.execute_sql = as_login
+    while time.time() < start_at:
+        time.sleep(0.001)
+    got: list[int] = []
+    for login in logins:
+        becoming["login"] = login
+        customer = due.next_due(login, claim=True)
         if customer is None:
             break
         got.append(customer.id)

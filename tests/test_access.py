@@ -1,16 +1,17 @@
-"""Roles: each person kept to their part, in the app and (PostgreSQL) in the database."""
+"""Roles: each person kept to their part, in the app; and user management.
+
+On PostgreSQL the connection's login is who you are and the database holds
+each login to its rows: tests/test_team_security.py, through real logins.
+Here `--as` names the person, as on SQLite (and as the administrator's
+PostgreSQL connection may, for a supervisor)."""
 
 from __future__ import annotations
 
-import uuid
-
-import peewee
 import pytest
 
 from callers import access
 from callers.cli import main
 from callers.errors import CallersError
-from tests import factories
 
 
 def test_no_users_means_single_user_mode(db):
@@ -73,13 +74,70 @@ def test_refusals_say_who_and_why(team):
         access.require("nobody", "call")
 
 
-def test_only_supervisors_manage_users(team, capsys):
+@pytest.fixture
+def named(team, engine):
+    """`--as NAME` names the person: SQLite (on PostgreSQL the login does)."""
+    if engine != "sqlite":
+        pytest.skip("on PostgreSQL the login decides who acts: tests/test_team_security.py")
+    return team
+
+
+def test_only_supervisors_manage_users(named, capsys):
     assert main(["users", "add", "eve", "--role", "supervisor", "--as", "cal"]) == 1
     assert "managing the database needs a supervisor" in capsys.readouterr().err
     assert main(["users", "add", "ann", "--role", "department", "--department", "Support", "--as", "sam"]) == 0
-    assert main(["users", "--format", "json"]) == 0
+    assert main(["users", "--format", "json", "--as", "cal"]) == 0
     out = capsys.readouterr().out
     assert '"name": "ann"' in out and '"department": "Support"' in out
+
+
+def test_users_list_needs_a_user(named, capsys):
+    assert main(["users", "--as", "nobody"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'nobody' is not a callers user here" in err
+    assert main(["users", "--as", "rita"]) == 0
+    assert "sam" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, message", [
+    ("   ", "a user name cannot be only spaces"),
+    ("", "a user needs a name"),
+    ("eve\x1b[31m", "a user name cannot hold control or invisible characters (it has U+001B)"),
+    ("eve\u202e", "a user name cannot hold control or invisible characters (it has U+202E)"),
+    ("bo\nb", "a user name cannot hold control or invisible characters (it has U+000A)"),
+    ("x" * 201, "a user name is at most 200 characters; this one has 201"),
+])
+def test_a_bad_user_name_gets_one_clear_line(team, capsys, name, message):
+    """Both engines: the administrator's PostgreSQL connection acts for sam."""
+    assert main(["users", "add", name, "--role", "caller", "--as", "sam"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"callers: error: {message}\n"
+    assert sorted(p.name for p in access.users()) == ["bill", "cal", "rita", "sam"]
+
+
+def test_a_name_that_is_fine_is_trimmed_and_kept_as_typed(team, capsys):
+    assert main(["users", "add", "  Zoë O'Brien [ops] ", "--role", "requester", "--as", "sam"]) == 0
+    assert "Zoë O'Brien [ops] is a reference requester" in capsys.readouterr().out
+    assert access.person("Zoë O'Brien [ops]").role == "requester"
+
+
+def test_the_last_supervisor_cannot_be_removed_or_demoted(team, capsys):
+    assert main(["users", "remove", "sam", "--as", "sam"]) == 1
+    assert "sam is the last supervisor: make someone else a supervisor first" in capsys.readouterr().err
+    assert main(["users", "add", "sam", "--role", "caller", "--as", "sam"]) == 1
+    assert "sam is the last supervisor" in capsys.readouterr().err
+    assert access.person("sam").role == "supervisor"
+    assert main(["users", "add", "eve", "--role", "supervisor", "--as", "sam"]) == 0
+    assert main(["users", "remove", "sam", "--as", "eve"]) == 0
+    assert "sam removed" in capsys.readouterr().out
+    with pytest.raises(CallersError, match="eve is the last supervisor"):
+        access.remove_user("eve")
+
+
+def test_a_login_needs_postgresql(named, capsys):
+    assert main(["users", "add", "zed", "--role", "caller", "--login", "--password", "x", "--as", "sam"]) == 1
+    assert "database logins need PostgreSQL" in capsys.readouterr().err
+    assert "zed" not in [p.name for p in access.users()]
 
 
 def test_unknown_department_lists_the_known_ones(team):
@@ -94,87 +152,6 @@ def test_db_roles_on_sqlite_says_postgresql_only(db, capsys, engine):
     assert "database roles need PostgreSQL" in capsys.readouterr().err
 
 
-# ---- PostgreSQL: the same rules through a direct connection -----------------
-
-
-def _login_db(db_url: str, login: str) -> peewee.PostgresqlDatabase:
-    from models.db import make_database
-
-    other = make_database(db_url)
-    other.connect_params["user"] = login
-    other.connect()
-    return other
-
-
-@pytest.fixture
-def pg_logins(db, engine):
-    if engine != "postgresql":
-        pytest.skip("database roles are PostgreSQL's")
-    from models import roles
-
-    roles.create_roles()
-    made = []
-
-    def login(role: str) -> peewee.PostgresqlDatabase:
-        name = f"t_{role}_{uuid.uuid4().hex[:8]}"
-        roles.create_login(name, role)
-        made.append(name)
-        return _login_db(db.url, name)
-
-    yield login
-    for name in made:
-        db.db.execute_sql(f'DROP OWNED BY "{name}"')
-        db.db.execute_sql(f'DROP ROLE "{name}"')
-
-
-def _seed_call(db):
-    from models.tables import Call
-
-    customer = factories.customer("Notes Ltd")
-    return Call.create(customer=customer, caller="cal", note="they hate the new UI")
-
-
-def test_department_login_cannot_read_call_notes_even_with_psql(pg_logins, db):
-    _seed_call(db)
-    dept = pg_logins("department")
-    with pytest.raises(peewee.ProgrammingError, match="permission denied"):
-        dept.execute_sql("SELECT note FROM call").fetchall()
-    dept.rollback()
-    with pytest.raises(peewee.ProgrammingError, match="permission denied"):
-        dept.execute_sql("SELECT value FROM call_answer").fetchall()
-    dept.rollback()
-    assert dept.execute_sql("SELECT count(*) FROM forward").fetchone()[0] == 0
-    dept.close()
-
-
-def test_requester_login_cannot_read_calls(pg_logins, db):
-    _seed_call(db)
-    req = pg_logins("requester")
-    with pytest.raises(peewee.ProgrammingError, match="permission denied"):
-        req.execute_sql("SELECT note FROM call").fetchall()
-    req.rollback()
-    assert req.execute_sql("SELECT count(*) FROM reference_use").fetchone()[0] == 0
-    req.close()
-
-
-def test_supervisor_login_reads_calls_but_cannot_change_them(pg_logins, db):
-    _seed_call(db)
-    sup = pg_logins("supervisor")
-    assert sup.execute_sql("SELECT note FROM call").fetchone()[0] == "they hate the new UI"
-    with pytest.raises(peewee.ProgrammingError, match="permission denied"):
-        sup.execute_sql("UPDATE call SET note = 'edited'")
-    sup.rollback()
-    sup.close()
-
-
-def test_caller_login_writes_calls(pg_logins, db):
-    _seed_call(db)
-    cal = pg_logins("caller")
-    cal.execute_sql("UPDATE call SET note = 'in their words'")
-    assert cal.execute_sql("SELECT note FROM call").fetchone()[0] == "in their words"
-    cal.close()
-
-
 @pytest.mark.parametrize(
     "argv, who, allowed",
     [
@@ -186,7 +163,7 @@ def test_caller_login_writes_calls(pg_logins, db):
         (["export", "calls"], "rita", False),
     ],
 )
-def test_commands_enforce_roles(team, capsys, argv, who, allowed):
+def test_commands_enforce_roles(named, capsys, argv, who, allowed):
     code = main([*argv, "--as", who])
     err = capsys.readouterr().err
     if allowed:
@@ -195,7 +172,7 @@ def test_commands_enforce_roles(team, capsys, argv, who, allowed):
         assert code == 1 and err.startswith(f"callers: error: {who} is ")
 
 
-def test_import_needs_a_supervisor(team, tmp_path, capsys):
+def test_import_needs_a_supervisor(named, tmp_path, capsys):
     export = tmp_path / "c.csv"
     export.write_text("Account Name,Contact Name,Phone,Country\nAcme,Jo,+442079460958,GB\n")
     assert main(["import", str(export), "--as", "cal"]) == 1
@@ -203,32 +180,8 @@ def test_import_needs_a_supervisor(team, tmp_path, capsys):
     assert main(["import", str(export), "--as", "sam", "--json"]) == 0
 
 
-# ---- the report's tallies: triggers run as whoever writes ---------------------
-
-
-def test_each_login_feeds_the_tallies_its_writes_touch(pg_logins, db):
-    """A department marking a forward done, a caller ending a call: the
-    triggers append to the tallies as that login. A department still cannot
-    read what the calls found; a supervisor reads and folds the tallies."""
-    from models import tallies
-    from models.tables import Department, Forward
-
-    call = _seed_call(db)
-    forward = Forward.create(customer=call.customer, caller="cal", department=Department.get(),
-                             status="open", created_at=call.customer.created_at)
-    dept = pg_logins("department")
-    dept.execute_sql("UPDATE forward SET status = 'done', resolved_at = now() WHERE id = %s", (forward.id,))
-    with pytest.raises(peewee.ProgrammingError, match="permission denied"):
-        dept.execute_sql("SELECT * FROM tally_call").fetchall()
-    dept.rollback()
-    dept.close()
-    cal = pg_logins("caller")
-    cal.execute_sql("UPDATE call SET started_at = now(), ended_at = now(), outcome = 'completed' WHERE id = %s",
-                    (call.id,))
-    cal.close()
-    sup = pg_logins("supervisor")
-    try:
-        assert tallies.compact_if_needed(sup, threshold=1) > 0
-    finally:
-        sup.close()
-    assert tallies.check() == []
+def test_a_password_goes_with_a_login(team, capsys):
+    assert main(["users", "add", "zed", "--role", "caller", "--password", "x", "--as", "sam"]) == 1
+    assert capsys.readouterr().err == ("callers: error: --password goes with --login (it is the database "
+                                       "login's password)\n")
+    assert "zed" not in [p.name for p in access.users()]

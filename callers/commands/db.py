@@ -17,6 +17,24 @@ def run_where(args) -> int:
     return 0
 
 
+def _as_administrator(action: str) -> None:
+    """Once the team's roles are set up, the schema is changed and checked
+    only through the administrator's connection."""
+    from callers import access
+    from models import roles
+
+    if roles.installed() and not access.administrator():
+        raise CallersError(f"`callers db {action}` changes or reads every table: run it through the "
+                           "administrator's connection (the schema's owner), not a team member's login")
+
+
+def _apply_roles() -> list[str]:
+    from callers import due
+    from models import roles
+
+    return roles.create_roles(functions=due.definer_functions())
+
+
 def run_db(args) -> int:
     from models import connect
     from models import schema
@@ -27,8 +45,10 @@ def run_db(args) -> int:
         refuse_missing(args, url)  # only init makes a database
     connect(url)
     if action in ("init", "upgrade"):
+        _as_administrator(action)
         applied = schema.upgrade()
         from callers import bootstrap
+        from models import roles
 
         bootstrap.seed()
         state = schema.status()
@@ -36,19 +56,24 @@ def run_db(args) -> int:
             print(f"applied {', '.join(applied)}; schema version {state.database_version}")
         else:
             print(f"schema version {state.database_version}: up to date")
+        if roles.installed():
+            _apply_roles()
+            print("the team's database roles, grants and row-level security: applied again")
         return 0
     if action == "roles":
         from models import roles
 
         schema.ensure_current()
         try:
-            lines = roles.create_roles()
+            _as_administrator(action)
+            lines = _apply_roles()
         except roles.RolesUnsupported as exc:
             raise CallersError(str(exc)) from None
         for line in lines:
             print(line)
         print("Add people with `callers users add NAME --role ROLE --login`.")
         return 0
+    _as_administrator(action)
     state = schema.status()
     schema.check_not_newer(state)
     if state.pending:
@@ -60,7 +85,7 @@ def run_db(args) -> int:
     if drift:
         raise CallersError("the schema differs from what callers expects: " + "; ".join(drift))
     from models import tallies
-    from models.db import connection, write_transaction
+    from models.db import connection, is_postgres, write_transaction
 
     if action == "recount":
         with connection(), write_transaction():
@@ -76,6 +101,17 @@ def run_db(args) -> int:
                            "run `callers db recount`")
     print(f"schema version {state.database_version}: up to date and as expected; the report's tallies agree "
           "with the data")
+    if is_postgres():
+        from callers import due
+        from models import roles
+
+        with connection():
+            warnings = roles.posture(functions=due.definer_functions())
+        for warning in warnings:
+            print(f"warning: {warning}")
+        if not warnings:
+            print("the server asks every login for a password; row-level security, its policies and the "
+                  "grants are as callers sets them")
     return 0
 
 
@@ -87,6 +123,8 @@ def register(sub, common) -> None:
                              "callers --db postgresql://admin@db.example/callers db check"])
     p.add_argument("action", choices=["init", "upgrade", "check", "roles", "recount"],
                    help="init: create the schema; upgrade: apply pending migrations; "
-                   "check: verify version, schema and the report's tallies; roles: (PostgreSQL) create the "
-                   "database roles and grants for callers' roles; recount: count the report's "
+                   "check: verify version, schema and the report's tallies (PostgreSQL: and warn about the "
+                   "server's posture: logins let in without a password, row-level security or a policy "
+                   "missing, PUBLIC grants); roles: (PostgreSQL) create the database roles, grants and "
+                   "row-level security for callers' roles; recount: count the report's "
                    "tallies again from the data")

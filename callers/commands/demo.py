@@ -9,7 +9,7 @@ import sys
 
 import peewee
 
-from callers.cli import add_command, current_user, demo_db_url
+from callers.cli import acting_user, add_command, demo_db_url
 from callers.errors import CallersError, failure_cause
 from callers.printable import unwrap
 
@@ -53,11 +53,14 @@ def run_demo(args) -> int:
     from models.db import describe, sqlite_path
 
     url = getattr(args, "db", None) or demo_db_url()
-    caller = getattr(args, "caller", None) or current_user()
     is_demo_file = _same_file(url, demo_db_url())
     if is_demo_file:
         _remove_sqlite_file(url)  # the demo file is always made afresh
     database.open(url)
+    if not access.administrator():
+        raise CallersError("the demo rebuilds tables: fill a PostgreSQL database through the administrator's "
+                           "connection (the schema's owner), not a team member's login")
+    caller = acting_user(args)
     count = demo.customer_count()
     if count:
         if not args.replace:

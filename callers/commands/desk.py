@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callers.cli import add_command, current_user, open_db
+from callers.cli import acting_user, add_command, open_db
 
 ORDER = 10
 
@@ -12,7 +12,7 @@ def run_desk(args) -> int:
     from callers import access
     from callers.app import CallersApp
 
-    caller = getattr(args, "caller", None) or current_user()
+    caller = acting_user(args)
     access.require(caller, "call")
     CallersApp(caller=caller).run()
     return 0

@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 
-from callers.cli import add_command, current_user, db_url, open_db
+from callers.cli import acting_user, add_command, current_user, db_url, open_db
 from callers.dialer import (
     ANSWERED,
     Answered,
@@ -37,7 +37,7 @@ def me(args) -> str:
     return getattr(args, "caller", None) or current_user()
 
 
-def stored_dialer(args, user: str) -> str | None:
+def stored_dialer(args, user: str | None) -> str | None:
     """The user's dialler setting, read without creating or upgrading the
     database (a SQLite file that does not exist has no settings)."""
     from callers import settings
@@ -48,12 +48,15 @@ def stored_dialer(args, user: str) -> str | None:
     if path is not None and not path.is_file():
         return None
     connect(url)
+    if user is None:  # whoever runs this: on PostgreSQL with users, the login's user
+        from callers import access
+
+        user = access.identify(getattr(args, "caller", None), current_user())
     return settings.get_user(SETTING, user)
 
 
 def chosen(args, user: str | None = None) -> Choice:
-    user = user or me(args)
-    return choose(getattr(args, "dialer", None), os.environ, lambda: stored_dialer(args, user), user)
+    return choose(getattr(args, "dialer", None), os.environ, lambda: stored_dialer(args, user), user or me(args))
 
 
 def dialer_for(choice: Choice) -> Dialer:
@@ -183,13 +186,13 @@ def run_dialer(args) -> int:
     from callers import access, settings
 
     action = args.action or "show"
-    user = me(args)
     if action == "show":
         if args.url:
             raise CallersError("`callers dialer` shows a dialler; to change it: `callers dialer set URL`")
         print(describe(args, args.user))
         return 0
     open_db(args)
+    user = acting_user(args)
     target = args.user or user
     if not access.single_user():
         access.require(user, "admin")

@@ -7,7 +7,7 @@ import json
 import sys
 
 from callers import access, csvout, forwards, webhooks
-from callers.cli import add_command, current_user, open_db
+from callers.cli import acting_user, add_command, open_db
 from callers.errors import CallersError
 from callers.forwards import as_json
 from callers.printable import data_stream
@@ -16,7 +16,7 @@ ORDER = 30
 
 
 def _me(args) -> str:
-    return getattr(args, "caller", None) or current_user()
+    return acting_user(args)
 
 
 # `callers forwards --format csv`: the JSON keys, in order.
@@ -64,6 +64,8 @@ def run_forwards(args) -> int:
         return 0
     if args.id is None:
         raise CallersError(f"`callers forwards {args.action}` needs the forward's ID")
+    # The role first: only those who may see forwards look one up.
+    access.require(me, "forwards", access.person(me).department)
     if args.action == "send":
         return _send_on(args, me)
     access.require(me, "forwards", _department_of(args.id))

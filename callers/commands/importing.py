@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from callers.cli import add_command, current_user, open_db, output_path
+from callers.cli import acting_user, add_command, open_db, output_path
 from callers.printable import unwrap
 
 ORDER = 20
@@ -54,7 +54,7 @@ def run_import(args) -> int:
     from callers import access, importer
 
     open_db(args, create=True)
-    access.require(getattr(args, "caller", None) or current_user(), "admin")
+    access.require(acting_user(args), "admin")
     bars: list = []
     factory = None if args.json else _progress_factory(bars)
     try:
@@ -81,7 +81,7 @@ def run_export(args) -> int:
     from callers import access, export
 
     open_db(args)
-    access.require(getattr(args, "caller", None) or current_user(), "admin")
+    access.require(acting_user(args), "admin")
     path = output_path(args.output)
     count = export.export(args.what, args.format, path)
     if path is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from callers.cli import add_command, current_user, open_db
+from callers.cli import acting_user, add_command, open_db
 
 ORDER = 12
 
@@ -51,7 +51,7 @@ def run(args) -> int:
     from callers import clock, due
 
     open_db(args)
-    caller = getattr(args, "caller", None) or current_user()
+    caller = acting_user(args)
     from callers import access
 
     access.require(caller, "call")

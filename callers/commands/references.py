@@ -7,7 +7,7 @@ import json
 import sys
 
 from callers import access, csvout
-from callers.cli import add_command, current_user, open_db
+from callers.cli import acting_user, add_command, open_db
 from callers.errors import CallersError
 from callers.printable import data_stream
 
@@ -17,7 +17,7 @@ REF_ACTIONS = ("find", "use", "thanks", "thanked", "log", "browse")
 
 
 def _me(args) -> str:
-    return getattr(args, "caller", None) or current_user()
+    return acting_user(args)
 
 
 def _date(value) -> str:

@@ -8,14 +8,14 @@ import json
 import sys
 
 from callers import access
-from callers.cli import add_command, current_user, open_db
+from callers.cli import acting_user, add_command, open_db
 from callers.printable import data_stream
 
 ORDER = 40
 
 
 def _who(args) -> str:
-    return getattr(args, "caller", None) or current_user()
+    return acting_user(args)
 
 
 def run_report(args) -> int:
