@@ -23,6 +23,7 @@ from callers import clock, due, hours, phones, queue, settings, timeparse
 from callers.due import DueCustomer
 from callers.errors import CallersError
 from models.db import connection, raw, write_transaction
+from models.vocabulary import FORWARD_OPEN, FORWARD_RESOLVED
 from models.tables import (
     DUE_CALLBACK,
     IMPLEMENTATION_STATES,
@@ -229,8 +230,8 @@ def not_asked_text(unasked: Iterable[str]) -> str:
 
 # ---- reading ---------------------------------------------------------------------
 
-OPEN_FORWARD = ("open", "acknowledged")
-RESOLVED_FORWARD = ("done", "returned", "withdrawn")
+OPEN_FORWARD = FORWARD_OPEN
+RESOLVED_FORWARD = FORWARD_RESOLVED
 CONTACT_FIELDS = ("name", "title", "role", "phone", "email")
 
 

@@ -34,6 +34,7 @@ from callers.due import DUE_PARKED
 from callers.names import name_key
 from models.db import batch_size, connection, database, is_postgres, write_transaction
 from models import tallies
+from models.vocabulary import FORWARD_RESOLVED
 from models.tables import (
     DUE_CALLBACK,
     DUE_NEVER_REACHED,
@@ -970,7 +971,7 @@ class _Generator:
             ack_at = created + min(span // 2, 1800 + int(r() * r() * 3 * DAY))
             ack_by = assignee = member
             event("acknowledged", ack_at, member, None)
-        if status in ("done", "returned", "withdrawn"):
+        if status in FORWARD_RESOLVED:
             start = ack_at or created
             resolved_at = start + max(60, min(now - start - 30, 3600 + int(r() * r() * 12 * DAY)))
             if status == "done":

@@ -25,13 +25,14 @@ from callers import clock, phones, webhooks
 from callers.errors import CallersError
 from models.db import connection, lock_key, write_transaction
 from models.tables import Contact, Customer, Department, Forward, ForwardEvent
+from models.vocabulary import FORWARD_FINISHED, FORWARD_OPEN
 
 ACCOUNT_MANAGER = "account_manager"
 KINDS = ("billing", "support", ACCOUNT_MANAGER, "other")
 # Statuses still waiting for the department.
-PENDING = ("open", "acknowledged")
+PENDING = FORWARD_OPEN
 # Statuses a department has finished with (shown with the "done" toggle).
-FINISHED = ("done", "returned")
+FINISHED = FORWARD_FINISHED
 STATUS_LABELS = {
     "open": "open",
     "acknowledged": "acknowledged",

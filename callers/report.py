@@ -40,6 +40,7 @@ from callers.errors import CallersError
 from models.db import connection, indexed_by, seconds_between
 from models import tallies
 from models.tallies import DAY_FACTS
+from models.vocabulary import FORWARD_OPEN, FORWARD_RESOLVED
 from models.tables import (
     IMPLEMENTATION_STATES,
     REFERENCE_KINDS,
@@ -85,8 +86,8 @@ def change(before: float | None, after: float | None, least: float) -> int:
 LONG_CALL_SECONDS = 300  # "share over 5 minutes"
 DECAY_RULE_OF_THUMB = 0.03  # a customer database decays about 3 % a month
 MONTH_DAYS = 30
-OPEN_STATUSES = ("open", "acknowledged")
-RESOLVED_STATUSES = ("done", "returned", "withdrawn")
+OPEN_STATUSES = FORWARD_OPEN
+RESOLVED_STATUSES = FORWARD_RESOLVED
 FACTS = ("contacts", "referenceability", "implementation", "features")
 PERIOD_KEYS = ("today", "7", "30", "90")
 PERIOD_LABELS = {"today": "today", "7": "last 7 days", "30": "last 30 days", "90": "last 90 days"}

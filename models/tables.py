@@ -27,24 +27,18 @@ from peewee import (
 
 from models.db import database
 
-# Vocabulary shared by the domain code and the database.
-ROLES = ("buyer", "user", "other")
-IMPLEMENTATION_STATES = ("not_started", "in_progress", "live", "stalled")
-REFERENCE_KINDS = ("prospect_call", "case_study", "press", "analyst", "site_visit")
-REFERENCE_ANSWERS = ("yes", "no", "not_now")
-OUTCOMES = (
-    "completed",
-    "no_answer",
-    "voicemail",
-    "busy",
-    "callback",
-    "wrong_number",
-    "do_not_call",
+from models.vocabulary import (  # noqa: F401  (the models' words, re-exported for their users)
+    DUE_CALLBACK,
+    DUE_NEVER_REACHED,
+    DUE_OVERDUE,
+    DUE_REASONS,
+    FORWARD_STATUSES,
+    IMPLEMENTATION_STATES,
+    OUTCOMES,
+    REFERENCE_ANSWERS,
+    REFERENCE_KINDS,
+    ROLES,
 )
-FORWARD_STATUSES = ("open", "acknowledged", "done", "returned", "withdrawn")
-# Why a customer is due, in the order the desk serves them.
-DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE = 0, 1, 2
-DUE_REASONS = {DUE_CALLBACK: "callback", DUE_NEVER_REACHED: "never reached", DUE_OVERDUE: "overdue"}
 
 
 class BaseModel(Model):

@@ -53,8 +53,10 @@ import peewee
 
 from models.db import database, is_postgres, write_transaction
 
-# Vocabulary (the same as models.tables; repeated so this module stands alone).
-REFERENCE_KINDS = ("prospect_call", "case_study", "press", "analyst", "site_visit")
+from models.vocabulary import FORWARD_OPEN as OPEN_STATUSES
+from models.vocabulary import FORWARD_RESOLVED as RESOLVED_STATUSES
+from models.vocabulary import REFERENCE_KINDS
+
 DAY_FACTS = {
     "reached": "last_reached_at",
     "contacts": "contacts_confirmed_at",
@@ -62,8 +64,6 @@ DAY_FACTS = {
     "implementation": "implementation_confirmed_at",
     "features": "features_confirmed_at",
 }
-OPEN_STATUSES = ("open", "acknowledged")
-RESOLVED_STATUSES = ("done", "returned", "withdrawn")
 MARK_TABLE = "tally_mark"
 COMPACT_AFTER = 2000  # appended rows before `compact_if_needed` folds a tally
 

@@ -32,7 +32,7 @@ from screens.commands import ScreenActions
 from screens.widgets.key_bar import KeyBar
 
 POLL_SECONDS = 5.0
-STATUS_SHORT = {"open": "open", "acknowledged": "ack", "done": "done", "returned": "not ours"}
+STATUS_SHORT = {"open": "open", "acknowledged": "ack", "done": "done", "returned": "not ours"}  # the queue's narrow column
 # Fixed column widths; the note takes what is left of the terminal.
 WIDTHS = {"age": 4, "customer": 12, "contact": 9, "number": 16, "caller": 6, "status": 8}
 NOTE_MIN = 8
@@ -67,7 +67,7 @@ def detail(item: QueueItem | None) -> Content:
     if item.acknowledged_at:
         history += f" · acknowledged by {item.acknowledged_by} {when(item.acknowledged_at)}"
     parts += ["\n", (history, "dim")]
-    if item.status in ("done", "returned"):
+    if item.status in forwards.FINISHED:
         label = "Done" if item.status == "done" else "Not ours"
         parts += ["\n", (f"{label} by {item.resolved_by} {when(item.resolved_at)}: ", "bold"),
                   item.resolution or ""]

@@ -163,13 +163,17 @@ def test_once_there_are_users_only_a_supervisor_sets_diallers(db, capsys):
     access.add_user("sam", "supervisor")
     access.add_user("cal", "caller")
     assert main(["dialer", "set", "tel", "--as", "cal"]) == 1
-    assert "cal is a caller; managing the database needs a supervisor" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    if db.engine == "postgresql":  # the administrator's connection may act for a supervisor only
+        assert "--as may name a supervisor, and cal is a caller" in err, err
+    else:
+        assert "cal is a caller; managing the database needs a supervisor" in err, err
     assert main(["dialer", "set", "tel", "--for", "nobody", "--as", "sam"]) == 1
     assert "'nobody' is not a callers user here" in capsys.readouterr().err
     assert main(["dialer", "set", "tel", "--for", "cal", "--as", "sam"]) == 0
     assert settings.all_users("dialer") == {"cal": "tel"}
     capsys.readouterr()
-    assert main(["dialer", "--as", "cal"]) == 0
+    assert main(["dialer", "--for", "cal", "--as", "sam"]) == 0
     assert capsys.readouterr().out == "dialler: tel (from cal's setting in the database)\n"
 
 

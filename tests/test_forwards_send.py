@@ -134,13 +134,17 @@ def test_cli_send_needs_a_department_and_a_returned_forward(returned, capsys):
     assert "send it to another department" in capsys.readouterr().err
 
 
-def test_cli_send_is_for_supervisors(returned, capsys):
+def test_cli_send_is_for_supervisors(returned, engine, capsys):
     access.add_user("sam", "supervisor")
     access.add_user("bill", "department", "Billing")
     access.add_user("ana", "caller")
     for who in ("bill", "ana"):
         assert main(["forwards", "send", str(returned), "--department", "Support", "--as", who]) == 1
-        assert capsys.readouterr().err.startswith(f"callers: error: {who} is ")
+        err = capsys.readouterr().err
+        if engine == "postgresql":  # the administrator's connection may act for a supervisor only
+            assert "--as may name a supervisor" in err and who in err, err
+        else:
+            assert err.startswith(f"callers: error: {who} is "), err
     assert forwards.get(returned).status == "returned"
     assert main(["forwards", "send", str(returned), "--department", "Support", "--as", "sam"]) == 0
     assert forwards.trail(returned)[-1].by == "sam"

@@ -59,7 +59,7 @@ def run_forwards(args) -> int:
             print(line)
             if i.note:
                 print(f"       note: {i.note}")
-            if i.resolution and i.status in ("done", "returned"):
+            if i.resolution and i.status in forwards.FINISHED:
                 print(f"       {forwards.STATUS_LABELS[i.status]}: {i.resolution} ({i.resolved_by})")
         return 0
     if args.id is None:
@@ -124,10 +124,13 @@ def run_departments(args) -> int:
     if args.name:
         raise CallersError("to add a department: callers departments add NAME [--key F8]")
     items = forwards.departments()
-    hooks = webhooks.hooks()
+    # Webhook URLs are secrets (a Slack or Teams URL is its own key): only
+    # supervisors see where they point.
+    see_hooks = access.allowed(access.person(_me(args)), "supervise")
+    hooks = webhooks.hooks() if see_hooks else {}
     if args.format == "json":
         print(json.dumps([{"id": d.id, "name": d.name, "kind": d.kind, "key": d.key,
-                           "webhook": _hook_json(hooks.get(d.id))} for d in items],
+                           **({"webhook": _hook_json(hooks.get(d.id))} if see_hooks else {})} for d in items],
                          indent=2, ensure_ascii=False))
         return 0
     for d in items:

@@ -10,7 +10,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from callers.printable import printable
-from models.tables import ROLES
+from callers.calls import ROLES
 from screens.widgets.handover import HandsKeysToDesk
 
 FIELDS = ("name", "role", "title", "phone", "email")

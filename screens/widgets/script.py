@@ -25,8 +25,7 @@ from textual.widgets.option_list import Option
 
 from callers import calls, phones
 from callers.printable import printable
-from callers.calls import STEPS, CallState, Profile
-from models.tables import IMPLEMENTATION_STATES, REFERENCE_KINDS
+from callers.calls import IMPLEMENTATION_STATES, REFERENCE_KINDS, STEPS, CallState, Profile
 from screens.messages import Answered, EditContact, StepDone
 from screens.widgets.call_timer import CallTimer
 from screens.widgets.formatting import (
