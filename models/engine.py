@@ -1,0 +1,66 @@
+"""The engine seam: every difference between SQLite and PostgreSQL lives here.
+
+Code outside `models/` asks this module (a `Dialect`, or a function named for
+what it does) and never tests which engine it is talking to. Sections:
+
+- SQL fragments (`Dialect`): dates, hours, seconds between two times.
+- Queries that the engines write differently (the due queue, bulk inserts).
+- Files and housekeeping (WAL/SHM side files, sequences after a bulk load).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee
+
+from models.db import database, is_postgres
+
+# ---- SQL fragments ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    false: str
+    true: str
+
+    def day(self, x: str) -> str:
+        """The UTC day of a stored (naive UTC) time."""
+        if self.name == "postgresql":
+            return f"CAST({x} AS DATE)"
+        return f"substr({x}, 1, 10)"  # stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+
+    def hour(self, x: str) -> str:
+        """A stored time with its minutes and seconds cut off."""
+        if self.name == "postgresql":
+            return f"date_trunc('hour', {x})"
+        return f"substr({x}, 1, 13) || ':00:00'"
+
+    def seconds(self, start: str, end: str) -> str:
+        """Whole seconds from start to end (the same SQL as models.db.seconds_between,
+        with its constants written out, as an expression index needs)."""
+        if self.name == "postgresql":
+            return f"CAST(ROUND(date_part('epoch', {end} - {start})) AS INTEGER)"
+        return f"CAST(ROUND((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
+
+    def differs(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.name == "postgresql" else f"{a} IS NOT {b}"
+
+
+SQLITE = Dialect("sqlite", "0", "1")
+POSTGRES = Dialect("postgresql", "false", "true")
+
+
+def dialect(db: peewee.Database | None = None) -> Dialect:
+    return POSTGRES if is_postgres(db or database.obj) else SQLITE
+
+
+
+
+# ---- queries the engines write differently ------------------------------------
+
+
+# ---- bulk writes (the importer, the demo) -------------------------------------
+
+
+# ---- files and housekeeping ---------------------------------------------------
