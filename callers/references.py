@@ -31,6 +31,7 @@ from peewee import JOIN, Case, fn
 
 from callers import clock, countries, names, phones, settings
 from callers.errors import CallersError
+from models import engine
 from models.db import connection, lock_key, write_transaction
 from models.tables import (
     IMPLEMENTATION_STATES,
@@ -419,7 +420,7 @@ def _candidate(row, crit: Criteria, cap: int, window_days: int, fresh_since: dat
         features=[],
         features_matched=int(getattr(row, "matched_n", 0) or 0),
         uses_in_window=int(row.uses_n or 0),
-        last_used=clock.from_db(_as_datetime(row.last_used)),
+        last_used=clock.from_db(engine.aggregate_datetime(row.last_used)),
         confirmed_at=clock.from_db(confirmed),
         stale=confirmed is None or confirmed < fresh_since,
         condition=row.ref_condition,
@@ -427,13 +428,6 @@ def _candidate(row, crit: Criteria, cap: int, window_days: int, fresh_since: dat
         resting=bool(row.resting_flag),
         resting_until=None,
     )
-
-
-def _as_datetime(value) -> datetime | None:
-    """An aggregate's datetime: SQLite hands MAX() back as text."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 def _details(candidates: list[Candidate], start: datetime, end: datetime, cap: int, window_days: int) -> None:

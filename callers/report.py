@@ -38,7 +38,7 @@ from peewee import SQL, fn
 from callers import clock, csvout, settings
 from callers.errors import CallersError
 from models.db import connection, indexed_by, seconds_between
-from models import tallies
+from models import engine, tallies
 from models.tallies import DAY_FACTS
 from models.vocabulary import FORWARD_OPEN, FORWARD_RESOLVED
 from models.tables import (
@@ -448,17 +448,10 @@ def _oldest_open(departments: list[int]) -> dict[int, datetime | None]:
             value = (Forward.select(fn.MIN(Forward.created_at))
                      .from_(indexed_by(Forward, "forward_department_id_status_created_at"))
                      .where(Forward.department == dep, Forward.status == status).scalar())
-            value = _as_datetime(value)
+            value = engine.aggregate_datetime(value)
             if value is not None and (oldest.get(dep) is None or value < oldest[dep]):
                 oldest[dep] = value
     return oldest
-
-
-def _as_datetime(value):
-    """SQLite hands MIN(datetime) back as text."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value)
-    return value
 
 
 def _done_medians(prev_since, since, until) -> dict[tuple[int, int], float]:
@@ -493,7 +486,7 @@ def _done_buckets(lo: datetime, hi: datetime) -> dict[int, dict[int, int]]:
         rows += list(TD.select(TD.department_id, TD.days_to_done, fn.SUM(TD.n))
                      .where(_within(TD.day, days, days=True))
                      .group_by(TD.department_id, TD.days_to_done).tuples())
-    bucket = SQL(tallies.days_to_done('"t1"', tallies.dialect()))
+    bucket = SQL(tallies.days_to_done('"t1"', engine.dialect()))
     for a, b in pieces:
         rows += list(Forward.select(Forward.department, bucket, fn.COUNT(SQL("*")))
                      .from_(indexed_by(Forward, "forward_status_resolved_at_department_id_created_at"))
@@ -515,7 +508,7 @@ def _done_at_rank(dep: int, lo: datetime, hi: datetime, buckets: dict[int, int],
         seen += buckets[day]
     else:
         return None
-    seconds = SQL(tallies.dialect().seconds('"t1"."created_at"', '"t1"."resolved_at"'))
+    seconds = SQL(engine.dialect().seconds('"t1"."created_at"', '"t1"."resolved_at"'))
     within = (seconds < 0) if day < 0 else ((seconds >= day * DAY) & (seconds < (day + 1) * DAY))
     row = (Forward.select(seconds)
            .from_(indexed_by(Forward, tallies.DONE_SECONDS_INDEX))

@@ -84,8 +84,8 @@ def run_db(args) -> int:
     drift = schema.drift()
     if drift:
         raise CallersError("the schema differs from what callers expects: " + "; ".join(drift))
-    from models import tallies
-    from models.db import connection, is_postgres, write_transaction
+    from models import engine, tallies
+    from models.db import connection, write_transaction
 
     if action == "recount":
         with connection(), write_transaction():
@@ -101,7 +101,7 @@ def run_db(args) -> int:
                            "run `callers db recount`")
     print(f"schema version {state.database_version}: up to date and as expected; the report's tallies agree "
           "with the data")
-    if is_postgres():
+    if engine.supports_logins():  # the server's posture: logins, row-level security, grants
         from callers import due
         from models import roles
 
