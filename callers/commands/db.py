@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from callers.cli import add_command, db_url, refuse_missing
 from callers.errors import CallersError
+from callers.invocation import add_command, db_url, refuse_missing
 
 ORDER = 90
 

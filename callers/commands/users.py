@@ -7,8 +7,8 @@ import json
 import sys
 
 from callers import access
-from callers.cli import acting_user, add_command, current_user, open_db
 from callers.errors import CallersError
+from callers.invocation import acting_user, add_command, current_user, open_db
 
 ORDER = 80
 
