@@ -14,6 +14,9 @@ How it stays fast (the same cost on 1,000 or 1,000,000 customers):
 * The settings are read again every SETTINGS_TTL seconds, and whether a new
   cycle has put parked customers back, once a minute.
 
+The statements themselves, each engine's own, are in models/queue.py; this
+module decides when to run them and keeps what they found.
+
 Customers out of the queue have `next_due_at` NULL (do not call, needs a
 number). Customers unreachable this cycle are parked at `due_rank =
 DUE_PARKED` with `next_due_at` = when their next cycle starts, so that putting
@@ -30,14 +33,14 @@ from datetime import datetime, timedelta, timezone
 from callers import clock, hours, phones, settings
 from models import engine, queue
 from models.db import connection, database, raw, write_transaction
-from models.queue import CONTACT_COLUMNS, DUE_PARKED, QUEUE_RANKS, definer_functions  # noqa: F401 (callers.due's names)
-from models.tables import (
+from models.queue import CONTACT_COLUMNS, QUEUE_RANKS, definer_functions  # noqa: F401 (callers.due's names)
+from models.tables import Contact, Customer
+from models.vocabulary import (  # noqa: F401 (callers.due's names)
     DUE_CALLBACK,
     DUE_NEVER_REACHED,
     DUE_OVERDUE,
+    DUE_PARKED,
     DUE_REASONS,
-    Contact,
-    Customer,
 )
 
 # The due queue's index (call_tz, due_rank, next_due_at, id): one seek in it per

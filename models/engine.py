@@ -95,6 +95,9 @@ def storage(db: peewee.Database | None = None) -> str:
 
 
 # ---- queries the engines write differently ------------------------------------
+# The due queue's statements (pick, claim, hold, new cycles) are in
+# models/queue.py: PostgreSQL's one prepared LATERAL statement and SQLite's
+# scalar subqueries under BEGIN IMMEDIATE are an idea of their own.
 
 
 # ---- bulk writes (the importer, the demo) -------------------------------------

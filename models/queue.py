@@ -25,10 +25,9 @@ from models.db import (
     use_index,
     write_transaction,
 )
-from models.tables import DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE, Customer
+from models.tables import Customer
+from models.vocabulary import DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE, DUE_PARKED
 
-# Unreachable this cycle: parked until the next cycle starts (next_due_at).
-DUE_PARKED = 3
 QUEUE_RANKS = (DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE)
 
 _TABLE = Customer._meta.table_name
@@ -248,18 +247,17 @@ def hold(customer_id: int, caller: str, until: datetime, now_db: datetime) -> No
     db.execute_sql(_hold_sql(p, p, p, p), (caller, until, customer_id, caller, now_db))
 
 
-
 def _picked(cursor) -> Customer | None:
     """The pick's row as a Customer, its call contact's columns as `ct_*`."""
     return next(iter(models_from(Customer, cursor, shape="due-pick")), None)
 
 
 def pick(keys: tuple[str, ...], now_db: datetime, caller: str | None, max_attempts: int,
-          lock: bool = False, claim_until: datetime | None = None) -> Customer | None:
+         lock: bool = False, claim_until: datetime | None = None) -> Customer | None:
     """The caller's own live claim, else the best due customer among the
     open zone keys (lowest rank, then earliest due, then id), or None, in one
     statement: rank by rank, one index seek per open key, the best of those
-    few rows, then its row and its call contact (as `prefetched_contact`). A
+    few rows, then its row and its call contact. A
     round trip to a server costs as much as the seeks, and building a model
     per candidate ten times more.
 
