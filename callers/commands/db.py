@@ -29,10 +29,9 @@ def _as_administrator(action: str) -> None:
 
 
 def _apply_roles() -> list[str]:
-    from callers import due
-    from models import roles
+    from models import queue, roles
 
-    return roles.create_roles(functions=due.definer_functions())
+    return roles.create_roles(functions=queue.definer_functions())
 
 
 def run_db(args) -> int:
@@ -102,11 +101,10 @@ def run_db(args) -> int:
     print(f"schema version {state.database_version}: up to date and as expected; the report's tallies agree "
           "with the data")
     if engine.supports_logins():  # the server's posture: logins, row-level security, grants
-        from callers import due
-        from models import roles
+        from models import queue, roles
 
         with connection():
-            warnings = roles.posture(functions=due.definer_functions())
+            warnings = roles.posture(functions=queue.definer_functions())
         for warning in warnings:
             print(f"warning: {warning}")
         if not warnings:
