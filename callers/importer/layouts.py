@@ -213,4 +213,3 @@ def detect(columns: list[str], maps: Iterable[str] = ()) -> Mapping:
     else:
         kind = "mapped"
     return Mapping(kind, fields, list(columns))
-

@@ -113,5 +113,3 @@ def contact_changes(p: Person, row: Row) -> dict:
     if row.do_not_call and not p.do_not_call:
         put("do_not_call", True)
     return changes
-
-

@@ -381,4 +381,3 @@ class BatchWriter:
                 (Customer.update(do_not_call=True, updated_at=self.now)
                  .where(Customer.id.in_(chunk)).execute())
             self.updated_customers.update(c for c in all_dnc if c not in self.created_customers)
-
