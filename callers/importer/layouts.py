@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 
 from callers.errors import CallersError
 from callers.tabular import normalise_header
+from models.vocabulary import IMPLEMENTATION_STATES, ROLES
 
 # The fields a column can be mapped to, and what they mean.
 FIELDS = {
@@ -22,7 +23,7 @@ FIELDS = {
     "first_name": "the contact's first name",
     "last_name": "the contact's last name",
     "title": "the contact's job title",
-    "role": "buyer / user / other",
+    "role": " / ".join(ROLES),
     "phone": "the number to call",
     "extension": "the phone's extension",
     "mobile": "an alternate (mobile) number",
@@ -34,7 +35,7 @@ FIELDS = {
     "account_manager": "the customer's account manager",
     "do_not_call": "yes/true/1: do not call this contact",
     "customer_do_not_call": "yes/true/1: do not call this customer at all",
-    "implementation_state": "not_started / in_progress / live / stalled (fills an unknown state only)",
+    "implementation_state": f"{' / '.join(IMPLEMENTATION_STATES)} (fills an unknown state only)",
     "referenceability": "e.g. 'prospect_call=yes; press=no' (fills unknown answers only)",
     "contact_id": "the contact's id in the source",
     "tags": "tags; 'do_not_call' or 'dnc' marks the contact do-not-call",
