@@ -17,21 +17,8 @@ from callers.demo.vocabulary import FEATURES
 from models import tallies
 from models.db import connection, database, write_transaction
 from models.engine import insert_rows, reset_sequences
-from models.tables import (
-    BillingLink,
-    Call,
-    CallAnswer,
-    Contact,
-    Customer,
-    CustomerFeature,
-    Department,
-    Feature,
-    Forward,
-    ForwardEvent,
-    ReferenceRequest,
-    ReferenceUse,
-    ThankYou,
-)
+from models.tables import (BillingLink, Call, CallAnswer, Contact, Customer, CustomerFeature, Department, Feature,
+                           Forward, ForwardEvent, ReferenceRequest, ReferenceUse, ThankYou)
 
 CHUNK = 5000  # customers per write transaction
 DEFER_INDEXES_FROM = 10_000  # customers: from here, plain indexes are built after the load
