@@ -140,9 +140,6 @@ class Mapping:
         return ", ".join(parts)
 
 
-
-
-
 def expected_fields() -> str:
     return ", ".join(f for f in FIELDS if f not in ("ignore", "desk_role"))
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from callers.importer.rows import Row
 
+
 class Person:
+    """A contact as the import holds it: the columns it reads and writes, in
+    `writer._CONTACT_COLS` order, and (for a new one) its customer."""
+
     __slots__ = ("id", "customer_id", "name", "role", "title", "phone", "extension", "alt_phone",
                  "alt_extension", "email", "timezone", "external_id", "do_not_call",
                  "unreachable", "active", "cust")

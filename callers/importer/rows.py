@@ -24,8 +24,6 @@ _STAFF = {"agent", "admin", "administrator", "lightagent", "owner"}
 _NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 
 
-
-
 @dataclass(slots=True)
 class CustomerRow:
     """A row's customer: all a row of a customer list holds."""
@@ -64,7 +62,6 @@ class Row(CustomerRow):
 
 class Rejected(Exception):
     pass
-
 
 
 class Skipped(Exception):

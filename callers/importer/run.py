@@ -67,14 +67,12 @@ class ImportResult:
                 f"customers: {self.customers_created:,} created, {self.customers_updated:,} updated")
 
 
-
 class ImportStopped(CallersError):
     """An import that stopped part-way; its message says what was written."""
 
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
 
 
 class Importer:
@@ -243,9 +241,6 @@ class _Rollback(Exception):
     pass
 
 
-
-
-
 def import_file(path, *, region: str | None = None, maps: Iterable[str] = (), dry_run: bool = False,
                 rejects_path=None, progress: Callable[[Table], Callable[[int], None]] | None = None
                 ) -> ImportResult:
@@ -260,13 +255,13 @@ def import_file(path, *, region: str | None = None, maps: Iterable[str] = (), dr
     with open_table(path) as table:
         mapping = detect(table.columns, maps)
         rejects_handle = _open_rejects(rejects_path, path, table) if rejects_path else None
-        writer = None
+        rejects_writer = None
         if rejects_handle is not None:
             # The rows as they were: same delimiter, cells not neutralised.
-            writer = csvout.CsvWriter(rejects_handle, [*table.columns, "reason"], delimiter=table.delimiter,
-                                      neutralise=False)
+            rejects_writer = csvout.CsvWriter(rejects_handle, [*table.columns, "reason"],
+                                              delimiter=table.delimiter, neutralise=False)
             _flush_or_refuse(rejects_handle)
-        importer = Importer(table, mapping, region, dry_run, writer,
+        importer = Importer(table, mapping, region, dry_run, rejects_writer,
                             progress(table) if progress else None, rejects_handle=rejects_handle)
         try:
             result = importer.run()
