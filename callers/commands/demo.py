@@ -9,7 +9,7 @@ import sys
 
 import peewee
 
-from callers.cli import acting_user, add_command, demo_db_url
+from callers.invocation import acting_user, add_command, demo_db_url
 from callers.errors import CallersError, failure_cause
 from callers.printable import unwrap
 
