@@ -7,7 +7,7 @@ answer queue and journal, the offline backoff and "finish this call and open
 the next". The screen runs the session's awaitables in workers (`_run`) and
 renders what they return; a failure shows a clear message with a retry, never
 a traceback. What the session reports by itself (the database gone or back,
-an answer refused) comes as `callers.desk.events`, rendered in `on_session`.
+an answer refused) comes as `callers.desk.events`, rendered in `show_session_event`.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class DeskScreen(Screen):
         super().__init__()
         self.caller = caller
         self.zone = caller_zone()
-        self.session = DeskSession(caller, zone=self.zone, listener=self.on_session, spawn=self._spawn)
+        self.session = DeskSession(caller, zone=self.zone, listener=self.show_session_event, spawn=self._spawn)
         self.mode = "loading"  # loading | call | nobody | error
         self.message = "Looking for the next due customer…"
         self.busy = False  # ending, skipping or loading: desk keys wait
@@ -122,6 +122,8 @@ class DeskScreen(Screen):
     @property
     def outbox(self):
         return self.session.outbox
+
+    # What tests and benchmarks reach for (the answer queue, the database thread).
 
     @property
     def _pending(self):
@@ -287,7 +289,7 @@ class DeskScreen(Screen):
         self._set_mode("call")
         self.header.show(state.profile, now)
         self.timer.target = self.session.target
-        self.script.load(state, now, start=self.session.first_step(now))
+        self.script.load(state, now, start=self.session.first_step(state, now))
         self.timer.started_at = state.started_at
         self.timer.tick()
         self.script.can_focus_children = state.started_at is not None
@@ -409,7 +411,7 @@ class DeskScreen(Screen):
         message.stop()
         self.session.answer(message.step, message.key, message.value)
 
-    def on_session(self, event: Any) -> None:
+    def show_session_event(self, event: Any) -> None:
         """What the session reports by itself, rendered."""
         if isinstance(event, Connection):
             if event.online:
@@ -566,11 +568,11 @@ class DeskScreen(Screen):
             if self._gc_was_on:
                 self.call_after_refresh(gc.enable)
 
-    def _close_picker(self) -> None:
+    def _close_picker(self, refocus: bool = True) -> None:
         picker, self._saving_picker = self._saving_picker, None
         if picker is not None and self.app.screen is picker:
             self.app.pop_screen()
-            if self.call is not None:
+            if refocus and self.call is not None:
                 self._refocus()
 
     def _finish(self, outcome: str, callback_at: datetime | None = None) -> None:
@@ -581,7 +583,7 @@ class DeskScreen(Screen):
         self._run(lambda: self.session.finish_and_next(outcome, callback_at, note), self._finished, "ending the call")
 
     def _finished(self, result: Finished) -> None:
-        self._close_picker()  # the same screen update as the next customer
+        self._close_picker(refocus=False)  # the same screen update as the next customer
         scheduled = result.scheduled
         if scheduled is not None and getattr(scheduled, "message", None):
             # After the next customer is painted: the toast is not in the way.

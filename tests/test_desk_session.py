@@ -66,7 +66,7 @@ async def test_the_first_load_opens_the_most_overdue_customer_s_call(session):
     assert session.call.profile.customer.name == "Acme Ltd"
     assert session.target == 180 and session.cycle_days == 90
     assert [d.name for d in session.departments]  # the forward keys' departments, read once
-    assert session.first_step() == "contacts"
+    assert session.first_step(session.call) == "contacts"
 
 
 async def test_answers_are_queued_and_saved_in_order(session, events):

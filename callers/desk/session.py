@@ -229,10 +229,8 @@ class DeskSession:
             self.departments = list(extra.get("departments") or [])
         return self._open(opened)
 
-    def first_step(self, now: datetime | None = None) -> str:
-        """The script step the open call starts at."""
-        state = self.call
-        assert state is not None
+    def first_step(self, state: CallState, now: datetime | None = None) -> str:
+        """The script step a call starts at (the first one not fresh)."""
         return calls.first_step(state.profile, state.answers, now or clock.now(), self.cycle_days)
 
     # ---- during the call -----------------------------------------------------------
