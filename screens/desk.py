@@ -8,6 +8,12 @@ the next". The screen runs the session's awaitables in workers (`_run`) and
 renders what they return; a failure shows a clear message with a retry, never
 a traceback. What the session reports by itself (the database gone or back,
 an answer refused) comes as `callers.desk.events`, rendered in `show_session_event`.
+
+Longer than 500 lines because it is every key flow of the caller's day (start,
+answers, outcome picker held until the next customer is painted, callback
+time, skip, forward with its note, withdraw, the contact form): each is a few
+lines of modal wiring around one session call, and they share the screen's
+state (busy, mode, focus), so splitting them would scatter one flow.
 """
 
 from __future__ import annotations
