@@ -7,6 +7,12 @@ the caller back the unfinished call with every answer so far. The script's
 steps (which comes first, what was not asked) are in `callers.script`,
 re-exported here.
 
+Longer than 500 lines because it is one call's life in one place (read the
+profile, open/restore/start, record each answer, end with an outcome and
+schedule the next call), and those share private helpers (`_open`, `_hold`,
+`_customer`); recording answers (`record_answer` and its `_record_*`) is the
+next piece to move out if it grows.
+
 CONTRACT (agreed between the desk domain and the desk screen):
 the dataclasses below are the shapes the screen renders; the functions'
 names, parameters and return types are fixed. Times are aware UTC.
