@@ -451,7 +451,7 @@ CONTACT_COLUMNS = (
     "created_at", "updated_at",
 )
 CALL_COLUMNS = ("id", "customer_id", "contact_id", "caller", "shown_at", "started_at", "ended_at",
-                "outcome", "callback_at", "note", "skip_reason")
+                "outcome", "callback_at", "note", "skip_reason", "zone", "country")
 FEATURE_COLUMNS = ("id", "customer_id", "feature_id", "in_production", "confirmed_at")
 FORWARD_COLUMNS = ("id", "customer_id", "call_id", "contact_id", "caller", "department_id", "assignee",
                    "note", "status", "created_at", "acknowledged_at", "acknowledged_by", "resolved_at",
@@ -813,7 +813,7 @@ class _Generator:
             if outcome == "callback":
                 cb = self._callback_time(end, offset)
             calls.append((call_id, cid, contact[0], caller, fmt(shown), fmt(started), fmt(end), outcome,
-                          fmt(cb), note, None))
+                          fmt(cb), note, None, contact[8], code))
             last_end = end
             if cycle_start is None:
                 cycle_start = end

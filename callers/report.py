@@ -35,7 +35,7 @@ from typing import Callable
 
 from peewee import SQL, fn
 
-from callers import clock, csvout, settings
+from callers import answer_hours, clock, csvout, settings
 from callers.errors import CallersError
 from models.db import connection, indexed_by, seconds_between
 from models import tallies
@@ -270,6 +270,7 @@ class Report:
     live_customers: int
     references: dict[str, int]  # "referenceable" (any yes), then yes per kind
     implementation: dict[str, int]  # per state, plus "unknown"
+    answer_hours: list = field(default_factory=list)  # callers.answer_hours.CountryHours, most attempts first
 
 
 def _share(part: int, whole: int, digits: int = 3) -> float | None:
@@ -770,6 +771,7 @@ def build(period: Period, now: datetime | None = None,
             run(lambda: department_figures(period, 0, now)),
             run(lambda: decay(period, 0)),
             run(feature_figures),
+            run(lambda: answer_hours.answer_hours(period.since, period.until)),
         ]
         check()
         if parallel:
@@ -785,14 +787,14 @@ def build(period: Period, now: datetime | None = None,
             results = [task() for task in sections]
     check()
     (calls, callers), (coverage, freshness, references, implementation), departments, found, \
-        (features, live) = results
+        (features, live), by_local_hour = results
     # The figures that depend on how many calls were completed, or found wrong numbers.
     for d in departments:
         d.per_100_calls = round(100 * d.forwarded / calls.completed, 1) if calls.completed else None
     _pace(coverage, calls.completed, period)
     freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
     return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
-                  references, implementation)
+                  references, implementation, by_local_hour)
 
 
 def _compact() -> None:
@@ -821,6 +823,7 @@ def to_dict(report: Report) -> dict:
         departments.append(item)
     coverage = asdict(report.coverage)
     calls = asdict(report.calls)
+    calls["answer_rate_by_local_hour"] = [answer_hours.as_dict(c) for c in report.answer_hours]
     return {
         "period": {"since": _iso(report.period.since), "until": _iso(report.period.until),
                    "days": round(report.period.days, 2)},
@@ -870,6 +873,12 @@ def to_csv(report: Report) -> str:
         if key == "outcomes":
             for outcome, n in value.items():
                 row(["calls", outcome, "count", n])
+        elif key == "answer_rate_by_local_hour":
+            for country in value:
+                for hour in country["hours"]:
+                    item = f"{country['country'] or 'unknown'} {hour['hour']:02d}h"
+                    row(["answer_rate_by_local_hour", item, "attempts", hour["attempts"]])
+                    row(["answer_rate_by_local_hour", item, "answered", hour["answered"]])
         else:
             row(["calls", "", key, _csv_value(value)])
     for c in data["callers"]:
@@ -966,6 +975,7 @@ def to_text(report: Report) -> str:
         for p in r.callers:
             lines.append(f"  {p.name[:21]:<22}{p.count:>10,}{p.completed:>11,}{p.not_reached:>13,}"
                          f"{mmss(p.median_seconds):>8}{pct(p.over_target_share):>6}")
+    lines += answer_hours.text_lines(r.answer_hours)
     f = r.freshness
     lines += ["", f"Freshness (confirmed within the cycle, of {f.customers:,} customers we call)"]
     for fact in FACTS:
