@@ -11,6 +11,7 @@ what it does) and never tests which engine it is talking to. Sections:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import peewee
 
@@ -55,9 +56,48 @@ def dialect(db: peewee.Database | None = None) -> Dialect:
     return POSTGRES if is_postgres(db or database.obj) else SQLITE
 
 
+def aggregate_datetime(value) -> datetime | None:
+    """A MIN() or MAX() of a datetime column as a (naive) datetime: SQLite
+    hands an aggregate back as text, having lost the column's type."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+# What the engine offers (asked by callers/, which never names the engine).
+
+
+def supports_logins(db: peewee.Database | None = None) -> bool:
+    """Whether the database has logins of its own, each a person (PostgreSQL),
+    rather than being a file whose permissions are the access control."""
+    return is_postgres(db)
+
+
+def is_file_database(db: peewee.Database | None = None) -> bool:
+    """Whether the database is one file on this machine (SQLite): it has a
+    path, a write-ahead log to checkpoint, and side files."""
+    db = db or database.obj
+    return isinstance(db, peewee.SqliteDatabase)
+
+
+def storage(db: peewee.Database | None = None) -> str:
+    """Where the data is written, for a message about a full disk: the file,
+    or the database server's disk."""
+    db = db or database.obj
+    if db is None:
+        return "the database"
+    if is_file_database(db):
+        return str(db.database)
+    host = db.connect_params.get("host") or "localhost"
+    return f"the disk of the database server ({db.database} on {host})"
+
+
 
 
 # ---- queries the engines write differently ------------------------------------
+# The due queue's statements (pick, claim, hold, new cycles) are in
+# models/queue.py: PostgreSQL's one prepared LATERAL statement and SQLite's
+# scalar subqueries under BEGIN IMMEDIATE are an idea of their own.
 
 
 # ---- bulk writes (the importer, the demo) -------------------------------------

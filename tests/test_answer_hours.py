@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from callers import answer_hours, calls, network, report
+from callers import calls, network
+from callers.report import answer_hours
 from callers.cli import main
 from models import tallies
 from models.tables import Call, Customer
