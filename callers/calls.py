@@ -1,9 +1,17 @@
 """A call, from "customer shown" to "outcome given": plain values in and out.
 
-The desk (screens/desk.py) calls these from thread workers; `callers next`
+The desk session (callers/desk) calls these in its database thread; `callers next`
 and the tests call them directly. Every answer is written the moment it is
 given (`record_answer`), so a killed terminal loses nothing: `restore()` gives
-the caller back the unfinished call with every answer so far.
+the caller back the unfinished call with every answer so far. The script's
+steps (which comes first, what was not asked) are in `callers.script`,
+re-exported here.
+
+Longer than 500 lines because it is one call's life in one place (read the
+profile, open/restore/start, record each answer, end with an outcome and
+schedule the next call), and those share private helpers (`_open`, `_hold`,
+`_customer`); recording answers (`record_answer` and its `_record_*`) is the
+next piece to move out if it grows.
 
 CONTRACT (agreed between the desk domain and the desk screen):
 the dataclasses below are the shapes the screen renders; the functions'
@@ -13,7 +21,6 @@ names, parameters and return types are fixed. Times are aware UTC.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -22,6 +29,17 @@ from peewee import fn
 from callers import clock, due, hours, phones, queue, settings, timeparse
 from callers.due import DueCustomer
 from callers.errors import CallersError
+from callers.script import (  # the script's steps: re-exported, `calls.first_step` etc. keep working
+    STEP_WORDS,
+    STEPS,
+    first_step,
+    holds_facts,
+    not_asked_text,
+    unasked_of,
+    step_confirmed_at,
+    steps_asked,
+    unasked_steps,
+)
 from models.db import connection, raw, write_transaction
 from models.vocabulary import FORWARD_OPEN, FORWARD_RESOLVED
 from models.tables import (
@@ -41,8 +59,6 @@ from models.tables import (
     Forward,
 )
 
-# The steps of the fixed script, in order. Nothing else is ever added.
-STEPS = ("contacts", "referenceability", "implementation", "features")
 
 # Outcomes by the digit that picks them in the outcome picker.
 OUTCOME_KEYS = {
@@ -162,71 +178,6 @@ class Scheduled:
 # tick, or Enter on facts already stored ("still true"). Enter on a step that
 # holds no stored facts is no answer: it records nothing and the step stays
 # *not asked* (its facts stay unknown, its confirmation time stale or never).
-
-# How a step is named in what the caller reads ("not asked: references, features").
-STEP_WORDS = {"contacts": "contacts", "referenceability": "references", "implementation": "implementation",
-              "features": "features"}
-
-
-def holds_facts(profile: Profile, step: str) -> bool:
-    """True when the step has facts stored (by an earlier call or an import)
-    that Enter can confirm as still true. Contacts: any active contact (or
-    all gone, confirmed); referenceability: any kind answered or a condition;
-    implementation: a state; features: the list confirmed before, or any
-    feature answered."""
-    if step == "contacts":
-        return profile.contacts_confirmed_at is not None or any(c.active for c in profile.contacts)
-    if step == "referenceability":
-        return any(v is not None for v in profile.referenceability.values()) or bool(profile.ref_condition)
-    if step == "implementation":
-        return profile.implementation_state is not None
-    if step == "features":
-        return (profile.features_confirmed_at is not None
-                or any(f.confirmed_at is not None for f in profile.features))
-    return False
-
-
-def step_confirmed_at(profile: Profile, step: str) -> datetime | None:
-    """When the step's facts were last confirmed (None: never)."""
-    return {"contacts": profile.contacts_confirmed_at,
-            "referenceability": profile.referenceability_confirmed_at,
-            "implementation": profile.implementation_confirmed_at,
-            "features": profile.features_confirmed_at}.get(step)
-
-
-def steps_asked(answers: Iterable[Answer]) -> set[str]:
-    """The script steps with an answer recorded in this call."""
-    return {a.step for a in answers if a.step in STEPS}
-
-
-def unasked_steps(answers: Iterable[Answer]) -> tuple[str, ...]:
-    """The script steps nobody answered in this call, in script order."""
-    return _unasked(steps_asked(answers))
-
-
-def _unasked(asked: set[str]) -> tuple[str, ...]:
-    return tuple(step for step in STEPS if step not in asked)
-
-
-def first_step(profile: Profile, answers: Iterable[Answer], now: datetime, cycle_days: int) -> str:
-    """Where the script opens: the first step not answered in this call whose
-    facts are not fresh (never confirmed, or not within the cycle), so a step
-    left unasked by an earlier call comes first; else the first step not
-    answered in this call; else the "in their words" line ("comment")."""
-    unasked = unasked_steps(answers)
-    fresh_since = now - timedelta(days=cycle_days)
-    for step in unasked:
-        at = step_confirmed_at(profile, step)
-        if at is None or at <= fresh_since:
-            return step
-    return unasked[0] if unasked else "comment"
-
-
-def not_asked_text(unasked: Iterable[str]) -> str:
-    """'not asked: implementation, features' ('' when every step was asked)."""
-    words = [STEP_WORDS.get(step, step) for step in unasked]
-    return f"not asked: {', '.join(words)}" if words else ""
-
 
 # ---- reading ---------------------------------------------------------------------
 
@@ -774,7 +725,7 @@ def end_call(call_id: int, outcome: str, callback_at: datetime | str | None = No
         unasked: tuple[str, ...] = ()
         if outcome == "completed":
             # What nobody answered stays as it was (unknown, stale): say so.
-            unasked = _unasked({step for (step,) in CallAnswer.select(CallAnswer.step)
+            unasked = unasked_of({step for (step,) in CallAnswer.select(CallAnswer.step)
                                 .where(CallAnswer.call == call_id).distinct().tuples()})
             if unasked:
                 message += f"; {not_asked_text(unasked)}"

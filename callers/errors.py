@@ -70,3 +70,27 @@ def root_error(exc: BaseException) -> BaseException:
     error had already ended the transaction ("cannot rollback - no
     transaction is active")."""
     return next((e for e in _chain(exc) if "cannot rollback" not in str(e).lower()), exc)
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's first line, for a message on one line (its class name when
+    it says nothing)."""
+    from models.db import first_line as first
+
+    return first(exc)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One clear line for the person at the keyboard: what a screen shows
+    for an error from the database or the domain."""
+    if isinstance(exc, CallersError):
+        return first_line(exc)
+    import peewee
+
+    from callers.outbox import is_connection_error
+
+    if is_connection_error(exc):
+        return f"The database cannot be reached: {first_line(exc)}"
+    if isinstance(exc, peewee.DatabaseError):
+        return f"The database refused this: {first_line(exc)}"
+    return f"Something went wrong: {first_line(exc)}"

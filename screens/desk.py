@@ -1,24 +1,25 @@
 """The caller's desk: the next due customer, the fixed script, the call timer
 and the outcome, with nothing ever lost.
 
-The screen only renders and routes keys. Everything that touches the database
-goes through `callers.due`, `callers.calls` and `callers.forwards`, in the
-desk's one database thread (`_run`); a failure shows a clear message with a
-retry, never a traceback. Answers are queued and saved one by one, in order, the moment they
-are given (`_flush`); ending or skipping a call first saves whatever is still
-queued, in the same worker.
+The screen composes, binds keys, renders and talks only to its session
+(`callers.desk.DeskSession`): the session owns the database thread, the
+answer queue and journal, the offline backoff and "finish this call and open
+the next". The screen runs the session's awaitables in workers (`_run`) and
+renders what they return; a failure shows a clear message with a retry, never
+a traceback. What the session reports by itself (the database gone or back,
+an answer refused) comes as `callers.desk.events`, rendered in `show_session_event`.
+
+Longer than 500 lines because it is every key flow of the caller's day (start,
+answers, outcome picker held until the next customer is painted, callback
+time, skip, forward with its note, withdraw, the contact form): each is a few
+lines of modal wiring around one session call, and they share the screen's
+state (busy, mode, focus), so splitting them would scatter one flow.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
-import threading
-from collections import deque
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +30,10 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
-from callers import calls, clock, due
-from callers.outbox import Entry, Outbox, backoff, is_connection_error
+from callers import calls, clock
 from callers.calls import CallState, Profile
-from callers.errors import CallersError
-from models.db import connection, database, first_line
+from callers.desk import Connection, DeskSession, Finished, Notice, Opened, ProfileStale, SaveFailed
+from callers.errors import describe_error
 from screens.messages import Answered, EditContact
 from screens.widgets.call_header import CallHeader
 from screens.widgets.call_timer import CallTimer
@@ -55,19 +55,6 @@ STEP_KEYS = Binding.Group("Step")
 def footer_name(name: str) -> str:
     """A department's name short enough for the key bar at 80 columns."""
     return name if len(name) <= 10 else name.split()[0][:10]
-
-
-def describe_error(exc: BaseException) -> str:
-    """One clear line for the person at the keyboard."""
-    if isinstance(exc, CallersError):
-        return first_line(exc)
-    import peewee
-
-    if is_connection_error(exc):
-        return f"The database cannot be reached: {first_line(exc)}"
-    if isinstance(exc, peewee.DatabaseError):
-        return f"The database refused this: {first_line(exc)}"
-    return f"Something went wrong: {first_line(exc)}"
 
 
 if TYPE_CHECKING:
@@ -109,24 +96,13 @@ class DeskScreen(Screen):
     def __init__(self, caller: str) -> None:
         super().__init__()
         self.caller = caller
-        self.call: CallState | None = None
+        self.zone = caller_zone()
+        self.session = DeskSession(caller, zone=self.zone, listener=self.show_session_event, spawn=self._spawn)
         self.mode = "loading"  # loading | call | nobody | error
         self.message = "Looking for the next due customer…"
         self.busy = False  # ending, skipping or loading: desk keys wait
-        self.target = 180
-        self.cycle_days = 90
-        self.departments: dict[int, Any] = {}  # id -> callers.forwards.DepartmentInfo
-        self.filed: list[tuple[int, str, str | None]] = []  # this call's forwards (id, department, note)
-        self.zone = caller_zone()
-        # Answers not yet in the database, oldest first, each also kept in the
-        # caller's outbox file (callers.outbox) so a killed desk loses none.
-        self._pending: deque[tuple[Entry | None, int, str, str, str | None, datetime, int]] = deque()
-        self._seq = 0  # the number of the last answer given in this call (calls.record_answer's seq)
-        self.outbox = Outbox.for_caller(caller)
-        self._offline_attempts = 0
+        self.departments: dict[int, Any] = {}  # id -> callers.forwards.DepartmentInfo, bound to keys
         self._polling_forwards = False
-        self._save_lock = threading.Lock()
-        self._flushing = False
         self._jobs: dict[Worker, tuple] = {}
         self._seconds = 0
         self._first_load = True
@@ -138,6 +114,30 @@ class DeskScreen(Screen):
         self._gc_was_on = True
         self._gc_frozen = False
         self.last_error: str | None = None
+
+    # ---- the session's state, as the screen shows it ----------------------------
+
+    @property
+    def call(self) -> CallState | None:
+        return self.session.call
+
+    @property
+    def filed(self) -> list[tuple[int, str, str | None]]:
+        return self.session.filed
+
+    @property
+    def outbox(self):
+        return self.session.outbox
+
+    # What tests and benchmarks reach for (the answer queue, the database thread).
+
+    @property
+    def _pending(self):
+        return self.session.pending
+
+    @property
+    def _db_thread(self):
+        return self.session.thread.executor
 
     # ---- layout ---------------------------------------------------------------
 
@@ -163,14 +163,14 @@ class DeskScreen(Screen):
         return self.query_one("#call-timer", CallTimer)
 
     def on_mount(self) -> None:
-        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-db")
+        self.session.start()
         self.query_one("#desk-body").display = False
         self.script.can_focus_children = False
         self.set_interval(1.0, self._tick)
         self.load()
 
     def on_unmount(self) -> None:
-        self._db_thread.shutdown(wait=False, cancel_futures=True)
+        self.session.close()
         if self._gc_frozen:
             gc.unfreeze()  # this desk's objects may go now
 
@@ -191,29 +191,29 @@ class DeskScreen(Screen):
 
     # ---- running database work off the UI thread -------------------------------
 
-    def _run(self, job: Callable[[], Any], done: Callable[[Any], None], what: str, *,
-             group: str = "desk-db", failed: Callable[[BaseException], None] | None = None,
-             retry: bool = False) -> Worker:
-        """Run `job` in the desk's database thread; `done(result)` on the UI
-        thread; on error `failed(exc)` or the error modal with a retry.
+    def _run(self, start: Callable[[], Awaitable[Any]], done: Callable[[Any], None], what: str, *,
+             group: str = "desk-db", failed: Callable[[BaseException], None] | None = None) -> Worker:
+        """Run the session's `start()` in a worker; `done(result)` on the UI
+        thread; on error `failed(exc)` or the error modal with a retry."""
 
-        One thread, one connection, kept open: jobs run in the order given,
-        and SQLite keeps its page cache warm (a connection must drop its cache
-        whenever another connection has written, so jobs spread over a pool
-        of threads read every page afresh, ten milliseconds an outcome)."""
+        async def work():
+            return await start()
 
-        def work():
-            if retry and hasattr(database.obj, "close_idle"):
-                database.obj.close_idle()  # drop pooled connections the server closed
-            with connection(keep=True):
-                return job()
-
-        async def in_db_thread():
-            return await asyncio.get_running_loop().run_in_executor(self._db_thread, work)
-
-        worker = self.run_worker(in_db_thread, name=what, group=group, exit_on_error=False)
-        self._jobs[worker] = (job, done, what, group, failed)
+        worker = self.run_worker(work, name=what, group=group, exit_on_error=False)
+        self._jobs[worker] = (start, done, what, group, failed)
         return worker
+
+    def _spawn(self, start: Callable[[], Awaitable[Any]], name: str, group: str) -> Worker:
+        """How the session runs its background saving: a worker of this screen."""
+
+        async def work():
+            return await start()
+
+        return self.run_worker(work, name=name, group=group, exit_on_error=False)
+
+    def _retry(self, start, done, what, group) -> None:
+        self.session.recover()  # drop pooled connections the server closed
+        self._run(start, done, what, group=group)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         entry = self._jobs.get(event.worker)
@@ -230,7 +230,7 @@ class DeskScreen(Screen):
                 failed(error)
             else:
                 self.show_error(f"Could not finish {what}", describe_error(error),
-                                lambda: self._run(job, done, what, group=group, retry=True))
+                                lambda: self._retry(job, done, what, group))
         elif event.state == WorkerState.CANCELLED:
             self._jobs.pop(event.worker, None)
 
@@ -254,66 +254,18 @@ class DeskScreen(Screen):
 
     # ---- loading the next customer ---------------------------------------------
 
-    def _replay_outbox(self) -> int:
-        """(thread) Answers a previous desk kept on disk while the database was
-        away (and then was closed or killed): write them now, each once."""
-        def apply(entry: Entry) -> None:
-            if entry.kind != "answer":
-                return
-            a = entry.args
-            try:
-                calls.record_answer(int(a["call_id"]), a["step"], a["key"], a.get("value"),
-                                    now=datetime.fromisoformat(a["at"]), seq=a.get("seq"))
-            except CallersError:
-                pass  # the call ended elsewhere, or the answer is wrong: nothing to keep
-
-        return self.outbox.flush(apply)
-
-    def _next_call(self, restore: bool) -> tuple[str, Any]:
-        """(thread) The caller's unfinished call, or a new one, or nobody due."""
-        if restore:
-            self._replay_outbox()
-        state = calls.restore(self.caller) if restore else None
-        if state is None:
-            customer = due.next_due(self.caller, claim=True)
-            if customer is None:
-                return "nobody", due.nobody_due_message(caller_zone=self.zone)
-            state = calls.open_call(self.caller, customer.id)
-        return "call", state
-
     def load(self, restore: bool = True) -> None:
         """Restore an unfinished call, else show the next due customer."""
         self.busy = True
         first = self._first_load
 
-        def job():
-            extra = {}
-            if first:
-                from callers import settings
-
-                extra["target"] = settings.get("target_seconds")
-                extra["cycle_days"] = settings.get("cycle_days")
-                extra["departments"] = self._load_departments()
-            return self._next_call(restore), extra
-
-        def done(result) -> None:
-            (kind, value), extra = result
+        def done(opened: Opened) -> None:
             if first:
                 self._first_load = False
-                self.target = int(extra.get("target") or 180)
-                self.cycle_days = int(extra.get("cycle_days") or 90)
-                self._bind_departments(extra.get("departments") or [])
-            self._show(kind, value)
+                self._bind_departments(self.session.departments)
+            self._show(*opened)
 
-        self._run(job, done, "loading the next customer")
-
-    @staticmethod
-    def _load_departments() -> list:
-        try:
-            from callers import forwards
-        except ImportError:  # forwarding not installed: no forward keys
-            return []
-        return list(forwards.departments())
+        self._run(lambda: self.session.load(restore), done, "loading the next customer")
 
     def _bind_departments(self, departments: list) -> None:
         self.departments = {}
@@ -336,20 +288,14 @@ class DeskScreen(Screen):
             self._gc_frozen = True
             self.call_after_refresh(_freeze_heap)
         if kind == "nobody":
-            self.call = None
-            self.filed = []
             self._set_mode("nobody", f"{value}\nThe desk looks again every minute; ctrl+r looks now.")
             return
         state: CallState = value
         now = clock.now()
-        self.call = state
-        self.filed = [(f.id, f.department, f.note) for f in state.profile.open_forwards
-                      if state.shown_at is not None and f.created_at >= state.shown_at]
         self._set_mode("call")
         self.header.show(state.profile, now)
-        self.timer.target = self.target
-        self._seq = max((a.seq or 0 for a in state.answers), default=0)
-        self.script.load(state, now, start=calls.first_step(state.profile, state.answers, now, self.cycle_days))
+        self.timer.target = self.session.target
+        self.script.load(state, now, start=self.session.first_step(state, now))
         self.timer.started_at = state.started_at
         self.timer.tick()
         self.script.can_focus_children = state.started_at is not None
@@ -442,21 +388,19 @@ class DeskScreen(Screen):
 
     def action_start_call(self) -> None:
         state = self.call
-        if state is None or state.started_at is not None:
+        started = self.session.mark_started()
+        if started is None:
             return
-        state.started_at = clock.now()
-        self.timer.started_at = state.started_at
+        self.timer.started_at = started
         self.script.can_focus_children = True
         self.script.focus_current()
         self.refresh_bindings()
-        call_id = state.call_id
 
-        def done(at: datetime) -> None:
+        def done(at: datetime | None) -> None:
             if self.call is state and at is not None:
-                state.started_at = at
                 self.timer.started_at = at
 
-        self._run(lambda: calls.start_call(call_id), done, "starting the call timer")
+        self._run(self.session.save_start, done, "starting the call timer")
 
     def action_comment(self) -> None:
         self.script.toggle_comment()
@@ -471,89 +415,25 @@ class DeskScreen(Screen):
 
     def on_answered(self, message: Answered) -> None:
         message.stop()
-        if self.call is None:
-            return
-        at = clock.now()
-        call_id = self.call.call_id
-        self._seq += 1
-        seq = self._seq
-        try:
-            entry = self.outbox.write("answer", call_id=call_id, step=message.step, key=message.key,
-                                      value=message.value, at=at.isoformat(), seq=seq)
-        except OSError as exc:  # a full disk, a journal folder gone: the database write still goes ahead
-            entry = None
-            self.notify(f"The answer is not in your journal ({exc.strerror or exc}); saving it to the database.",
-                        title="Journal not written", severity="warning", markup=False)
-        self._pending.append((entry, call_id, message.step, message.key, message.value, at, seq))
-        self._flush()
+        self.session.answer(message.step, message.key, message.value)
 
-    def _drain(self) -> tuple[int, list[str], bool]:
-        """(thread) Save every queued answer, oldest first. A DB error stops
-        here and leaves the answer queued; an answer the domain rejects
-        (CallersError) is dropped and reported. Returns (saved, errors, added)."""
-        saved, errors, added = 0, [], False
-        with self._save_lock:
-            while self._pending:
-                entry, call_id, step, key, value, at, seq = self._pending[0]
-                if entry is not None:
-                    # Its journal line on disk before its database write (it
-                    # may have come while the one before it was saved).
-                    with contextlib.suppress(OSError):  # the database write below keeps it then
-                        self.outbox.sync()
-                try:
-                    # `seq`: its number in the call, so a replay is saved once.
-                    calls.record_answer(call_id, step, key, value, now=at, seq=seq)
-                except CallersError as exc:
-                    errors.append(first_line(exc))
-                if entry is not None:
-                    self.outbox.mark_done(entry)
-                saved += 1
-                added = added or key == "add" or step == "contacts" and ":phone" in key
-                self._pending.popleft()
-        return saved, errors, added
-
-    def _flush(self) -> None:
-        if self._flushing or not self._pending:
-            return
-        self._flushing = True
-        self._run(self._drain, self._flushed, "saving an answer", group="desk-answers", failed=self._save_failed)
-
-    def _flushed(self, result: tuple[int, list[str], bool]) -> None:
-        self._flushing = False
-        if self._saved(result):
-            self._reload_profile()
-        self._flush()
-
-    def _saved(self, result: tuple[int, list[str], bool]) -> bool:
-        """Say what a drain of the queued answers did (back online, answers
-        refused). True when the profile should be read again."""
-        saved, errors, added = result
-        if self._offline_attempts and not self._pending:
-            self._offline_attempts = 0
-            self.app.sub_title = self.caller
-            self.notify(f"Database back: {saved} kept answer(s) saved.", title="Back online", markup=False)
-        for error in errors:
-            self.notify(error, title="Not saved", severity="error", markup=False)
-        return bool(errors or added)
-
-    def _save_failed(self, error: BaseException) -> None:
-        self._flushing = False
-        if is_connection_error(error):
-            # Keep going: the answers are in memory and in the outbox file;
-            # try again by itself, waiting longer each time.
-            delay = backoff(self._offline_attempts)
-            self._offline_attempts += 1
-            kept = len(self._pending)
-            self.app.sub_title = (f"{self.caller} · DATABASE UNREACHABLE: {kept} answer(s) kept, "
-                                  f"retrying in {delay:.0f} s")
-            if self._offline_attempts == 1:
-                self.notify(f"{describe_error(error)}\nYour answers are kept and saved when it is back.",
-                            title="Database unreachable", severity="warning", markup=False)
-            self.set_timer(delay, self._flush)
-            return
-        self.show_error("Your answer is not saved yet",
-                        f"{describe_error(error)}\nIt is kept and saved as soon as the database answers.",
-                        self._flush)
+    def show_session_event(self, event: Any) -> None:
+        """What the session reports by itself, rendered."""
+        if isinstance(event, Connection):
+            if event.online:
+                self.app.sub_title = self.caller
+            else:
+                self.app.sub_title = (f"{self.caller} · DATABASE UNREACHABLE: {event.pending} answer(s) kept, "
+                                      f"retrying in {event.retry_in:.0f} s")
+        elif isinstance(event, Notice):
+            self.notify(event.message, title=event.title, severity=event.severity, markup=False)
+        elif isinstance(event, ProfileStale):
+            if self.call is not None and self.call.call_id == event.call_id:
+                self._reload_profile()
+        elif isinstance(event, SaveFailed):
+            self.show_error("Your answer is not saved yet",
+                            f"{event.message}\nIt is kept and saved as soon as the database answers.",
+                            self.session.flush)
 
     def _poll_forwards(self) -> None:
         """Live data: a department may finish a forward while the customer is
@@ -562,43 +442,34 @@ class DeskScreen(Screen):
         if state is None or self.busy or self._polling_forwards:
             return
         self._polling_forwards = True
-        customer_id = state.profile.customer.id
 
-        def done(result) -> None:
+        def done(news) -> None:
             self._polling_forwards = False
-            open_fw, resolved = result
-            if self.call is not state:
+            if news is None or self.call is not state:
                 return
-            known = {f.id for f in state.profile.resolved_forwards}
-            for fact in resolved:
-                if fact.id not in known:
-                    what = "finished" if fact.status == "done" else "returned"
-                    self.notify(shown(fact.resolution or "(no note)"), title=shown(f"{fact.department} {what} a forward"),
-                                markup=False)
-            if (open_fw, resolved) != (state.profile.open_forwards, state.profile.resolved_forwards):
-                state.profile = replace(state.profile, open_forwards=open_fw, resolved_forwards=resolved)
+            for fact in news:
+                what = "finished" if fact.status == "done" else "returned"
+                self.notify(shown(fact.resolution or "(no note)"), title=shown(f"{fact.department} {what} a forward"),
+                            markup=False)
             self.header.show(state.profile, clock.now())
 
         def failed(_error: BaseException) -> None:
             self._polling_forwards = False  # the next tick tries again; answers have their own path
 
-        self._run(lambda: calls.forward_facts(customer_id), done, "checking forwards",
-                  group="desk-forwards", failed=failed)
+        self._run(self.session.check_forwards, done, "checking forwards", group="desk-forwards", failed=failed)
 
     def _reload_profile(self) -> None:
         state = self.call
         if state is None:
             return
-        customer_id = state.profile.customer.id
 
-        def done(profile: Profile) -> None:
-            if self.call is state:
-                state.profile = profile
+        def done(profile: Profile | None) -> None:
+            if profile is not None and self.call is state:
                 now = clock.now()
                 self.header.show(profile, now)
                 self.script.refresh_profile(profile, now)
 
-        self._run(lambda: calls.profile(customer_id), done, "reloading the customer", group="desk-profile")
+        self._run(self.session.reload_profile, done, "reloading the customer", group="desk-profile")
 
     def on_edit_contact(self, message: EditContact) -> None:
         from screens.widgets.contact_form import ContactForm
@@ -703,45 +574,33 @@ class DeskScreen(Screen):
             if self._gc_was_on:
                 self.call_after_refresh(gc.enable)
 
-    def _close_picker(self) -> None:
+    def _close_picker(self, refocus: bool = True) -> None:
         picker, self._saving_picker = self._saving_picker, None
         if picker is not None and self.app.screen is picker:
             self.app.pop_screen()
-            if self.call is not None:
+            if refocus and self.call is not None:
                 self._refocus()
 
     def _finish(self, outcome: str, callback_at: datetime | None = None) -> None:
-        state = self.call
-        if state is None:
+        if self.call is None:
             return
         self.busy = True
         note = self.script.pending_note()
+        self._run(lambda: self.session.finish_and_next(outcome, callback_at, note), self._finished, "ending the call")
 
-        def job():
-            drained = self._drain()
-            scheduled = calls.end_call(state.call_id, outcome, callback_at=callback_at, note=note)
-            try:
-                return scheduled, self._next_call(restore=False), None, drained
-            except Exception as exc:  # the outcome is saved; only the next customer failed
-                return scheduled, None, exc, drained
-
-        self._run(job, self._finished, "ending the call")
-
-    def _finished(self, result) -> None:
-        scheduled, following, error, drained = result
-        self.call = None
-        self._close_picker()  # the same screen update as the next customer
-        self._saved(drained)
+    def _finished(self, result: Finished) -> None:
+        self._close_picker(refocus=False)  # the same screen update as the next customer
+        scheduled = result.scheduled
         if scheduled is not None and getattr(scheduled, "message", None):
             # After the next customer is painted: the toast is not in the way.
             self.call_after_refresh(self.notify, scheduled.message,
                                     title=calls.OUTCOME_LABELS.get(scheduled.outcome, "Saved"), markup=False)
         try:
-            if error is not None:
-                self._set_mode("error", f"{describe_error(error)}\nctrl+r looks again.")
-                self.show_error("Could not load the next customer", describe_error(error), self.load)
+            if result.error is not None:
+                self._set_mode("error", f"{result.error}\nctrl+r looks again.")
+                self.show_error("Could not load the next customer", result.error, self.load)
                 return
-            self._show(*following)
+            self._show(*result.opened)
         finally:
             self._release_paint()
 
@@ -758,19 +617,11 @@ class DeskScreen(Screen):
                 return
             self.busy = True
 
-            def job():
-                drained = self._drain()
-                calls.skip(state.call_id, reason)
-                try:
-                    return None, self._next_call(restore=False), None, drained
-                except Exception as exc:
-                    return None, None, exc, drained
-
-            def done(result) -> None:
+            def done(result: Finished) -> None:
                 self.notify(shown(f"Skipped {state.profile.customer.name}"), markup=False)
                 self._finished(result)
 
-            self._run(job, done, "skipping the customer")
+            self._run(lambda: self.session.skip_and_next(reason), done, "skipping the customer")
 
         self.app.push_screen(SkipReason(state.profile.customer.name), answered)
 
@@ -804,17 +655,7 @@ class DeskScreen(Screen):
         self.app.push_screen(modal, written)
 
     def _file(self, state: CallState, dept, note: str, after: Callable[[], None]) -> None:
-        from callers import forwards
-
-        contact = state.profile.customer.contact
-
-        def job():
-            return forwards.create(state.profile.customer.id, dept.name, self.caller, note=note or None,
-                                   call_id=state.call_id, contact_id=contact.id if contact else None)
-
         def done(filed) -> None:
-            if self.call is state:
-                self.filed.append((filed.id, filed.department, note or None))
             self.notify(shown(filed.message), markup=False)
             self.refresh_bindings()
             self._reload_profile()
@@ -825,7 +666,8 @@ class DeskScreen(Screen):
                         title="Not forwarded", severity="error", markup=False)
             self._forward(dept.id, note, then=after)
 
-        self._run(job, done, "forwarding", group="desk-forward", failed=failed)
+        self._run(lambda: self.session.forward(dept.name, note), done, "forwarding", group="desk-forward",
+                  failed=failed)
 
     def action_withdraw(self) -> None:
         from screens.widgets.withdraw import WithdrawPicker
@@ -837,18 +679,13 @@ class DeskScreen(Screen):
             if forward_id is None:
                 self._refocus()
                 return
-            from callers import forwards
-
-            department = next((d for fid, d, _n in self.filed if fid == forward_id), "")
-
-            def done(_result) -> None:
-                self.filed = [f for f in self.filed if f[0] != forward_id]
+            def done(department: str) -> None:
                 self.notify(shown(f"Withdrawn: forward to {department}"), markup=False)
                 self.refresh_bindings()
                 self._reload_profile()
                 self._refocus()
 
-            self._run(lambda: forwards.withdraw(forward_id, by=self.caller), done, "withdrawing the forward",
+            self._run(lambda: self.session.withdraw(forward_id), done, "withdrawing the forward",
                       group="desk-forward")
 
         self.app.push_screen(WithdrawPicker(list(self.filed)), chosen)

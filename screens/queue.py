@@ -429,6 +429,6 @@ class QueueScreen(Screen):
 def _message(exc: BaseException | None) -> str:
     if isinstance(exc, CallersError):
         return str(exc)
-    from models.db import first_line
+    from callers.errors import first_line
 
     return first_line(exc) if exc is not None else "unknown error"

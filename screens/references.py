@@ -273,7 +273,7 @@ class ReferencesScreen(Screen):
 
     @staticmethod
     def _message(error: BaseException | None) -> str:
-        from models.db import first_line
+        from callers.errors import first_line
 
         if isinstance(error, CallersError):
             return str(error)

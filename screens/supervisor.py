@@ -337,7 +337,7 @@ class SupervisorScreen(Screen):
                 self.refreshes += 1
                 self.show()
         elif event.state == WorkerState.ERROR and not isinstance(worker.error, report.Cancelled):
-            from models.db import first_line
+            from callers.errors import first_line
 
             self.error = first_line(worker.error)
             self.show_period_bar()

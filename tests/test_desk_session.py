@@ -1,0 +1,195 @@
+"""The desk session without a screen (callers.desk): answers queued and saved
+in order, the journal while the database is away and its replay when it is
+back, and finish_and_next on both engines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import peewee
+import pytest
+
+from callers import clock
+from callers.desk import CallProgress, Connection, DeskSession, Notice, ProfileStale
+from callers.dialer.events import Ringing, stamp
+from models.db import database, make_database
+from models.tables import Call, CallAnswer
+from tests import factories
+
+NOW = "2026-11-24T15:30:00+00:00"  # a Tuesday: London and Berlin are inside calling hours
+
+
+@pytest.fixture
+def two_due(db, now):
+    """Acme (the more overdue) then Beta, both due now."""
+    now(NOW)
+    at = clock.now()
+    acme = factories.customer("Acme Ltd", phone="+44 20 7946 0958", country="GB", due=at - timedelta(days=4))
+    beta = factories.customer("Beta GmbH", phone="+49 30 1234567", country="DE", contact_name="Bernd Beta",
+                              due=at - timedelta(days=1))
+    return acme, beta
+
+
+@pytest.fixture
+def events():
+    return []
+
+
+@pytest.fixture
+async def session(two_due, events, tmp_path):
+    desk = DeskSession("alice", zone="Europe/London", listener=events.append)
+    desk.start()
+    yield desk
+    await desk.idle()
+    desk.close()
+
+
+def saved(call_id: int) -> list[tuple[int, str, str, str | None]]:
+    return [(a.seq, a.step, a.key, a.value) for a in
+            CallAnswer.select().where(CallAnswer.call == call_id).order_by(CallAnswer.id)]
+
+
+def broken(engine: str) -> peewee.Database:
+    """A database that cannot be reached (as tests/test_desk_ui.py simulates a loss)."""
+    if engine == "sqlite":
+        return make_database("/nonexistent-dir/callers/broken.db")
+    return make_database("postgresql://postgres@127.0.0.1:1/nowhere")
+
+
+ANSWERS = [("referenceability", "prospect_call", "yes"), ("implementation", "state", "live"),
+           ("comment", "note", "[bold]call back after go-live")]
+
+
+async def test_the_first_load_opens_the_most_overdue_customer_s_call(session):
+    opened = await session.load()
+    assert opened.kind == "call" and opened.value is session.call
+    assert session.call.profile.customer.name == "Acme Ltd"
+    assert session.target == 180 and session.cycle_days == 90
+    assert [d.name for d in session.departments]  # the forward keys' departments, read once
+    assert session.first_step(session.call) == "contacts"
+
+
+async def test_answers_are_queued_and_saved_in_order(session, events):
+    await session.load()
+    call_id = session.call.call_id
+    assert session.mark_started() is not None
+    assert await session.save_start() is not None
+    for step, key, value in ANSWERS:
+        session.answer(step, key, value)  # no wait: each journalled, then saved after the one before
+    await session.idle()
+    assert saved(call_id) == [(i + 1, *answer) for i, answer in enumerate(ANSWERS)]
+    assert list(session.pending) == [] and session.outbox.pending() == []
+    assert session.online and not [e for e in events if isinstance(e, (Connection, Notice))]
+
+
+async def test_a_refused_answer_is_said_and_the_next_ones_are_saved(session, events):
+    await session.load()
+    call_id = session.call.call_id
+    session.answer("implementation", "state", "on the moon")
+    session.answer("referenceability", "prospect_call", "yes")
+    await session.idle()
+    assert saved(call_id) == [(2, "referenceability", "prospect_call", "yes")]
+    refused = [e for e in events if isinstance(e, Notice)]
+    assert len(refused) == 1 and refused[0].title == "Not saved" and refused[0].severity == "error"
+    assert "on the moon" in refused[0].message and "\n" not in refused[0].message
+    assert ProfileStale(call_id) in events  # the screen reads the profile again
+
+
+async def test_offline_answers_go_to_the_journal_and_are_saved_once_back(session, events, engine):
+    await session.load()
+    call_id = session.call.call_id
+    session.answer(*ANSWERS[0])
+    await session.idle()
+    real = database.obj
+    database.initialize(broken(engine))
+    try:
+        session.answer(*ANSWERS[1])
+        await session.idle()
+        assert not session.online
+        kept = [e for e in events if isinstance(e, Connection)]
+        assert kept == [Connection(online=False, pending=1, retry_in=0.5)]
+        warning = next(e for e in events if isinstance(e, Notice))
+        assert warning.title == "Database unreachable" and warning.severity == "warning"
+        assert [e.args["step"] for e in session.outbox.pending()] == ["implementation"]
+        with pytest.raises(peewee.DatabaseError):
+            await session.finish_and_next("completed")  # nothing ends while answers cannot be saved
+        assert session.call is not None and session.call.call_id == call_id
+    finally:
+        database.initialize(real)
+    events.clear()
+    session.recover()
+    result = await session.save_answers()
+    assert result[0] == 1 and session.online
+    assert events[:2] == [Connection(online=True), Notice("Database back: 1 kept answer(s) saved.", "Back online")]
+    assert saved(call_id) == [(1, *ANSWERS[0]), (2, *ANSWERS[1])]  # each once
+    assert session.outbox.pending() == []
+
+
+async def test_a_killed_session_s_journal_is_replayed_by_the_next_one(two_due, engine, tmp_path):
+    first = DeskSession("alice", zone="Europe/London")
+    await first.load()
+    call_id = first.call.call_id
+    real = database.obj
+    database.initialize(broken(engine))
+    try:
+        first.answer(*ANSWERS[0])
+        await first.idle()
+        assert len(first.outbox.pending()) == 1
+    finally:
+        database.initialize(real)
+    first.close()  # killed: what was in memory is gone, the journal stays
+    first.pending.clear()
+    assert saved(call_id) == []
+
+    second = DeskSession("alice", zone="Europe/London")
+    opened = await second.load()  # the journal first, then the unfinished call
+    assert opened.kind == "call" and second.call.call_id == call_id
+    assert saved(call_id) == [(1, *ANSWERS[0])]
+    assert second.outbox.pending() == []
+    second.close()
+
+
+async def test_finish_and_next_saves_answers_ends_the_call_and_opens_the_next(session, engine):
+    await session.load()
+    acme_call = session.call.call_id
+    session.mark_started()
+    await session.save_start()
+    session.answer(*ANSWERS[0])  # still queued: finish_and_next saves it first
+    finished = await session.finish_and_next("completed", note="all good")
+    assert finished.error is None and finished.scheduled.outcome == "completed"
+    call = Call.get_by_id(acme_call)
+    assert call.outcome == "completed" and call.note == "all good"
+    assert saved(acme_call) == [(1, *ANSWERS[0])]
+    assert finished.opened.kind == "call" and finished.opened.value is session.call
+    assert session.call.profile.customer.name == "Beta GmbH" and session.call.call_id != acme_call
+    assert session.filed == []
+
+    last = await session.finish_and_next("no_answer")
+    assert last.opened.kind == "nobody" and "Nobody is due" in last.opened.value
+    assert session.call is None
+    assert Call.select().where(Call.outcome.is_null(False)).count() == 2
+
+
+async def test_skip_and_next_opens_the_next_customer(session, engine):
+    await session.load()
+    acme_call = session.call.call_id
+    finished = await session.skip_and_next("wrong time")
+    assert finished.scheduled is None and finished.opened.kind == "call"
+    assert session.call.profile.customer.name == "Beta GmbH"
+    assert Call.get_by_id(acme_call).ended_at is not None
+
+
+async def test_forward_and_withdraw_in_the_open_call(session, engine):
+    await session.load()
+    department = session.departments[0].name
+    filed = await session.forward(department, "invoice sent twice")
+    assert session.filed == [(filed.id, department, "invoice sent twice")]
+    assert await session.withdraw(filed.id) == department
+    assert session.filed == []
+
+
+async def test_a_dialler_s_events_reach_the_listener(session, events):
+    await session.load()
+    event = Ringing(stamp())
+    session.on_call_event(event)
+    assert events[-1] == CallProgress(session.call.call_id, event)
