@@ -51,10 +51,10 @@ def _needs_other_sheets(screen: Screen) -> bool:
     return False
 
 
-def desk_screen(caller: str) -> Screen:
+def desk_screen(caller: str, dialer=None) -> Screen:
     from screens.desk import DeskScreen
 
-    return DeskScreen(caller=caller)
+    return DeskScreen(caller=caller, dialer=dialer)
 
 
 class CallersApp(App):

@@ -360,7 +360,7 @@ def open_call(caller: str, customer_id: int, now: datetime | None = None) -> Cal
             new = call is None
             if new:
                 call = Call.create(customer=customer_id, contact=customer.call_contact, caller=caller,
-                                   shown_at=now_db)
+                                   shown_at=now_db, zone=customer.call_tz, country=customer.country)
             # No other caller holds a live lease (checked above): the lease is this caller's.
             customer.claim_holder, customer.claim_expires_at = caller, _hold(customer.id, caller, now, values)
         return _state(call, now, customer=customer, new=new, values=values)

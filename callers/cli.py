@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"callers {__version__}")
     parser.add_argument("--as", dest="caller", metavar="NAME", default=argparse.SUPPRESS,
                         help=AS_HELP)
+    parser.add_argument("--dialer", metavar="URL", default=argparse.SUPPRESS,
+                        help="the desk's dialler: manual, tel, baresip://HOST:PORT?to=..., ami://USER:SECRET@HOST:5038?"
+                        "channel=... (default: $CALLERS_DIALER, else your `callers dialer` setting, else manual)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     modules = []
     for info in pkgutil.iter_modules(callers.commands.__path__):

@@ -36,7 +36,8 @@ FIELDS = {
     "contacts": ("customer", "external_id", "name", "title", "role", "phone", "extension", "email",
                  "timezone", "do_not_call", "contact_id", "alternate_phone", "alternate_extension",
                  "industry", "employees", "country", "account_manager", "customer_do_not_call"),
-    "calls": ("customer", "contact", "caller", "started_at", "ended_at", "outcome", "callback_at"),
+    "calls": ("customer", "contact", "caller", "started_at", "ended_at", "outcome", "callback_at",
+              "dialled_at", "answered_at", "ring_seconds", "hangup_cause", "zone", "country"),
     "forwards": ("customer", "department", "assignee", "note", "status", "created_at",
                  "resolved_at", "resolution"),
 }
@@ -113,12 +114,26 @@ def contacts() -> Iterator[dict]:
 def calls() -> Iterator[dict]:
     query = (Call.select(Call.id.alias("_key"), Customer.name.alias("customer"),
                          Contact.name.alias("contact"), Call.caller, Call.started_at,
-                         Call.ended_at, Call.outcome, Call.callback_at)
+                         Call.ended_at, Call.outcome, Call.callback_at, Call.dialled_at,
+                         Call.answered_at, Call.hangup_cause, Call.zone, Call.country)
              .join(Customer).switch(Call).join(Contact, JOIN.LEFT_OUTER))
     for row in _paged(query, Call.id):
         yield {"customer": row["customer"], "contact": row["contact"], "caller": row["caller"],
                "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]),
-               "outcome": row["outcome"], "callback_at": iso(row["callback_at"])}
+               "outcome": row["outcome"], "callback_at": iso(row["callback_at"]),
+               "dialled_at": iso(row["dialled_at"]), "answered_at": iso(row["answered_at"]),
+               "ring_seconds": ring_seconds(row["dialled_at"], row["answered_at"], row["ended_at"]),
+               "hangup_cause": row["hangup_cause"], "zone": row["zone"], "country": row["country"]}
+
+
+def ring_seconds(dialled: datetime | None, answered: datetime | None, ended: datetime | None) -> int | None:
+    """Whole seconds the call rang: dialled to answered, or to the end when
+    nobody answered; None when no dialler placed it."""
+    until = answered or ended
+    if dialled is None or until is None:
+        return None
+    dialled, until = clock.from_db(dialled), clock.from_db(until)
+    return max(0, round((until - dialled).total_seconds()))
 
 
 def forwards() -> Iterator[dict]:

@@ -98,7 +98,7 @@ _GRANTS: dict[str, dict[str, str]] = {
 # run as whoever writes the table they count: each role may append to the
 # tallies its writes feed. Supervisors read them and fold them (compaction
 # deletes and inserts rows).
-_TALLIES = ("tally_customer", "tally_customer_day", "tally_feature", "tally_call", "tally_call_length",
+_TALLIES = ("tally_customer", "tally_customer_day", "tally_feature", "tally_call", "tally_call_local", "tally_call_length",
             "tally_forward", "tally_forward_done", "tally_count")
 _GRANTS["caller"].update(dict.fromkeys(_TALLIES, "INSERT"))
 _GRANTS["department"].update(dict.fromkeys(("tally_forward", "tally_forward_done"), "INSERT"))

@@ -173,6 +173,14 @@ class Call(BaseModel):
     callback_at = DateTimeField(null=True)
     note = TextField(null=True)  # "in their words"
     skip_reason = TextField(null=True)
+    # What the network said (schema 11), when a dialler placed the call.
+    dialled_at = DateTimeField(null=True)
+    answered_at = DateTimeField(null=True)
+    hangup_cause = CharField(null=True, max_length=200)  # e.g. "486 Busy Here"
+    # Where the call went, as it was then (schema 11): the report's answer
+    # rate by the customer's local hour.
+    zone = TextField(null=True)
+    country = CharField(null=True, max_length=2)
 
     class Meta:
         indexes = (
@@ -404,6 +412,21 @@ class TallyCall(BaseModel):
         indexes = ((("hour", "caller", "outcome", "answered", "n"), False),)
 
 
+class TallyCallLocal(BaseModel):
+    """Finished attempts by UTC hour, where they went and whether anyone
+    answered (schema 11): the answer rate by the customer's local hour."""
+
+    id = AutoField()
+    hour = DateTimeField()
+    zone = TextField()  # '' when the call's zone is unknown
+    country = CharField(max_length=2)  # '' when unknown
+    answered = BooleanField()
+    n = IntegerField()
+
+    class Meta:
+        indexes = ((("hour", "zone", "country", "answered", "n"), False),)
+
+
 class TallyCallLength(BaseModel):
     """Answered calls that ended, by the UTC day they started and their length."""
 
@@ -513,4 +536,6 @@ WebhookDelivery.add_index(Index("webhook_delivery_pending", WebhookDelivery,
 
 SCHEMA_8 = [DepartmentWebhook, WebhookDelivery]
 
-ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8
+SCHEMA_11 = [TallyCallLocal]
+
+ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8 + SCHEMA_11

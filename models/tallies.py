@@ -189,6 +189,20 @@ _CALL = Tally(
           when=lambda r, d: f"{r}.started_at IS NOT NULL OR {r}.ended_at IS NOT NULL"),),
 )
 
+# Finished attempts by UTC hour, where they went and whether anyone answered:
+# the report's answer rate by the customer's local hour (schema 11). The hour
+# is when the number was dialled, else when someone answered, else when the
+# customer was shown.
+_CALL_LOCAL = Tally(
+    "tally_call_local",
+    ("hour", "zone", "country", "answered"),
+    (Part("all", "call",
+          lambda r, d: [d.hour(f"COALESCE({r}.dialled_at, {r}.started_at, {r}.shown_at, {r}.ended_at)"),
+                        f"COALESCE({r}.zone, '')", f"COALESCE({r}.country, '')", f"({r}.started_at IS NOT NULL)"],
+          watch=("dialled_at", "started_at", "shown_at", "ended_at", "zone", "country", "outcome"),
+          when=lambda r, d: f"{r}.outcome IS NOT NULL"),),
+)
+
 _CALL_LENGTH = Tally(
     "tally_call_length",
     ("day", "caller", "seconds"),
@@ -243,7 +257,7 @@ def done_seconds_index(db: peewee.Database | None = None) -> str:
 _COUNT = Tally("tally_count", ("name",),
                (Part("contacts", "contact", lambda r, d: ["'contacts'"], watch=(), events=("insert", "delete")),))
 
-TALLIES: tuple[Tally, ...] = (_CUSTOMER, _CUSTOMER_DAY, _FEATURE, _CALL, _CALL_LENGTH, _FORWARD, _FORWARD_DONE,
+TALLIES: tuple[Tally, ...] = (_CUSTOMER, _CUSTOMER_DAY, _FEATURE, _CALL, _CALL_LOCAL, _CALL_LENGTH, _FORWARD, _FORWARD_DONE,
                                _COUNT)
 BY_TABLE = {t.table: t for t in TALLIES}
 

@@ -32,7 +32,8 @@ from textual.worker import Worker, WorkerState
 
 from callers import calls, clock
 from callers.calls import CallState, Profile
-from callers.desk import Connection, DeskSession, Finished, Notice, Opened, ProfileStale, SaveFailed
+from callers.desk import CallProgress, Connection, DeskSession, Finished, Notice, Opened, ProfileStale, SaveFailed
+from callers.dialer.progress import DOWN, ENDED, HANDED_OVER, TALKING, Progress
 from callers.errors import describe_error
 from screens.messages import Answered, EditContact
 from screens.widgets.call_header import CallHeader
@@ -93,11 +94,14 @@ class DeskScreen(Screen):
     # Always on the key bar, whatever else fits at 80 columns (with ctrl+q).
     KEY_BAR_ESSENTIAL = ("desk-start", "desk-end", "desk-refresh")
 
-    def __init__(self, caller: str) -> None:
+    def __init__(self, caller: str, dialer: Any = None) -> None:
+        """`dialer`: a callers.dialer.Dialer that places calls (F2), or None: the caller dials by hand."""
         super().__init__()
         self.caller = caller
         self.zone = caller_zone()
-        self.session = DeskSession(caller, zone=self.zone, listener=self.show_session_event, spawn=self._spawn)
+        self.session = DeskSession(caller, zone=self.zone, listener=self.show_session_event, spawn=self._spawn,
+                                   dialer=dialer)
+        self._hanging_up = False  # F9 hung the placed call up: the picker opens from there
         self.mode = "loading"  # loading | call | nobody | error
         self.message = "Looking for the next due customer…"
         self.busy = False  # ending, skipping or loading: desk keys wait
@@ -170,6 +174,8 @@ class DeskScreen(Screen):
         self.load()
 
     def on_unmount(self) -> None:
+        if self.session.dialling.dialer is not None:
+            self.app.run_worker(self.session.close_dialer(), name="closing the dialler", group="dialler")
         self.session.close()
         if self._gc_frozen:
             gc.unfreeze()  # this desk's objects may go now
@@ -298,6 +304,7 @@ class DeskScreen(Screen):
         self.script.load(state, now, start=self.session.first_step(state, now))
         self.timer.started_at = state.started_at
         self.timer.tick()
+        self.header.border_subtitle = ""
         self.script.can_focus_children = state.started_at is not None
         if state.started_at is None:
             self.set_focus(None)
@@ -346,7 +353,7 @@ class DeskScreen(Screen):
         call = self.call
         started = call is not None and call.started_at is not None
         if action == "start_call":
-            return call is not None and not started and not self.busy
+            return call is not None and not started and not self.busy and not self.session.dialling.live
         if action in ("end_call", "skip"):
             return call is not None and (None if self.busy else True)
         if action in ("comment", "next_step", "previous_step", "forward"):
@@ -387,6 +394,28 @@ class DeskScreen(Screen):
             self.load()
 
     def action_start_call(self) -> None:
+        if self.call is None or self.call.started_at is not None or self.session.dialling.live:
+            return
+        if self.session.dialling.places_calls:
+            # The dialler places the call; the timer starts when the customer answers.
+            self.header.border_subtitle = "dialling…"
+            self._run(self.session.dial, self._dialled, "dialling", group="dialler",
+                      failed=lambda error: self._dialled(Progress(DOWN, f"dialler: {describe_error(error)}")))
+            return
+        self._start_by_hand()
+
+    def _dialled(self, progress: Progress) -> None:
+        """The dialler's first word: dialling (the rest comes as CallProgress),
+        handed to the desktop's handler (tel: the timer starts now), or down
+        (one line; the caller dials by hand and the timer starts now)."""
+        if progress.state == DOWN:
+            self.notify(f"{progress.text}. Dial by hand: the timer runs from now.", title="Dialler",
+                        severity="warning", markup=False)
+        if progress.state in (DOWN, HANDED_OVER):
+            self.header.border_subtitle = progress.text if progress.state == HANDED_OVER else ""
+            self._start_by_hand()
+
+    def _start_by_hand(self) -> None:
         state = self.call
         started = self.session.mark_started()
         if started is None:
@@ -430,10 +459,32 @@ class DeskScreen(Screen):
         elif isinstance(event, ProfileStale):
             if self.call is not None and self.call.call_id == event.call_id:
                 self._reload_profile()
+        elif isinstance(event, CallProgress):
+            if self.call is not None and event.call_id == self.call.call_id and isinstance(event.event, Progress):
+                self._show_progress(event.event)
         elif isinstance(event, SaveFailed):
             self.show_error("Your answer is not saved yet",
                             f"{event.message}\nIt is kept and saved as soon as the database answers.",
                             self.session.flush)
+
+    def _show_progress(self, progress: Progress) -> None:
+        """A placed call's progress: the header says it; the answer starts the
+        timer; an unanswered end opens the outcome picker on what the network
+        said (one key accepts it); a customer's hang-up is said."""
+        self.header.border_subtitle = progress.text
+        if progress.state == TALKING and progress.answered_at is not None and self.timer.started_at is None:
+            self.timer.started_at = progress.answered_at
+            self.script.can_focus_children = True
+            self.script.focus_current()
+            self.refresh_bindings()
+        elif progress.state == ENDED:
+            self.refresh_bindings()
+            if self._hanging_up:
+                return  # F9 opens the picker itself
+            if progress.by_customer:
+                self.notify(f"{progress.text}. F9 ends the call.", title="Call ended", markup=False)
+            elif progress.outcome is not None and not self.busy and self.app.screen is self:
+                self.action_end_call(suggested=progress.outcome)
 
     def _poll_forwards(self) -> None:
         """Live data: a department may finish a forward while the customer is
@@ -497,10 +548,28 @@ class DeskScreen(Screen):
 
     # ---- ending, skipping -------------------------------------------------------
 
-    def action_end_call(self) -> None:
+    def action_end_call(self, suggested: str | None = None) -> None:
+        """F9: hang up a placed call (then the picker opens on what the
+        network said), else the outcome picker; `suggested`: the outcome to
+        highlight (Enter takes it)."""
         from screens.widgets.outcome import OutcomePicker
 
         if self.call is None or self.busy:
+            return
+        if self.session.dialling.live and not self._hanging_up:
+            self._hanging_up = True
+
+            def hung_up(progress: Progress | None) -> None:
+                self._hanging_up = False
+                self.action_end_call(progress.outcome if progress is not None else None)
+
+            def failed(error: BaseException) -> None:
+                self._hanging_up = False
+                self.notify(f"The dialler did not hang up ({describe_error(error)}): hang up on the phone.",
+                            title="Dialler", severity="warning", markup=False)
+                self.action_end_call()
+
+            self._run(self.session.hangup, hung_up, "hanging up", group="dialler", failed=failed)
             return
         self.script.save_note()
         departments = [(d.key.lower(), d.id, d.name) for d in self.departments.values()]
@@ -515,6 +584,7 @@ class DeskScreen(Screen):
             picker = self._pickers[key] = OutcomePicker(started, shown, on_final=self._finish_in_picker)
             self.app.install_screen(picker, f"outcome-{id(self)}-{len(self._pickers)}")
         picker.customer = self.call.profile.customer.name
+        picker.suggested = suggested
         self.app.push_screen(picker, self._outcome_chosen)
 
     def _outcome_chosen(self, outcome: str | None) -> None:

@@ -11,10 +11,9 @@ import pytest
 
 from callers import clock
 from callers.desk import CallProgress, Connection, DeskSession, Notice, ProfileStale
-from callers.dialer.events import Ringing, stamp
 from models.db import database, make_database
 from models.tables import Call, CallAnswer
-from tests import factories
+from tests import dial_parts, factories
 
 NOW = "2026-11-24T15:30:00+00:00"  # a Tuesday: London and Berlin are inside calling hours
 
@@ -188,8 +187,41 @@ async def test_forward_and_withdraw_in_the_open_call(session, engine):
     assert session.filed == []
 
 
-async def test_a_dialler_s_events_reach_the_listener(session, events):
+async def test_without_a_dialler_f2_says_dial_by_hand(session, events):
     await session.load()
-    event = Ringing(stamp())
-    session.on_call_event(event)
-    assert events[-1] == CallProgress(session.call.call_id, event)
+    progress = await session.dial()
+    assert (progress.state, progress.text) == ("down", "no dialler is set up: dial by hand")
+    assert events[-1] == CallProgress(session.call.call_id, progress)
+    assert await session.hangup() is None
+
+
+@pytest.mark.skipif(dial_parts.missing() is not None, reason=str(dial_parts.missing()))
+async def test_the_dialler_places_the_call_and_the_answer_starts_the_talk_time(two_due, events, tmp_path, engine):
+    from callers.dialer import dialer_from
+    from callers.dialer.progress import ENDED, TALKING
+
+    with dial_parts.Baresip(tmp_path / "baresip") as phone, \
+            dial_parts.Sipp(tmp_path / "sipp", "answer_and_wait.xml") as sipp:
+        desk = DeskSession("alice", zone="Europe/London", listener=events.append,
+                           dialer=dialer_from(phone.url(sipp.uri)))
+        desk.start()
+        try:
+            await desk.load()
+            call_id = desk.call.call_id
+            assert desk.call.started_at is None
+            first = await desk.dial()
+            assert first.state == "dialling"
+            progress = lambda: [e.event.state for e in events if isinstance(e, CallProgress)]  # noqa: E731
+            await dial_parts.until(lambda: TALKING in progress(), 20, "the answer")
+            assert desk.call.started_at is not None  # the timer runs from the answer
+            assert sipp.logged("INVITE")
+            final = await desk.hangup()
+            assert final.state == ENDED and final.outcome is None and not final.by_customer
+            await desk.idle()
+        finally:
+            await desk.close_dialer()
+            desk.close()
+        assert sipp.wait() == 0  # SIPp saw the BYE
+    row = Call.get_by_id(call_id)
+    assert row.dialled_at is not None and row.answered_at is not None and row.hangup_cause
+    assert row.started_at == row.answered_at

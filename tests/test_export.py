@@ -34,7 +34,9 @@ def filled(db, now):
     start = clock.to_db(at - timedelta(hours=2))
     call = Call.create(customer=acme, contact=ops, caller="=cmd|' /C calc'!A0", shown_at=start,
                        started_at=start, ended_at=start + timedelta(seconds=170), outcome="callback",
-                       callback_at=start + timedelta(days=1))
+                       callback_at=start + timedelta(days=1), dialled_at=start - timedelta(seconds=12),
+                       answered_at=start, hangup_cause="200 BYE from the far end", zone="Europe/Berlin",
+                       country="DE")
     Call.create(customer=acme, contact=None, caller="sam", shown_at=start, outcome="no_answer",
                 ended_at=start)
     billing = Department.select().order_by(Department.id).first()
@@ -108,12 +110,19 @@ def test_calls_and_forwards(filled, capsys):
     assert calls == [
         {"customer": "ACME [EU] Holdings", "contact": "[ERR-7] Ops", "caller": "=cmd|' /C calc'!A0",
          "started_at": "2026-11-23T07:00:00+00:00", "ended_at": "2026-11-23T07:02:50+00:00",
-         "outcome": "callback", "callback_at": "2026-11-24T07:00:00+00:00"},
+         "outcome": "callback", "callback_at": "2026-11-24T07:00:00+00:00",
+         "dialled_at": "2026-11-23T06:59:48+00:00", "answered_at": "2026-11-23T07:00:00+00:00",
+         "ring_seconds": 12, "hangup_cause": "200 BYE from the far end", "zone": "Europe/Berlin",
+         "country": "DE"},
         {"customer": "ACME [EU] Holdings", "contact": None, "caller": "sam", "started_at": None,
-         "ended_at": "2026-11-23T07:00:00+00:00", "outcome": "no_answer", "callback_at": None},
+         "ended_at": "2026-11-23T07:00:00+00:00", "outcome": "no_answer", "callback_at": None,
+         "dialled_at": None, "answered_at": None, "ring_seconds": None, "hangup_cause": None, "zone": None,
+         "country": None},
     ]
     rows = list(csv.reader(io.StringIO(_export(capsys, "calls"))))
-    assert rows[0] == ["customer", "contact", "caller", "started_at", "ended_at", "outcome", "callback_at"]
+    assert rows[0] == ["customer", "contact", "caller", "started_at", "ended_at", "outcome", "callback_at",
+                       "dialled_at", "answered_at", "ring_seconds", "hangup_cause", "zone", "country"]
+    assert rows[1][7:10] == ["2026-11-23T06:59:48+00:00", "2026-11-23T07:00:00+00:00", "12"]
     assert rows[1][2] == "'=cmd|' /C calc'!A0"
     forwards = json.loads(_export(capsys, "forwards", "--format", "json"))
     assert forwards == [{"customer": "ACME [EU] Holdings", "department": filled["billing"], "assignee": None,

@@ -280,7 +280,7 @@ class Generator(Draws):
             if outcome == "callback":
                 cb = self._callback_time(end, offset)
             calls.append((call_id, cid, contact[0], caller, fmt(shown), fmt(started), fmt(end), outcome,
-                          fmt(cb), note, None))
+                          fmt(cb), note, None, contact[8], code))
             last_end = end
             if cycle_start is None:
                 cycle_start = end

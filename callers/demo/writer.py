@@ -97,7 +97,7 @@ CONTACT_COLUMNS = (
     "created_at", "updated_at",
 )
 CALL_COLUMNS = ("id", "customer_id", "contact_id", "caller", "shown_at", "started_at", "ended_at",
-                "outcome", "callback_at", "note", "skip_reason")
+                "outcome", "callback_at", "note", "skip_reason", "zone", "country")
 FEATURE_COLUMNS = ("id", "customer_id", "feature_id", "in_production", "confirmed_at")
 FORWARD_COLUMNS = ("id", "customer_id", "call_id", "contact_id", "caller", "department_id", "assignee",
                    "note", "status", "created_at", "acknowledged_at", "acknowledged_by", "resolved_at",

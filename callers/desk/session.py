@@ -12,7 +12,9 @@ skipping a call first saves whatever is still queued, in the same job.
 Every method that touches the database is an awaitable that returns a plain
 value or raises (a screen runs it in a worker and shows the error with a
 retry); the background saving reports through `listener` (`callers.desk.events`).
-A dialler's call-progress events come in through `on_call_event`.
+Calls are placed through `dialling` (`callers.desk.dialling`: F2 dials,
+the answer starts the talk time, F9 hangs up); its progress reaches the
+listener as `CallProgress`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any, NamedTuple
 from callers import calls, clock, due
 from callers.calls import CallState, Profile, Scheduled
 from callers.desk.events import CallProgress, Connection, Notice, ProfileStale, SaveFailed
+from callers.desk.dialling import Dialling
 from callers.desk.thread import DatabaseThread
 from callers.errors import CallersError, describe_error, first_line
 from callers.outbox import Entry, Outbox, backoff, is_connection_error
@@ -95,7 +98,8 @@ class DeskSession:
     passes its `run_worker`)."""
 
     def __init__(self, caller: str, *, zone: str | None = None, outbox: Outbox | None = None,
-                 listener: Callable[[Any], None] | None = None, spawn: Spawn | None = None) -> None:
+                 listener: Callable[[Any], None] | None = None, spawn: Spawn | None = None,
+                 dialer: Any = None) -> None:
         self.caller = caller
         self.zone = zone
         self.outbox = outbox or Outbox.for_caller(caller)
@@ -116,6 +120,7 @@ class DeskSession:
         self._offline_attempts = 0
         self._retry_handle: asyncio.TimerHandle | None = None
         self._first_load = True
+        self.dialling = Dialling(self, dialer)  # `dialer`: a callers.dialer.Dialer, None for manual
 
     # ---- lifecycle --------------------------------------------------------------
 
@@ -186,6 +191,7 @@ class DeskSession:
         return Opened("call", state)
 
     def _open(self, opened: Opened) -> Opened:
+        self.dialling.forget()
         if opened.kind != "call":
             self.call = None
             self.filed = []
@@ -453,13 +459,16 @@ class DeskSession:
             return Finished(scheduled, None, describe_error(error))
         return Finished(scheduled, self._open(following))
 
-    # ---- the dialler's seam ------------------------------------------------------------
+    # ---- the dialler ---------------------------------------------------------------------
 
-    def on_call_event(self, event: Any) -> None:
-        """A call-progress event from a dialler (`callers.dialer.events`).
+    async def dial(self):
+        """F2 with a dialler: place the open call's number; the first
+        `callers.dialer.progress.Progress` (later ones come as CallProgress)."""
+        return await self.dialling.dial()
 
-        The place where a dialler drives the desk (issue 19): Answered would
-        start the call's timer (`mark_started` + `save_start`), Ended would
-        propose the outcome its cause implies. Today the session only passes
-        the event on to its listener, as `CallProgress`."""
-        self._emit(CallProgress(self.call.call_id if self.call else None, event))
+    async def hangup(self):
+        """F9 with a placed call: hang it up; the final Progress, or None."""
+        return await self.dialling.hangup()
+
+    async def close_dialer(self) -> None:
+        await self.dialling.close()

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Callable
 
 from callers import clock, settings
+from callers.report.answer_hours import answer_hours
 from callers.report.calls import call_figures
 from callers.report.customers import _pace, _per_month, customer_figures, decay, feature_figures
 from callers.report.departments import department_figures
@@ -55,6 +56,7 @@ def build(period: Period, now: datetime | None = None,
             run(lambda: department_figures(period, 0, now)),
             run(lambda: decay(period, 0)),
             run(feature_figures),
+            run(lambda: answer_hours(period.since, period.until)),
         ]
         check()
         if parallel:
@@ -70,14 +72,14 @@ def build(period: Period, now: datetime | None = None,
             results = [task() for task in sections]
     check()
     (calls, callers), (coverage, freshness, references, implementation), departments, found, \
-        (features, live) = results
+        (features, live), by_local_hour = results
     # The figures that depend on how many calls were completed, or found wrong numbers.
     for d in departments:
         d.per_100_calls = round(100 * d.forwarded / calls.completed, 1) if calls.completed else None
     _pace(coverage, calls.completed, period)
     freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
     return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
-                  references, implementation)
+                  references, implementation, by_local_hour)
 
 
 def _compact() -> None:

@@ -134,3 +134,4 @@ class Report:
     live_customers: int
     references: dict[str, int]  # "referenceable" (any yes), then yes per kind
     implementation: dict[str, int]  # per state, plus "unknown"
+    answer_hours: list = field(default_factory=list)  # answer_hours.CountryHours, most attempts first

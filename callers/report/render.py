@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 
 from callers import csvout
+from callers.report import answer_hours
 from callers.report.customers import FACTS
 from callers.report.figures import FeatureFigures, Report
 from callers.report.sums import _share
@@ -27,6 +28,7 @@ def to_dict(report: Report) -> dict:
         departments.append(item)
     coverage = asdict(report.coverage)
     calls = asdict(report.calls)
+    calls["answer_rate_by_local_hour"] = [answer_hours.as_dict(c) for c in report.answer_hours]
     return {
         "period": {"since": _iso(report.period.since), "until": _iso(report.period.until),
                    "days": round(report.period.days, 2)},
@@ -76,6 +78,12 @@ def to_csv(report: Report) -> str:
         if key == "outcomes":
             for outcome, n in value.items():
                 row(["calls", outcome, "count", n])
+        elif key == "answer_rate_by_local_hour":
+            for country in value:
+                for hour in country["hours"]:
+                    item = f"{country['country'] or 'unknown'} {hour['hour']:02d}h"
+                    row(["answer_rate_by_local_hour", item, "attempts", hour["attempts"]])
+                    row(["answer_rate_by_local_hour", item, "answered", hour["answered"]])
         else:
             row(["calls", "", key, _csv_value(value)])
     for c in data["callers"]:
@@ -170,6 +178,7 @@ def to_text(report: Report) -> str:
         for p in r.callers:
             lines.append(f"  {p.name[:21]:<22}{p.count:>10,}{p.completed:>11,}{p.not_reached:>13,}"
                          f"{mmss(p.median_seconds):>8}{pct(p.over_target_share):>6}")
+    lines += answer_hours.text_lines(r.answer_hours)
     f = r.freshness
     lines += ["", f"Freshness (confirmed within the cycle, of {f.customers:,} customers we call)"]
     for fact in FACTS:

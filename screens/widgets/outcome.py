@@ -78,6 +78,7 @@ class OutcomePicker(ModalScreen[str | None]):
                   show=False)
           for digit, outcome in OUTCOME_KEYS.items()),
         Binding("escape", "cancel", "Back to the call", id="outcome-cancel"),
+        Binding("enter", "accept", "Take what the network said", id="outcome-accept", show=False),
     ]
 
     def __init__(self, started: bool, departments: list[tuple[str, int, str]] = (),
@@ -89,16 +90,23 @@ class OutcomePicker(ModalScreen[str | None]):
         self.on_final = on_final
         self.saving: str | None = None  # the outcome handed to on_final, until popped
         self.customer: str | None = None  # the customer's name, for "do not call"
+        self.suggested: str | None = None  # what the dialler's network said (busy, no answer...): Enter takes it
         self._saying = None  # the timer that says "saving…"
 
-    def compose(self) -> ComposeResult:
+    def _list(self) -> Content:
         lines: list = []
         for digit, outcome in OUTCOME_KEYS.items():
-            lines += [(f" {digit} ", "bold reverse"), f" {OUTCOME_LABELS[outcome]}\n"]
+            if outcome == self.suggested:
+                lines += [(f" {digit} ", "bold reverse"), (f" {OUTCOME_LABELS[outcome]}  ◀ Enter\n", "bold $accent")]
+            else:
+                lines += [(f" {digit} ", "bold reverse"), f" {OUTCOME_LABELS[outcome]}\n"]
+        return Content.assemble(*lines).rstrip()
+
+    def compose(self) -> ComposeResult:
         box = Vertical()
         box.border_title = "How did the call end?"
         with box:
-            yield Static(Content.assemble(*lines).rstrip(), id="outcome-list")
+            yield Static(self._list(), id="outcome-list")
             yield Static(self._hint(), id="outcome-hint", markup=False)
 
     def on_mount(self) -> None:
@@ -108,6 +116,7 @@ class OutcomePicker(ModalScreen[str | None]):
 
     def on_screen_resume(self) -> None:
         self.saving = None
+        self.query_one("#outcome-list", Static).update(self._list())
         self.query_one("#outcome-hint", Static).update(self._hint())
 
     def on_screen_suspend(self) -> None:
@@ -122,6 +131,8 @@ class OutcomePicker(ModalScreen[str | None]):
 
     def _hint(self) -> str:
         hint = "One digit picks (7 asks again) · Esc back"
+        if self.suggested in OUTCOME_LABELS:
+            hint = f"Enter: {OUTCOME_LABELS[self.suggested]}, as the network said · {hint}"
         if self.departments:
             hint += " · " + " ".join(f"{key.upper()} {name}" for key, _id, name in self.departments)
         return hint
@@ -146,6 +157,12 @@ class OutcomePicker(ModalScreen[str | None]):
             self.on_final(outcome)
             return
         self.dismiss(outcome)
+
+    def action_accept(self) -> None:
+        """Enter: the outcome the network reported (nothing when it reported none)."""
+        if self.suggested in OUTCOME_LABELS:
+            digit = next(d for d, o in OUTCOME_KEYS.items() if o == self.suggested)
+            self.action_pick(digit)
 
     def action_forward(self, dept_id: int) -> None:
         if not self.saving:

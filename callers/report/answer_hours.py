@@ -1,0 +1,157 @@
+"""Which hours of the customer's own day reach people: the answer rate of
+finished attempts by local hour, per country.
+
+Counted from the tally `tally_call_local` (models/tallies.py: finished
+attempts by UTC hour, the call's zone and country, answered or not), so a
+month of a million customers' calls is a few thousand rows. The tally is by
+whole UTC hours: a period that starts or ends inside an hour counts that
+whole hour. An attempt's hour is when it was dialled (a dialler placed it),
+else when it was answered, else when the customer was shown. Calls with no
+known zone are left out of the local hours (they are counted in `unknown`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from peewee import fn
+
+from callers import clock
+from models.db import connection
+from models.tables import TallyCallLocal
+
+HOUR = timedelta(hours=1)
+
+
+@dataclass
+class Hour:
+    hour: int  # 0-23, the customer's local time
+    attempts: int = 0
+    answered: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.answered / self.attempts, 3) if self.attempts else None
+
+
+@dataclass
+class CountryHours:
+    country: str  # ISO 3166-1 alpha-2, or "" when unknown
+    attempts: int = 0
+    answered: int = 0
+    hours: list[Hour] = field(default_factory=list)  # the hours with attempts, 0-23
+    unknown: int = 0  # attempts whose zone is unknown (not in `hours`)
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.answered / self.attempts, 3) if self.attempts else None
+
+    def best(self, least: int = 1) -> Hour | None:
+        """The hour with the highest answer rate among those with at least
+        `least` attempts (the earlier hour on a tie)."""
+        known = [h for h in self.hours if h.attempts >= least]
+        return max(known, key=lambda h: (h.rate, -h.hour)) if known else None
+
+    def worst(self, least: int = 1) -> Hour | None:
+        known = [h for h in self.hours if h.attempts >= least]
+        return min(known, key=lambda h: (h.rate, h.hour)) if known else None
+
+
+@lru_cache(maxsize=512)
+def _zone(key: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(key)
+    except (KeyError, ValueError, OSError):  # unknown (ZoneInfoNotFoundError is a KeyError) or malformed
+        return None
+
+
+def local_hour(utc_hour: datetime, zone: str) -> int | None:
+    """The customer's local hour (0-23) at a stored (naive UTC) hour, or None
+    when the zone is unknown."""
+    tz = _zone(zone) if zone else None
+    if tz is None:
+        return None
+    return utc_hour.replace(tzinfo=timezone.utc).astimezone(tz).hour
+
+
+def tally_rows(since: datetime, until: datetime) -> list[tuple[datetime, str, str, bool, int]]:
+    """(UTC hour, zone, country, answered, attempts) of the whole hours that
+    overlap [since, until) (aware times)."""
+    first = clock.to_db(since).replace(minute=0, second=0, microsecond=0)
+    end = clock.to_db(until)
+    T = TallyCallLocal
+    with connection():
+        rows = (T.select(T.hour, T.zone, T.country, T.answered, fn.SUM(T.n))
+                .where(T.hour >= first, T.hour < end)
+                .group_by(T.hour, T.zone, T.country, T.answered).tuples())
+        return [(_datetime(hour), zone, country, bool(answered), int(n or 0))
+                for hour, zone, country, answered, n in rows]
+
+
+def _datetime(value) -> datetime:
+    """A tally's hour as a naive UTC datetime (SQLite may hand back its text)."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def by_country(rows: list[tuple[datetime, str, str, bool, int]]) -> list[CountryHours]:
+    """The rows as each country's local hours, most attempts first."""
+    countries: dict[str, CountryHours] = {}
+    hours: dict[tuple[str, int], Hour] = {}
+    for utc_hour, zone, country, answered, n in rows:
+        if n <= 0:
+            continue
+        item = countries.setdefault(country or "", CountryHours(country or ""))
+        item.attempts += n
+        item.answered += n if answered else 0
+        local = local_hour(utc_hour, zone)
+        if local is None:
+            item.unknown += n
+            continue
+        hour = hours.setdefault((item.country, local), Hour(local))
+        hour.attempts += n
+        hour.answered += n if answered else 0
+    for (country, _local), hour in hours.items():
+        countries[country].hours.append(hour)
+    for item in countries.values():
+        item.hours.sort(key=lambda h: h.hour)
+    return sorted(countries.values(), key=lambda c: (-c.attempts, c.country))
+
+
+def answer_hours(since: datetime, until: datetime) -> list[CountryHours]:
+    """Every country's answer rate by the customer's local hour, for the
+    attempts finished in [since, until) (counted by whole UTC hours)."""
+    return by_country(tally_rows(since, until))
+
+
+def as_dict(item: CountryHours) -> dict:
+    return {"country": item.country or None, "attempts": item.attempts, "answered": item.answered,
+            "rate": item.rate, "unknown_zone": item.unknown,
+            "hours": [{"hour": h.hour, "attempts": h.attempts, "answered": h.answered, "rate": h.rate}
+                      for h in item.hours]}
+
+
+def _pct(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate * 100:.0f}%"
+
+
+def text_lines(countries: list[CountryHours], limit: int = 8, least: int = 5) -> list[str]:
+    """The report's lines: per country (most attempts first), attempts, the
+    answer rate, and its best and worst local hours (among hours with at
+    least `least` attempts)."""
+    lines = ["", "Answer rate by the customer's local hour (best and worst hours, per country)"]
+    if not countries:
+        return lines + ["  no finished attempts in the period"]
+    lines.append(f"  {'country':<9}{'attempts':>10}{'rate':>10}   {'best hour':<16}{'worst hour':<16}")
+    for item in countries[:limit]:
+        best, worst = item.best(least), item.worst(least)
+        show = (lambda h: f"{h.hour:02d}h {_pct(h.rate):>4}" if h else "–")
+        lines.append(f"  {item.country or '??':<9}{item.attempts:>10,}{_pct(item.rate):>10}   "
+                     f"{show(best):<16}{show(worst):<16}")
+    if len(countries) > limit:
+        lines.append(f"  +{len(countries) - limit} more countries (report --format json: calls.answer_rate_by_local_hour)")
+    return lines

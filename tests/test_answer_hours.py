@@ -1,0 +1,110 @@
+"""Which local hours reach people: calls keep where they went and what the
+network said (schema 11), the report counts answer rates by the customer's
+local hour per country, and `export calls` carries it all."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from callers import calls, network
+from callers.report import answer_hours
+from callers.cli import main
+from models import tallies
+from models.tables import Call, Customer
+from tests.factories import customer
+
+UTC = timezone.utc
+
+
+def _attempt(who: Customer, at: datetime, answered: bool, outcome: str | None = None, **fields) -> Call:
+    return Call.create(customer=who, caller="sam", shown_at=at, started_at=at if answered else None,
+                       ended_at=at + timedelta(minutes=2), outcome=outcome or ("completed" if answered else "no_answer"),
+                       zone=who.call_tz, country=who.country, **fields)
+
+
+def test_a_call_keeps_its_zone_country_and_what_the_network_said(db, now):
+    now("2026-11-24T15:00:00+00:00")
+    acme = customer("Acme GmbH", phone="+49 30 901820", country="DE")
+    state = calls.open_call("sam", acme.id)
+    row = Call.get_by_id(state.call_id)
+    assert (row.zone, row.country) == ("Europe/Berlin", "DE")
+    dialled = datetime(2026, 11, 24, 15, 0, 1, tzinfo=UTC)
+    assert network.record(state.call_id, dialled_at=dialled)
+    assert network.record(state.call_id, answered_at=dialled + timedelta(seconds=9))
+    assert network.record(state.call_id, hangup_cause="  200\tBYE  from far end ")
+    # A late event without a value erases nothing.
+    assert network.record(state.call_id)
+    kept = network.network(state.call_id)
+    assert kept.dialled_at == dialled and kept.ring_seconds == 9.0
+    assert kept.hangup_cause == "200 BYE from far end"
+    # The answer started the talk time.
+    assert Call.get_by_id(state.call_id).started_at == datetime(2026, 11, 24, 15, 0, 10)
+    assert not network.record(999_999, hangup_cause="486 Busy Here")
+    assert tallies.check() == []
+
+
+def test_answer_rate_by_local_hour_per_country(db):
+    berlin = customer("Berlin AG", phone="+49 30 901820", country="DE")
+    york = customer("York Inc", phone="+1 212 555 0284", external_id="ny", country="US")
+    nowhere = customer("Nowhere Ltd", phone=None, external_id="nz", country="NZ")
+    winter = datetime(2026, 11, 24, 8, 0)  # 09:00 in Berlin (CET), 03:00 in New York
+    summer = datetime(2026, 7, 1, 8, 0)  # 10:00 in Berlin (CEST)
+    for i in range(3):
+        _attempt(berlin, winter + timedelta(minutes=i), answered=i < 2)
+    _attempt(berlin, summer, answered=True)
+    _attempt(york, datetime(2026, 11, 24, 15, 30), answered=False, outcome="busy")  # 10:30 in New York
+    _attempt(york, datetime(2026, 11, 24, 15, 45), answered=True)
+    _attempt(nowhere, winter, answered=False)  # no zone known
+    # A call still running is no finished attempt.
+    Call.create(customer=berlin, caller="sam", shown_at=winter, started_at=winter)
+    assert tallies.check() == []
+
+    got = answer_hours.answer_hours(datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+    by = {c.country: c for c in got}
+    assert [c.country for c in got] == ["DE", "US", "NZ"]
+    assert [(h.hour, h.attempts, h.answered) for h in by["DE"].hours] == [(9, 3, 2), (10, 1, 1)]
+    assert by["DE"].rate == 0.75 and by["DE"].best().hour == 10 and by["DE"].worst().hour == 9
+    assert [(h.hour, h.attempts, h.answered, h.rate) for h in by["US"].hours] == [(10, 2, 1, 0.5)]
+    assert (by["NZ"].attempts, by["NZ"].unknown, by["NZ"].hours) == (1, 1, [])
+    # Only the period's hours.
+    winter_only = answer_hours.answer_hours(datetime(2026, 11, 24, 8, 30, tzinfo=UTC),
+                                            datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    assert [(c.country, c.attempts) for c in winter_only] == [("DE", 3), ("NZ", 1)]
+
+    # A changed call moves between hours; a customer who moves keeps their old calls where they were.
+    Call.update(started_at=None, outcome="no_answer").where(Call.customer == berlin.id,
+                                                             Call.shown_at == summer).execute()
+    Customer.update(call_tz="Asia/Tokyo", country="JP").where(Customer.id == berlin.id).execute()
+    assert tallies.check() == []
+    again = {c.country: c for c in answer_hours.answer_hours(datetime(2026, 6, 1, tzinfo=UTC),
+                                                             datetime(2026, 12, 1, tzinfo=UTC))}
+    assert [(h.hour, h.attempts, h.answered) for h in again["DE"].hours] == [(9, 3, 2), (10, 1, 0)]
+    assert "JP" not in again
+
+
+def test_the_report_shows_answer_rates(db, now, capsys):
+    now("2026-11-24T15:00:00+00:00")
+    berlin = customer("Berlin AG", phone="+49 30 901820", country="DE")
+    for i in range(6):
+        _attempt(berlin, datetime(2026, 11, 20, 8, i), answered=i % 2 == 0)
+    assert main(["report", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["calls"]["answer_rate_by_local_hour"] == [
+        {"country": "DE", "attempts": 6, "answered": 3, "rate": 0.5, "unknown_zone": 0,
+         "hours": [{"hour": 9, "attempts": 6, "answered": 3, "rate": 0.5}]}]
+    assert main(["report"]) == 0
+    text = capsys.readouterr().out
+    assert "Answer rate by the customer's local hour" in text
+    line = next(x for x in text.splitlines() if x.startswith("  DE "))
+    assert line.split() == ["DE", "6", "50%", "09h", "50%", "09h", "50%"]
+    assert main(["report", "--format", "csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert "answer_rate_by_local_hour,DE 09h,attempts,6" in rows
+
+
+def test_unknown_zones_are_no_local_hour():
+    assert answer_hours.local_hour(datetime(2026, 1, 1, 12), "Mars/Olympus") is None
+    assert answer_hours.local_hour(datetime(2026, 1, 1, 12), "../etc/passwd") is None
+    assert answer_hours.local_hour(datetime(2026, 1, 1, 12), "") is None
+    assert answer_hours.local_hour(datetime(2026, 1, 1, 12), "Asia/Kolkata") == 17  # 17:30
