@@ -409,7 +409,8 @@ class DeskScreen(Screen):
         handed to the desktop's handler (tel: the timer starts now), or down
         (one line; the caller dials by hand and the timer starts now)."""
         if progress.state == DOWN:
-            self.notify(f"{progress.text}. Dial by hand: the timer runs from now.", title="Dialler",
+            text = progress.text if progress.text.endswith(("?", ".", "!")) else f"{progress.text}."
+            self.notify(f"{text} Dial by hand: the timer runs from now.", title="Dialler",
                         severity="warning", markup=False)
         if progress.state in (DOWN, HANDED_OVER):
             self.header.border_subtitle = progress.text if progress.state == HANDED_OVER else ""

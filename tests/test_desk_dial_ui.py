@@ -104,6 +104,6 @@ async def test_a_dialler_that_is_down_says_so_and_the_caller_dials_by_hand(desk)
         keys = Keys(app, pilot)
         await keys.settle()
         await keys.press("f2")
-        text = await toast_painted(app, pilot, "Dial by hand")
-        assert "Traceback" not in text
+        text = await toast_painted(app, pilot, "Dial by hand: the timer runs from now.")
+        assert "Traceback" not in text and text.count("by hand") == 1
         assert keys.desk.timer.started_at is not None  # dialled by hand: the timer runs from F2

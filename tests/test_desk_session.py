@@ -190,7 +190,7 @@ async def test_forward_and_withdraw_in_the_open_call(session, engine):
 async def test_without_a_dialler_f2_says_dial_by_hand(session, events):
     await session.load()
     progress = await session.dial()
-    assert (progress.state, progress.text) == ("down", "no dialler is set up: dial by hand")
+    assert (progress.state, progress.text) == ("down", "no dialler is set up")
     assert events[-1] == CallProgress(session.call.call_id, progress)
     assert await session.hangup() is None
 

@@ -62,7 +62,7 @@ class Dialling:
             return self.current.progress
         self._call_id = state.call_id if state is not None else None
         if not self.places_calls:
-            return self._down("no dialler is set up: dial by hand")
+            return self._down("no dialler is set up")
         if state is None or contact is None or not contact.phone:
             return self._down("no number to dial")
         call_id = state.call_id

@@ -11,7 +11,8 @@ and a listener, and renders the `Progress` it is given.
     await desk_dial.hangup()                                  # F9
 
 A dialler that is down never blocks the desk: `dial()` reports
-`Progress("down", ...)` with one line and returns; the caller dials by hand.
+`Progress("down", ...)` with one line (what is wrong) and returns; the desk
+says "dial by hand".
 """
 
 from __future__ import annotations
@@ -125,11 +126,11 @@ class DeskDial:
             self.call = await self.dialer.dial(number, extension=extension)
         except DialerError as exc:
             self.call = None
-            self._show(Progress(DOWN, f"dialler: {exc}; dial by hand"))
+            self._show(Progress(DOWN, f"dialler: {exc}"))
             return self.progress
         except OSError as exc:
             self.call = None
-            self._show(Progress(DOWN, f"dialler unreachable ({exc.strerror or exc}); dial by hand"))
+            self._show(Progress(DOWN, f"dialler unreachable ({exc.strerror or exc})"))
             return self.progress
         first = self.progress
         self._follow = asyncio.ensure_future(self._events(self.call))
