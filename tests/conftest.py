@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import peewee
 import pytest
 
-from tests import pgschema
+from tests.support import pgschema
 
 PG_ENV = "CALLERS_TEST_PG"
 ENGINES = ["sqlite", "postgresql"]
