@@ -30,7 +30,7 @@ def create(base: str, schema: str, replace: bool = False) -> str:
             admin.execute_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.execute_sql(f'CREATE SCHEMA "{schema}"')
     finally:
-        admin.close()
+        admin.close_all()  # closed now, not whenever its pool is collected
     return schema_url(base, schema)
 
 
@@ -39,7 +39,7 @@ def drop(base: str, schema: str) -> None:
     try:
         admin.execute_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
-        admin.close()
+        admin.close_all()
 
 
 @contextlib.contextmanager
@@ -50,11 +50,19 @@ def scratch(base: str, prefix: str = "t") -> Iterator[str]:
     try:
         yield url
     finally:
-        from models.db import database
-
-        if database.obj is not None and not database.obj.is_closed():
-            database.obj.close()
+        _close_open()
         drop(base, schema)
+
+
+def _close_open() -> None:
+    """Close every connection the test left open (a pool keeps its
+    connections until collected: hundreds of tests would use up the server's)."""
+    from models.db import database
+
+    current = database.obj
+    if current is not None:
+        with contextlib.suppress(Exception):
+            current.close_all() if hasattr(current, "close_all") else current.close()
 
 
 def reachable(base: str | None) -> bool:
@@ -62,11 +70,10 @@ def reachable(base: str | None) -> bool:
     if not base:
         return False
     try:
-        _admin(base).close()
+        _admin(base).close_all()
     except Exception:
         return False
     return True
-
 
 
 # ---- schemas copied from a migrated template -----------------------------------
@@ -121,8 +128,5 @@ def replayed(base: str, template: tuple[str, str], prefix: str = "t") -> Iterato
     try:
         yield schema_url(base, schema)
     finally:
-        from models.db import database
-
-        if database.obj is not None and not database.obj.is_closed():
-            database.obj.close()
+        _close_open()
         drop(base, schema)
