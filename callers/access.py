@@ -30,7 +30,8 @@ from peewee import JOIN, IntegrityError
 
 from callers import clock
 from callers.errors import CallersError
-from models.db import connection, is_postgres, lock_key, write_transaction
+from models import engine
+from models.db import connection, lock_key, write_transaction
 from models.tables import Department, User
 
 ROLES = ("caller", "department", "supervisor", "requester")
@@ -109,7 +110,7 @@ def identify(named: str | None, fallback: str) -> str:
     `named`: the `--as` value, if given; `fallback`: the OS user name.
     Raises CallersError (one line) when the connection may not act so."""
     with connection():
-        if not is_postgres() or single_user():
+        if not engine.supports_logins() or single_user():
             return named or fallback
         from models import roles
 
@@ -139,7 +140,7 @@ def administrator() -> bool:
     """Whether this connection may change the schema: SQLite (whoever may
     write the file), or PostgreSQL's superuser or schema owner."""
     with connection():
-        if not is_postgres():
+        if not engine.supports_logins():
             return True
         from models import roles
 
@@ -213,7 +214,7 @@ def add_user(name: str, role: str, department: str | None = None, *, login: bool
 
     with connection():
         if login:
-            if not is_postgres():
+            if not engine.supports_logins():
                 raise CallersError("database logins need PostgreSQL; a SQLite file is protected by its file "
                                    "permissions")
             try:
@@ -244,7 +245,7 @@ def add_user(name: str, role: str, department: str | None = None, *, login: bool
                 user.save()
             except IntegrityError as exc:
                 raise CallersError(f"cannot save {name}: {str(exc).splitlines()[0]}") from None
-            if user.login and is_postgres():
+            if user.login and engine.supports_logins():
                 _set_login(user.login, role, password if login else None, create=login)
     return Person(name, role, dept.name if dept else None, user.login)
 
@@ -279,7 +280,7 @@ def remove_user(name: str) -> bool:
             raise CallersError(f"{name} is the last supervisor: make someone else a supervisor first, "
                                "or nobody could manage users")
         user.delete_instance()
-        if user.login and is_postgres():
+        if user.login and engine.supports_logins():
             _set_login(user.login, None, None, create=False)
         return True
 

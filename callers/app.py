@@ -87,12 +87,11 @@ class CallersApp(App):
         super()._load_screen_css(screen)
 
     def on_mount(self) -> None:
-        from peewee import SqliteDatabase
-
+        from models import engine
         from models.db import Checkpointer, database
 
         self.sub_title = self.caller
-        if isinstance(database.obj, SqliteDatabase):
+        if engine.is_file_database():
             # Before the screens open their connections: none of their
             # commits waits for the log to be copied back.
             self._checkpointer = Checkpointer(database.obj).start()

@@ -14,105 +14,32 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import getpass
 import importlib
 import os
 import pkgutil
 import re
 import sys
-from pathlib import Path
 
 import peewee
 
 import callers.commands
 from callers import __version__
 from callers.errors import CallersError, failure_cause, is_disk_full, root_error
+from callers.invocation import (  # noqa: F401 (also callers.cli's names, as before)
+    AS_HELP,
+    ENV_DB,
+    acting_user,
+    add_command,
+    current_user,
+    db_url,
+    default_db_url,
+    demo_db_url,
+    describe_default,
+    open_db,
+    output_path,
+    refuse_missing,
+)
 from callers.printable import safe_output
-
-ENV_DB = "CALLERS_DB"
-AS_HELP = ("who is doing this (default: the OS user name); on PostgreSQL the connection's login decides, "
-           "and only the administrator's connection may name a supervisor")
-
-
-def default_db_url() -> str:
-    from models.db import default_data_dir
-
-    return str(default_data_dir() / "callers.db")
-
-
-def demo_db_url() -> str:
-    from models.db import default_data_dir
-
-    return str(default_data_dir() / "demo.db")
-
-
-def db_url(args: argparse.Namespace, fallback: str | None = None) -> str:
-    """--db (or --demo), else CALLERS_DB, else the fallback, else the user's database."""
-    if getattr(args, "demo", False):
-        if getattr(args, "db", None):
-            raise CallersError("give --db or --demo, not both")
-        return demo_db_url()
-    return getattr(args, "db", None) or os.environ.get(ENV_DB) or fallback or default_db_url()
-
-
-def _named(args: argparse.Namespace) -> str | None:
-    """How the database was named, when it was (--db, --demo or CALLERS_DB)."""
-    if getattr(args, "demo", False):
-        return "--demo"
-    if getattr(args, "db", None):
-        return "--db"
-    return f"${ENV_DB}" if os.environ.get(ENV_DB) else None
-
-
-def current_user() -> str:
-    """The OS user name (who works on SQLite when --as is not given)."""
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in the environment (containers)
-        return "caller"
-
-
-def acting_user(args: argparse.Namespace) -> str:
-    """Who this command works for, once the database is open: on PostgreSQL
-    with users, the user of the connection's login (--as may only repeat
-    it; the administrator's connection names a supervisor with it); else
-    --as, or the OS user name. See callers.access.identify."""
-    from callers import access
-
-    return access.identify(getattr(args, "caller", None), current_user())
-
-
-def open_db(args: argparse.Namespace, fallback: str | None = None, create: bool = False):
-    """Open and upgrade the database named for this command. A database file
-    named by --db, --demo or CALLERS_DB must exist unless `create` (the
-    commands that make one: `db init`, `import`, `demo`)."""
-    from callers import database
-
-    url = db_url(args, fallback)
-    if not create:
-        refuse_missing(args, url)
-    return database.open(url)
-
-
-def refuse_missing(args: argparse.Namespace, url: str) -> None:
-    """A named SQLite file that does not exist is a mistake (a typo would
-    otherwise make a new, empty database, folders and all): say so."""
-    from models.db import DatabaseURLError, sqlite_path
-
-    how = _named(args)
-    if how is None:
-        return  # the user's own database: made on first use
-    try:
-        path = sqlite_path(url.strip())
-    except DatabaseURLError:
-        return  # make_database says what is wrong with it
-    if path is None or path.exists():
-        return
-    if how == "--demo":
-        raise CallersError(f"no demo database at {path}; `callers demo` makes one")
-    raise CallersError(f"no database at {path} (from {how}); `callers import FILE` or "
-                       f"`callers --db {path} db init` creates one")
-
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -197,13 +124,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def describe_default() -> str:
-    from models.db import describe
-
-    url = os.environ.get(ENV_DB)
-    return f"{describe(url)} (from ${ENV_DB})" if url else default_db_url()
-
-
 def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -260,21 +180,3 @@ def _fail(message: str, code: int) -> int:
         traceback.print_exc()
     print(f"callers: error: {message}", file=sys.stderr)
     return code
-
-
-def add_command(sub, common, name: str, handler, help: str, example: str | list[str] | None = None,
-                **kwargs) -> argparse.ArgumentParser:
-    """A subcommand that also takes --db and --demo (after the command name
-    too); `example`: one or more command lines shown at the end of its --help."""
-    if example:
-        lines = [example] if isinstance(example, str) else list(example)
-        kwargs.setdefault("epilog", "example" + ("s" if len(lines) > 1 else "") + ":\n"
-                          + "\n".join(f"  {line}" for line in lines))
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
-    parser = sub.add_parser(name, parents=[common], help=help, description=help, **kwargs)
-    parser.set_defaults(handler=handler)
-    return parser
-
-
-def output_path(value: str | None) -> Path | None:
-    return Path(value).expanduser() if value else None

@@ -31,15 +31,9 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def _database_file() -> str:
-    from models.db import database, is_postgres
+    from models import engine
 
-    db = database.obj
-    if db is None:
-        return "the database"
-    if is_postgres(db):
-        host = db.connect_params.get("host") or "localhost"
-        return f"the disk of the database server ({db.database} on {host})"
-    return str(db.database)
+    return engine.storage()
 
 
 def _lost_connection(exc: BaseException) -> bool:

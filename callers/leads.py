@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from peewee import JOIN, Case, fn
 
 from callers import clock, phones, settings
-from callers.references import REF_TYPES, _as_datetime
+from callers.references import REF_TYPES
+from models import engine
 from models.db import connection
 from models.tables import Call, Contact, Customer, CustomerFeature, Feature
 
@@ -114,7 +115,7 @@ def professional_services(limit: int | None = None, now: datetime | None = None)
             base = query.select(Customer.id)  # details for the page only
         leads: dict[int, ServicesLead] = {}
         for row in query.objects():
-            at = clock.from_db(_as_datetime(row.since_at))
+            at = clock.from_db(engine.aggregate_datetime(row.since_at))
             stalled_known = row.implementation_state == "stalled" and row.implementation_changed_at is not None
             leads[row.id] = ServicesLead(
                 id=row.id, name=row.name, external_id=row.external_id,
@@ -142,7 +143,7 @@ def professional_services(limit: int | None = None, now: datetime | None = None)
         for cid, note, at in notes.tuples():
             lead = leads.get(cid)
             if lead is not None:
-                lead.last_note, lead.last_note_at = note, clock.from_db(_as_datetime(at))
+                lead.last_note, lead.last_note_at = note, clock.from_db(engine.aggregate_datetime(at))
     return list(leads.values())
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.db import connection, database, default_data_dir, is_postgres
+from models import engine
+from models.db import connection, database, default_data_dir
 from models.tables import Customer
 
 IMPORT_HINT = ("No customers yet. Import your customer list:\n"
@@ -35,7 +36,7 @@ def demo_database() -> Path | None:
     """The demo file, when it exists and the database open is the user's own
     default one (`callers.db` in the data directory)."""
     db = database.obj
-    if db is None or is_postgres(db):
+    if db is None or not engine.is_file_database(db):
         return None
     home = default_data_dir()
     demo = home / "demo.db"

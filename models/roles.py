@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import peewee
 
 from models.db import database, is_postgres
+from models.vocabulary import REFERENCE_KINDS
 
 GROUPS = {
     "caller": "callers_caller",
@@ -175,8 +176,7 @@ def _forwarded_here(customer_column: str) -> str:
             f"AND f.department_id = {MY_DEPARTMENT})")
 
 
-_REFERENCEABLE = " OR ".join(f"ref_{kind} = 'yes'" for kind in
-                             ("prospect_call", "case_study", "press", "analyst", "site_visit"))
+_REFERENCEABLE = " OR ".join(f"ref_{kind} = 'yes'" for kind in REFERENCE_KINDS)
 _IN_REFERENCE_LOG = ("EXISTS (SELECT 1 FROM reference_use r WHERE r.customer_id = customer.id) "
                      "OR EXISTS (SELECT 1 FROM reference_request q WHERE q.customer_id = customer.id)")
 _VISIBLE_CUSTOMER = "EXISTS (SELECT 1 FROM customer v WHERE v.id = {column})"  # through the reader's own policy

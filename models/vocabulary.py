@@ -29,3 +29,5 @@ FORWARD_RESOLVED = ("done", "returned", "withdrawn")  # no longer waiting, whoev
 # Why a customer is due, in the order the desk serves them.
 DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE = 0, 1, 2
 DUE_REASONS = {DUE_CALLBACK: "callback", DUE_NEVER_REACHED: "never reached", DUE_OVERDUE: "overdue"}
+# Unreachable this cycle: out of the queue until the next cycle starts (next_due_at).
+DUE_PARKED = 3

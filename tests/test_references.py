@@ -274,7 +274,7 @@ def test_two_uses_at_once_never_both_pass_the_cap(clock_now, monkeypatch):
             pass  # the other one is waiting for the lock: as it should
         return found
 
-    monkeypatch.setattr(references, "standing", slow_standing)
+    monkeypatch.setattr(references.uses, "standing", slow_standing)  # as log_use looks it up
     outcomes = []
 
     def use(prospect: str) -> None:

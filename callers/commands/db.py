@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from callers.cli import add_command, db_url, refuse_missing
 from callers.errors import CallersError
+from callers.invocation import add_command, db_url, refuse_missing
 
 ORDER = 90
 
@@ -29,10 +29,9 @@ def _as_administrator(action: str) -> None:
 
 
 def _apply_roles() -> list[str]:
-    from callers import due
-    from models import roles
+    from models import queue, roles
 
-    return roles.create_roles(functions=due.definer_functions())
+    return roles.create_roles(functions=queue.definer_functions())
 
 
 def run_db(args) -> int:
@@ -84,8 +83,8 @@ def run_db(args) -> int:
     drift = schema.drift()
     if drift:
         raise CallersError("the schema differs from what callers expects: " + "; ".join(drift))
-    from models import tallies
-    from models.db import connection, is_postgres, write_transaction
+    from models import engine, tallies
+    from models.db import connection, write_transaction
 
     if action == "recount":
         with connection(), write_transaction():
@@ -101,12 +100,11 @@ def run_db(args) -> int:
                            "run `callers db recount`")
     print(f"schema version {state.database_version}: up to date and as expected; the report's tallies agree "
           "with the data")
-    if is_postgres():
-        from callers import due
-        from models import roles
+    if engine.supports_logins():  # the server's posture: logins, row-level security, grants
+        from models import queue, roles
 
         with connection():
-            warnings = roles.posture(functions=due.definer_functions())
+            warnings = roles.posture(functions=queue.definer_functions())
         for warning in warnings:
             print(f"warning: {warning}")
         if not warnings:

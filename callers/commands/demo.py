@@ -9,7 +9,7 @@ import sys
 
 import peewee
 
-from callers.cli import acting_user, add_command, demo_db_url
+from callers.invocation import acting_user, add_command, demo_db_url
 from callers.errors import CallersError, failure_cause
 from callers.printable import unwrap
 
@@ -40,10 +40,9 @@ def _same_file(url: str, other: str) -> bool:
 
 def _remove_sqlite_file(url: str) -> None:
     from models.db import sqlite_path
+    from models.engine import database_files
 
-    path = sqlite_path(url)
-    for suffix in ("", "-wal", "-shm"):
-        target = path.with_name(path.name + suffix)
+    for target in database_files(sqlite_path(url)):
         if target.exists():
             target.unlink()
 

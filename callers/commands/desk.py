@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callers.cli import acting_user, add_command, open_db
+from callers.invocation import acting_user, add_command, open_db
 
 ORDER = 10
 

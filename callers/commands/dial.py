@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 
-from callers.cli import acting_user, add_command, current_user, db_url, open_db
+from callers.invocation import acting_user, add_command, current_user, db_url, open_db
 from callers.dialer import (
     ANSWERED,
     Answered,

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from callers.cli import acting_user, add_command, open_db, output_path
+from callers.invocation import acting_user, add_command, open_db, output_path
 from callers.printable import unwrap
 
 ORDER = 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from callers.cli import acting_user, add_command, open_db
+from callers.invocation import acting_user, add_command, open_db
 
 ORDER = 12
 

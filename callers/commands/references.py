@@ -7,8 +7,8 @@ import json
 import sys
 
 from callers import access, csvout
-from callers.cli import acting_user, add_command, open_db
 from callers.errors import CallersError
+from callers.invocation import acting_user, add_command, open_db
 from callers.printable import data_stream
 
 ORDER = 50

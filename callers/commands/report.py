@@ -8,7 +8,7 @@ import json
 import sys
 
 from callers import access
-from callers.cli import acting_user, add_command, open_db
+from callers.invocation import acting_user, add_command, open_db
 from callers.printable import data_stream
 
 ORDER = 40

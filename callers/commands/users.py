@@ -7,8 +7,8 @@ import json
 import sys
 
 from callers import access
-from callers.cli import acting_user, add_command, current_user, open_db
 from callers.errors import CallersError
+from callers.invocation import acting_user, add_command, current_user, open_db
 
 ORDER = 80
 
@@ -16,9 +16,9 @@ ORDER = 80
 def _password(args) -> str | None:
     """--password, else (with --login on PostgreSQL, on a terminal, for a
     name that can be a login) asked for twice."""
-    from models import is_postgres, roles
+    from models import engine, roles
 
-    if args.password is not None or not args.login or not sys.stdin.isatty() or not is_postgres():
+    if args.password is not None or not args.login or not sys.stdin.isatty() or not engine.supports_logins():
         return args.password
     try:
         roles.check_login_name(args.name.strip())

@@ -48,7 +48,7 @@ def _setup(customers: int) -> float:
     from callers import clock, demo
 
     start = time.perf_counter()
-    demo._Generator(customers, 1, 3.0, 0, clock.now())
+    demo.Generator(customers, 1, 3.0, 0, clock.now())
     return time.perf_counter() - start
 
 
@@ -56,6 +56,7 @@ def _floor(url: str, rows: int) -> float:
     """Seconds to INSERT `rows` constant call rows (11 columns), the way the demo does."""
     from callers import database, demo
     from models.db import database as proxy, write_transaction
+    from models.engine import insert_rows
 
     database.open(url)
     try:
@@ -72,7 +73,7 @@ def _floor(url: str, rows: int) -> float:
             batch = [(base + done + i, customer_id, None, "ana", "2026-10-01 10:00:00", "2026-10-01 10:00:05",
                       "2026-10-01 10:03:05", "completed", None, None, None) for i in range(size)]
             with write_transaction():
-                demo._insert("call", demo.CALL_COLUMNS, batch)
+                insert_rows("call", demo.CALL_COLUMNS, batch)
             done += size
         return time.perf_counter() - start
     finally:

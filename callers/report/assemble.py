@@ -1,0 +1,91 @@
+"""The whole report: every section for a period, side by side on connections
+of their own, stopping when the caller no longer wants it."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Callable
+
+from callers import clock, settings
+from callers.report.calls import call_figures
+from callers.report.customers import _pace, _per_month, customer_figures, decay, feature_figures
+from callers.report.departments import department_figures
+from callers.report.figures import Report
+from callers.report.periods import Period
+from models import tallies
+from models.db import connection
+
+
+class Cancelled(Exception):
+    """Raised between queries when the caller of `build` no longer wants it."""
+
+
+def build(period: Period, now: datetime | None = None,
+          cancelled: Callable[[], bool] | None = None, parallel: bool = True) -> Report:
+    """Every figure for the period.
+
+    The sections are independent queries; with `parallel` they run at once on
+    three connections of their own (SQLite in WAL mode and PostgreSQL both let
+    readers run side by side), which roughly halves the wall time on a big
+    database. `cancelled` is asked before each section starts and when they
+    are done; when it says True, `Cancelled` is raised (a dashboard that moved
+    on to another period) and no further section starts.
+    """
+    now = now or clock.now()
+
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+
+    with connection():  # this thread's connection, kept for every section run here
+        values = settings.get_all()
+        _compact()
+
+        def run(section: Callable[[], object]) -> Callable[[], object]:
+            def task():
+                check()
+                with connection():  # a pool thread opens its own
+                    return section()
+            return task
+
+        sections = [
+            run(lambda: call_figures(period, values["target_seconds"])),
+            run(lambda: customer_figures(period, 0, now, values["cycle_days"])),
+            run(lambda: department_figures(period, 0, now)),
+            run(lambda: decay(period, 0)),
+            run(feature_figures),
+        ]
+        check()
+        if parallel:
+            with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
+                futures = [pool.submit(task) for task in sections]
+                try:
+                    results = [f.result() for f in futures]
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+        else:
+            results = [task() for task in sections]
+    check()
+    (calls, callers), (coverage, freshness, references, implementation), departments, found, \
+        (features, live) = results
+    # The figures that depend on how many calls were completed, or found wrong numbers.
+    for d in departments:
+        d.per_100_calls = round(100 * d.forwarded / calls.completed, 1) if calls.completed else None
+    _pace(coverage, calls.completed, period)
+    freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
+    return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
+                  references, implementation)
+
+
+def _compact() -> None:
+    """Fold the tallies' appended rows now and then (counts never change). A
+    database this login may only read is read as it is."""
+    import peewee
+
+    try:
+        tallies.compact_if_needed()
+    except peewee.DatabaseError:
+        pass  # e.g. no DELETE on the tallies for this login: the sums are right without it
