@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN, fn
 
-from callers import clock, phones, webhooks
+from callers import clock, phones
 from callers.errors import CallersError
 from models.db import connection, lock_key, write_transaction
 from models.tables import Contact, Customer, Department, Forward, ForwardEvent
@@ -281,6 +281,8 @@ def _record(forward_id: int, status: str, at: datetime, by: str, note: str | Non
             departments: list[tuple[int, str | None]] | None = None, **columns) -> None:
     """The event, and its webhook POST to each of `departments` (id, name;
     default: the forward's own) that has a webhook, in the caller's transaction."""
+    from callers import webhooks  # not before the first event: the desk's start-up does not need it
+
     event = ForwardEvent.create(forward=forward_id, status=status, at=at, by=by, note=note, **columns)
     if departments is None:
         dept = Forward.select(Forward.department).where(Forward.id == forward_id).scalar()

@@ -32,11 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import json
 import logging
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -249,22 +246,33 @@ class Failed(Exception):
     """The endpoint did not take the event; the message says why, on one line."""
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a delivery: urllib would turn a POST
-    into a bodiless GET for 301/302/303."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+_OPENER = None  # made at the first post: http.client and urllib.request cost the desk's start-up ~30 ms
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+def _opener():
+    """urllib's opener, minus redirects: a redirect is an answer, not a
+    delivery (urllib would turn a POST into a bodiless GET for 301/302/303)."""
+    global _OPENER
+    if _OPENER is None:
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, req, fp, code, msg, headers, newurl):
+                return None
+
+        _OPENER = urllib.request.build_opener(NoRedirect)
+    return _OPENER
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST once; the status (2xx) or `Failed`."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with _opener().open(request, timeout=timeout) as response:
             response.read(64 * 1024)
             return response.status
     except urllib.error.HTTPError as exc:

@@ -29,7 +29,11 @@ SQLITE_PRAGMAS = {
 
 
 class DatabaseURLError(ValueError):
-    """The --db / CALLERS_DB value cannot be understood."""
+    """The --db / CALLERS_DB value cannot be understood (or names an engine
+    this installation cannot use)."""
+
+
+POSTGRESQL_MISSING = "PostgreSQL support is not installed: pip install 'callers[postgresql]'"
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -74,6 +78,8 @@ def make_database(url: str) -> peewee.Database:
         )
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql", "postgresql+psycopg2", "psql"):
+        if peewee.psycopg2 is None:  # peewee looked for the driver when it was imported
+            raise DatabaseURLError(POSTGRESQL_MISSING)
         name = unquote(parsed.path.lstrip("/"))
         if not name:
             raise DatabaseURLError(f"no database name in {describe(url)!r}")

@@ -1,17 +1,26 @@
 """Fixtures: every database test runs on a real SQLite file and, when
-CALLERS_TEST_PG is set, on a real PostgreSQL too, in a schema of its own that
-is dropped afterwards (so parallel runs never see each other's rows).
+CALLERS_TEST_PG is set, on a real PostgreSQL too, in a database (or schema)
+of its own that is dropped afterwards (so parallel runs never see each
+other's rows).
+
+`db` is a copy of a template migrated once per test session (SQLite: a file
+copied; PostgreSQL: `CREATE DATABASE … TEMPLATE`), so no test pays for every
+migration again. `db_url` is an empty database, for the tests of migrations
+and of `callers db upgrade` themselves.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 import peewee
 import pytest
 
-from tests import pgschema
+from tests.support import pgschema
 
 PG_ENV = "CALLERS_TEST_PG"
 ENGINES = ["sqlite", "postgresql"]
@@ -45,15 +54,60 @@ def db_url(engine, tmp_path) -> str:
         yield url
 
 
+def _migrate(url: str) -> None:
+    """Bring a new database to the current schema with its seeded rows, as
+    the first open does, then close every connection to it."""
+    from callers.database import open as open_database
+    from models.db import database
+
+    made = open_database(url)
+    made.close_all() if hasattr(made, "close_all") else made.close()
+    database.initialize(None)  # nothing may write to the template by mistake
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated once per session, read-only (copies are not)."""
+    path = tmp_path_factory.mktemp("template") / "callers.db"
+    _migrate(str(path))
+    conn = sqlite3.connect(path)  # everything in the file itself: no write-ahead log left beside it
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    assert not Path(f"{path}-wal").exists()
+    path.chmod(0o444)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> tuple[str, str] | None:
+    """A PostgreSQL schema migrated once per session, as SQL to replay
+    (None without pg_dump: then every test migrates its own)."""
+    return pgschema.dump(_pg_base(), _migrate)
+
+
 @pytest.fixture
-def db(db_url, engine, monkeypatch) -> TestDB:
+def migrated_url(engine, tmp_path, request) -> str:
+    """A database of each engine at the current schema (a copy of the
+    session's template), as a URL (not yet opened)."""
+    if engine == "sqlite":
+        path = tmp_path / "callers.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield str(path)
+        return
+    template = request.getfixturevalue("pg_template")
+    with pgschema.replayed(_pg_base(), template) if template else pgschema.scratch(_pg_base(), "t") as url:
+        yield url
+
+
+@pytest.fixture
+def db(migrated_url, engine, monkeypatch) -> TestDB:
     """A fresh database of each engine, opened, at the current schema, and
     named in CALLERS_DB so that commands run in the test use it."""
     from callers.database import open as open_database
 
-    monkeypatch.setenv("CALLERS_DB", db_url)
-    database = open_database(db_url)
-    yield TestDB(engine, db_url, database)
+    monkeypatch.setenv("CALLERS_DB", migrated_url)
+    database = open_database(migrated_url)
+    yield TestDB(engine, migrated_url, database)
     if not database.is_closed():
         database.close()
 

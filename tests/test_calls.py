@@ -22,7 +22,7 @@ from models.tables import (
     Feature,
     Forward,
 )
-from tests import factories
+from tests.support import factories
 
 LONDON = "+442079460958"
 

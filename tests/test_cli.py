@@ -16,7 +16,7 @@ import pytest
 from callers import clock
 from callers.cli import build_parser, demo_db_url, main
 from models.tables import Call, Customer, Department, Forward
-from tests import factories
+from tests.support import factories
 
 NOW = "2026-11-24T15:30:00+00:00"  # a Tuesday afternoon in Europe
 BILLING = Path(__file__).parent / "data" / "billing"

@@ -29,7 +29,7 @@ from models.tables import (
     Forward,
     ForwardEvent,
 )
-from tests import factories
+from tests.support import factories
 
 # A Tuesday, 15:00 UTC: 16:00 in Berlin, 10:00 in New York.
 TUESDAY_AFTERNOON = "2026-11-24T15:00:00+00:00"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from callers.app import CallersApp
-from tests import factories
-from tests.test_desk_ui import NOW, Keys, desk_data
+from tests.support import factories
+from tests.support.desk import NOW, Keys, desk_data
 
 SIZE = (80, 24)
 

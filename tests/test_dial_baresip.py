@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from callers.dialer import Answered, DialerError, Dialled, Dtmf, Ended, Ringing, dialer_from
-from tests import dial_parts
+from tests.support import dial_parts
 
 pytestmark = pytest.mark.skipif(dial_parts.missing() is not None, reason=str(dial_parts.missing()))
 

@@ -13,7 +13,7 @@ import pytest
 from callers import calls, clock, due, settings
 from callers.cli import main
 from models.tables import DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE, Contact, Customer, Setting
-from tests import factories
+from tests.support import factories
 
 LONDON = "+442079460958"
 BERLIN = "+493012345678"
@@ -630,7 +630,7 @@ def test_the_due_query_seeks_the_due_index_even_without_statistics(db, engine, n
     SQLite scan and sort instead of seeking: 13 s instead of 0.4 ms at 200k."""
     if engine != "sqlite":
         pytest.skip("SQLite's query planner")
-    from tests import factories
+    from tests.support import factories
 
     now("2026-11-24T15:00:00+00:00")
     for i in range(3):

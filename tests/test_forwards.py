@@ -14,7 +14,7 @@ from callers.cli import main
 from callers.errors import CallersError
 from models.tables import Call, Customer, Department, Forward, ForwardEvent
 from screens.forward_note import ForwardNote
-from tests import factories
+from tests.support import factories
 
 T0 = "2026-11-23T09:00:00+00:00"
 

@@ -10,31 +10,14 @@ from rich.console import Console
 from textual.widgets import DataTable, OptionList
 
 from callers import access, forwards
-from callers.app import CallersApp
 from callers.cli import main
 from callers.errors import CallersError
 from models import tallies
 from models.tables import ForwardEvent
 from screens.returned import DepartmentPicker, ReturnedScreen
 from screens.supervisor import SupervisorScreen
-from tests import factories
-
-T0 = "2026-11-23T09:00:00+00:00"
-T1 = "2026-11-24T10:00:00+00:00"
-T2 = "2026-11-25T11:30:00+00:00"
-
-
-@pytest.fixture
-def returned(db, now):
-    """Acme's Billing forward, acknowledged, then returned as not ours."""
-    now(T0)
-    acme = factories.customer("Acme [Ltd]", external_id="A-1", account_manager="Lee Park", contact_name="Jane Doe")
-    filed = forwards.create(acme.id, "Billing", "ana", note="licence key [lost]")
-    forwards.acknowledge(filed.id, "bill")
-    now(T1)
-    forwards.return_(filed.id, "bill", "a support matter")
-    now(T2)
-    return filed.id
+from tests.support import factories
+from tests.support.returned import T0, board, returned, until  # noqa: F401 -- the fixture too
 
 
 def test_send_on_opens_it_in_the_other_department_and_keeps_the_trail(returned):
@@ -151,18 +134,6 @@ def test_cli_send_is_for_supervisors(returned, engine, capsys):
 
 
 # ---- the board's returned list --------------------------------------------------------------
-
-
-def board() -> CallersApp:
-    return CallersApp(caller="sam", first=lambda user: SupervisorScreen(user=user, refresh_seconds=3600))
-
-
-async def until(pilot, condition, tries: int = 500) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the screen never got there")
 
 
 def painted(app) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from tests.test_forwards_send import board, returned, until  # noqa: F401 -- the fixture too
+from tests.support.returned import board, returned, until  # noqa: F401 -- the fixture too
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from callers import clock
 from callers.cli import main
 from callers.importer import ImportResult, import_file
 from models.tables import DUE_NEVER_REACHED, Contact, Customer
-from tests import factories
+from tests.support import factories
 
 DATA = Path(__file__).parent / "data" / "import"
 NOW = "2026-11-23T09:00:00+00:00"

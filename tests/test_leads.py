@@ -11,7 +11,7 @@ import pytest
 from callers import clock, leads, names, settings
 from callers.cli import main
 from models.tables import Call, Contact, Customer, CustomerFeature, Feature
-from tests import factories
+from tests.support import factories
 
 NOW = "2026-11-23T12:00:00+00:00"
 

@@ -52,7 +52,7 @@ def _write_event(entry):
     """An idempotent write: one ForwardEvent per outbox entry id."""
     if ForwardEvent.select().where(ForwardEvent.note == entry.id).exists():
         return
-    from tests import factories
+    from tests.support import factories
     from models.tables import Forward
 
     forward = Forward.get_or_none() or Forward.create(

@@ -8,8 +8,9 @@ import io
 from callers.app import CallersApp
 from callers.printable import SafeStream, data_stream, printable
 from screens.widgets.formatting import assemble, one_line, shown
-from tests import factories
-from tests.test_desk_ui import SIZE, Keys, screen_text
+from tests.support import factories
+from tests.support.desk import SIZE, Keys
+from tests.support.painted import screen_text
 
 NOW = "2026-11-24T15:30:00+00:00"
 

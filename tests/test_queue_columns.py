@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from callers import clock, queue
 from models.tables import Contact, Customer
-from tests import factories
+from tests.support import factories
 
 
 def _add(customer, name, role, phone="+442079460001", **fields):

@@ -10,7 +10,7 @@ from callers import forwards
 from callers.app import CallersApp
 from callers.database import open as open_database
 from screens.queue import QueueScreen
-from tests import factories
+from tests.support import factories
 
 SIZE = (80, 24)
 

@@ -10,8 +10,9 @@ from callers.app import CallersApp
 from models.tables import Forward
 from screens import queue as queue_screen
 from screens.queue import AssigneePicker, LineQuestion, QueueScreen
-from tests import factories
-from tests.painted import key_bar_fits, screen_text, toast_painted
+from tests.support import factories
+from tests.support.painted import key_bar_fits, screen_text, toast_painted
+from tests.support.queue_ui import rows, settle
 
 SIZE = (80, 24)
 
@@ -35,19 +36,6 @@ def billing(db, now):
 
 def app_for(department: str, assignee: str | None = None) -> CallersApp:
     return CallersApp(caller="bill", first=lambda user: QueueScreen(department, user, assignee=assignee))
-
-
-async def settle(app, pilot) -> None:
-    """Let every worker (an action, then the reload it starts) finish."""
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def rows(app) -> list[tuple[str, ...]]:
-    table = app.screen.query_one(DataTable)
-    return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
 
 
 async def test_lists_oldest_open_first_literally(billing):

@@ -13,7 +13,7 @@ from callers import clock, names, reconcile
 from callers.cli import main
 from callers.errors import CallersError
 from models.tables import BillingLink, Customer
-from tests import factories
+from tests.support import factories
 
 DATA = Path(__file__).parent / "data" / "billing"
 ACCOUNTS = str(DATA / "accounts.csv")

@@ -20,7 +20,7 @@ from models.tables import (
     ReferenceUse,
     ThankYou,
 )
-from tests import factories
+from tests.support import factories
 
 NOW = "2026-11-23T12:00:00+00:00"
 

@@ -11,8 +11,8 @@ from callers import clock, names
 from callers.app import CallersApp
 from models.tables import CustomerFeature, Feature, ReferenceUse, ThankYou
 from screens.references import ReferencesScreen, UseModal, references_screen
-from tests import factories
-from tests.painted import key_bar_fits, toast_painted
+from tests.support import factories
+from tests.support.painted import key_bar_fits, toast_painted
 
 
 def mk(name: str, confirmed_days: int = 5, **fields):

@@ -15,7 +15,7 @@ from callers import database as databases
 from callers.cli import main
 from callers.importer import import_file
 from models.tables import Contact, Customer
-from tests import factories, pgschema
+from tests.support import factories, pgschema
 
 NOW = "2026-11-23T09:00:00+00:00"
 

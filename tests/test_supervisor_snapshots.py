@@ -1,5 +1,5 @@
 """What the supervisor's dashboard looks like, at 80x24 and 120x40 (SQLite,
-the clock frozen at NOW, the hand-built database of tests/test_report.py)."""
+the clock frozen at NOW, the hand-built database of tests/support/report_world.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from callers.app import CallersApp
 from screens.supervisor import SupervisorScreen
-from tests.test_report import NOW, build_world
+from tests.support.report_world import NOW, build_world
 
 
 @pytest.fixture

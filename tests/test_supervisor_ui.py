@@ -12,8 +12,8 @@ from callers import report
 from callers.app import CallersApp
 from models.tables import Customer, Department, Forward
 from screens.supervisor import DepartmentItem, SupervisorScreen
-from tests.painted import key_bar_fits, screen_text, toast_painted
-from tests.test_report import NOW, at, build_world
+from tests.support.painted import key_bar_fits, screen_text, toast_painted
+from tests.support.report_world import NOW, at, build_world
 
 
 def app_for(refresh_seconds: float = 3600) -> CallersApp:

@@ -30,7 +30,7 @@ from models.tables import (
     TallyCall,
     TallyCustomer,
 )
-from tests import factories
+from tests.support import factories
 
 NOW = "2026-11-24T15:37:12+00:00"
 IMPORTS = Path(__file__).parent / "data" / "import"

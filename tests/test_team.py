@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from callers import clock, due
-from tests import factories, pglogins
-from tests.team_worker import claim_until_empty
+from tests.support import factories, pglogins
+from tests.support.team_worker import claim_until_empty
 
 NOW = "2026-11-24T15:30:00+00:00"  # a Tuesday: London (and New York) inside hours
 

@@ -22,7 +22,7 @@ from callers import clock, forwards
 from callers.cli import main
 from models.db import database, make_database
 from models.tables import Call, CallAnswer, Contact, Customer, Department, Forward, ForwardEvent, User
-from tests import factories, pglogins
+from tests.support import factories, pglogins
 
 NOW = "2026-11-24T15:30:00+00:00"  # a Tuesday: London inside calling hours
 PEOPLE = {
@@ -488,7 +488,7 @@ def _as_login(team, who: str):
 
 async def test_the_desk_as_a_callers_login_saves_a_whole_call(team):
     from screens.desk import DeskScreen
-    from tests.test_desk_ui import Keys, shown
+    from tests.support.desk import Keys, shown
 
     _as_login(team, "cal")
     cal = team["cal"].name
@@ -526,7 +526,7 @@ async def test_the_desk_as_a_callers_login_saves_a_whole_call(team):
 async def test_the_queue_as_a_departments_login(team):
     from callers.app import CallersApp
     from screens.queue import QueueScreen
-    from tests.test_queue_ui import rows, settle
+    from tests.support.queue_ui import rows, settle
 
     _as_login(team, "bill")
     bill = team["bill"].name

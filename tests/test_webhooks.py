@@ -24,7 +24,7 @@ from callers import forwards, webhooks
 from callers.cli import main
 from callers.errors import CallersError
 from models.tables import Forward, ForwardEvent, WebhookDelivery
-from tests import factories
+from tests.support import factories
 
 SECRET = "correct horse battery staple"
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

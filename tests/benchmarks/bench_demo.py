@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests import pgschema
+from tests.support import pgschema
 from tests.benchmarks.harness import Bench
 
 GOAL_SECONDS = 180

@@ -24,7 +24,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests import pgschema
+from tests.support import pgschema
 from tests.benchmarks.harness import DATA, Bench, ms, p95
 
 PG = os.environ.get("CALLERS_TEST_PG")

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests import dial_parts
+from tests.support import dial_parts
 from tests.benchmarks.harness import Bench, ms, p95
 
 NUMBER = "+12125550284"

@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from tests import pgschema
+from tests.support import pgschema
 from tests.benchmarks.harness import Bench, ms, p95, timed
 
 NOW = "2026-11-24T15:30:00+00:00"

@@ -32,9 +32,9 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from tests import pglogins, pgschema
+from tests.support import pglogins, pgschema
 from tests.benchmarks.harness import Bench
-from tests.team_worker import claim_as_logins, claim_only, claim_until_empty
+from tests.support.team_worker import claim_as_logins, claim_only, claim_until_empty
 
 NOW = "2026-11-24T15:30:00+00:00"
 PG = os.environ.get("CALLERS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

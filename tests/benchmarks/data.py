@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-from tests import pgschema
+from tests.support import pgschema
 from tests.benchmarks.harness import DATA
 
 BUILT_AT = "2026-11-24T15:00:00+00:00"

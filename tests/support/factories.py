@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from callers import clock, phones
-from callers import due as queue
+from callers.due import forget_zone_keys
 from models.tables import Contact, Customer, DUE_NEVER_REACHED, DUE_OVERDUE
 
 
@@ -31,5 +31,5 @@ def customer(name: str = "Acme Ltd", *, external_id: str | None = None, phone: s
         row.call_tz = person.timezone
         row.save()
     if not elsewhere:
-        queue.forget_zone_keys()
+        forget_zone_keys()
     return row

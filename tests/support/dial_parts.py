@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-SIP_DATA = Path(__file__).parent / "data" / "sip"
+SIP_DATA = Path(__file__).parents[1] / "data" / "sip"
 MODULES = Path("/usr/lib/baresip/modules")
 EVENTS = "0123456789*#ABCD"
 
