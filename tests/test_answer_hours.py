@@ -12,7 +12,7 @@ from callers.report import answer_hours
 from callers.cli import main
 from models import tallies
 from models.tables import Call, Customer
-from tests.factories import customer
+from tests.support.factories import customer
 
 UTC = timezone.utc
 

@@ -19,7 +19,7 @@ from callers.dialer.progress import (
     DeskDial,
     suggested_outcome,
 )
-from tests import dial_parts
+from tests.support import dial_parts
 
 NUMBER = "+12125550284"
 BOUND = 20

@@ -14,9 +14,9 @@ from callers.app import CallersApp, desk_screen
 from callers.dialer import dialer_from
 from models.tables import Call
 from screens.widgets.outcome import OutcomePicker
-from tests import dial_parts
-from tests.painted import screen_text, toast_painted
-from tests.test_desk_ui import NOW, SIZE, Keys, desk_data
+from tests.support import dial_parts
+from tests.support.painted import screen_text, toast_painted
+from tests.support.desk import NOW, SIZE, Keys, desk_data
 
 real_parts = pytest.mark.skipif(dial_parts.missing() is not None, reason=str(dial_parts.missing()))
 BOUND = 20

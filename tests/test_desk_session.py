@@ -13,7 +13,7 @@ from callers import clock
 from callers.desk import CallProgress, Connection, DeskSession, Notice, ProfileStale
 from models.db import database, make_database
 from models.tables import Call, CallAnswer
-from tests import dial_parts, factories
+from tests.support import dial_parts, factories
 
 NOW = "2026-11-24T15:30:00+00:00"  # a Tuesday: London and Berlin are inside calling hours
 

@@ -134,7 +134,7 @@ async def _desk(url: str, calls: int, db_path: Path) -> tuple[list[float], list[
     from callers.app import CallersApp, desk_screen
     from callers.dialer import dialer_from
     from screens.widgets.outcome import OutcomePicker
-    from tests import factories
+    from tests.support import factories
 
     database.open(str(db_path))
     now = clock.now()
