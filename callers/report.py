@@ -35,7 +35,7 @@ from typing import Callable
 
 from peewee import SQL, fn
 
-from callers import clock, csvout, settings
+from callers import clock, csvout, loop, nps, settings, steptime
 from callers.errors import CallersError
 from models.db import connection, indexed_by, seconds_between
 from models import tallies
@@ -184,6 +184,11 @@ class DepartmentFigures:
     growing: bool = False  # open count or median grew enough to mean something (see `change`)
     direction: str | None = None  # "growing", "shrinking", or None (no change that means something)
     trend: list[int] = field(default_factory=list)  # forwarded per week, 12 weeks ending at `until`
+    # "Was it fixed?" answered in the period (callers/loop.py)
+    confirmed_fixed: int = 0  # the customer said yes
+    partly_fixed: int = 0
+    reopened: int = 0  # the customer said no: opened again
+    confirmed_fixed_rate: float | None = None  # confirmed fixed / every answer
 
 
 @dataclass
@@ -223,6 +228,7 @@ class CallFigures:
     over_5_minutes_share: float | None = None
     target_seconds: int = 180
     outcomes: dict[str, int] = field(default_factory=dict)  # "in_progress" for no outcome yet
+    steps: dict = field(default_factory=dict)  # where the time goes (callers/steptime.py)
 
 
 @dataclass
@@ -270,6 +276,7 @@ class Report:
     live_customers: int
     references: dict[str, int]  # "referenceable" (any yes), then yes per kind
     implementation: dict[str, int]  # per state, plus "unknown"
+    nps: dict | None = None  # callers/nps.py: enabled, responses, score, low, high, note...
 
 
 def _share(part: int, whole: int, digits: int = 3) -> float | None:
@@ -770,6 +777,9 @@ def build(period: Period, now: datetime | None = None,
             run(lambda: department_figures(period, 0, now)),
             run(lambda: decay(period, 0)),
             run(feature_figures),
+            run(lambda: (loop.department_figures(period.since, period.until),
+                         steptime.figures(period.since, period.until, values["target_seconds"]),
+                         nps.figures(period.since, period.until, bool(values["nps"])))),
         ]
         check()
         if parallel:
@@ -785,14 +795,25 @@ def build(period: Period, now: datetime | None = None,
             results = [task() for task in sections]
     check()
     (calls, callers), (coverage, freshness, references, implementation), departments, found, \
-        (features, live) = results
+        (features, live), (answers, steps, score) = results
+    _loop_and_steps(departments, answers, calls, steps)
     # The figures that depend on how many calls were completed, or found wrong numbers.
     for d in departments:
         d.per_100_calls = round(100 * d.forwarded / calls.completed, 1) if calls.completed else None
     _pace(coverage, calls.completed, period)
     freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
     return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
-                  references, implementation)
+                  references, implementation, score.to_dict())
+
+
+def _loop_and_steps(departments: list[DepartmentFigures], answers: dict, calls: CallFigures, steps) -> None:
+    """The "was it fixed?" answers onto their departments; the step times onto the calls."""
+    for d in departments:
+        fig = answers.get(d.name)
+        if fig is not None:
+            d.confirmed_fixed, d.partly_fixed, d.reopened = fig.confirmed_fixed, fig.partly_fixed, fig.reopened
+            d.confirmed_fixed_rate = fig.confirmed_fixed_rate
+    calls.steps = steps.to_dict()
 
 
 def _compact() -> None:
@@ -834,6 +855,7 @@ def to_dict(report: Report) -> dict:
         "live_customers": report.live_customers,
         "references": dict(report.references),
         "implementation": dict(report.implementation),
+        "nps": report.nps,
     }
 
 
@@ -870,6 +892,10 @@ def to_csv(report: Report) -> str:
         if key == "outcomes":
             for outcome, n in value.items():
                 row(["calls", outcome, "count", n])
+        elif key == "steps":
+            for step, seconds in value.get("median_seconds", {}).items():
+                row(["steps", step, "median_seconds", _csv_value(seconds)])
+            row(["steps", "", "most_often_over_target", _csv_value(value.get("over_target", {}).get("most_often"))])
         else:
             row(["calls", "", key, _csv_value(value)])
     for c in data["callers"]:
@@ -891,6 +917,8 @@ def to_csv(report: Report) -> str:
         row(["references", "", key, value])
     for key, value in data["implementation"].items():
         row(["implementation", "", key, value])
+    for key, value in (data["nps"] or {}).items():
+        row(["nps", "", key, _csv_value(value)])
     return out.getvalue()
 
 
@@ -942,6 +970,11 @@ def to_text(report: Report) -> str:
         mark = {"growing": "  ▲ growing", "shrinking": "  ▼ shrinking"}.get(d.direction or "", "")
         lines.append(f"  {d.name[:21]:<22}{d.forwarded:>10,}{num(d.per_100_calls):>9}{d.open:>9,}"
                      f"{days(d.oldest_open_days):>9}{days(d.median_days_to_done):>9}{d.returned:>10,}{mark}")
+    lines += ["", "Was it fixed? (the customers' answers on the next call)",
+              f"  {'department':<22}{'done':>10}{'fixed':>9}{'partly':>9}{'reopened':>10}{'fixed rate':>12}"]
+    for d in r.departments:
+        lines.append(f"  {d.name[:21]:<22}{d.done:>10,}{d.confirmed_fixed:>9,}{d.partly_fixed:>9,}"
+                     f"{d.reopened:>10,}{pct(d.confirmed_fixed_rate):>12}")
     c = r.coverage
     lines += ["", f"Coverage (cycle of {c.cycle_days} days, now)",
               f"  customers            {c.customers:>10,}",
@@ -961,6 +994,8 @@ def to_text(report: Report) -> str:
               f"  median length        {mmss(k.median_seconds):>10}  (target {mmss(k.target_seconds)})",
               f"  over target          {pct(k.over_target_share):>10}",
               f"  over 5 minutes       {pct(k.over_5_minutes_share):>10}"]
+    if k.steps:
+        lines += steptime.text_lines(steptime.from_dict(k.steps))
     if r.callers:
         lines.append(f"  {'caller':<22}{'calls':>10}{'completed':>11}{'not reached':>13}{'median':>8}{'over':>6}")
         for p in r.callers:
@@ -979,6 +1014,8 @@ def to_text(report: Report) -> str:
         f"{state.replace('_', ' ')} {n:,}" for state, n in r.implementation.items())]
     lines.append("  referenceable: " + f"{r.references['referenceable']:,} customers; " + ", ".join(
         f"{kind.replace('_', ' ')} {r.references[kind]:,}" for kind in REFERENCE_KINDS))
+    if r.nps and (r.nps["enabled"] or r.nps["responses"]):
+        lines.append("  " + nps.Nps(**r.nps).text())
     lines.append(f"  features in production (of {r.live_customers:,} live customers):")
     if not r.features:
         lines.append("    no features")

@@ -1,0 +1,212 @@
+"""Where the call time goes: seconds per script step, and which step makes
+calls long.
+
+The desk gives each answer the seconds its step was on screen
+(`calls.record_answer(..., seconds=)`, and `seconds=` on a forward filed or a
+"was it fixed?" answered during the call). A step's time in a call is the
+sum of its answers' seconds; the steps are contacts, references,
+implementation, features, words (the "in their words" line and the NPS
+question) and forwards (filing forwards, "was it fixed?"). A step nobody
+timed in a call is not counted for that call.
+
+For the answered calls that ended and started in a period (the report's
+definition of a call's period):
+
+- the median seconds of each step, overall and per caller;
+- of the calls longer than the target (3 minutes by default), how many had
+  each step as the one that took most of their time (the earlier step in
+  the script on a tie): `most_often` is the step that most often pushes
+  calls past the target.
+
+Whole UTC days come from the tallies the database keeps when a call ends
+(`tally_step_time`, `tally_step_longest`, models/tallies.py); the part-days
+at either end of the period from the calls themselves, with the same
+definitions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from peewee import fn
+
+from callers import clock
+from models.db import connection
+from models.tables import Call, CallAnswer, ForwardEvent, TallyStepLongest, TallyStepTime
+from models.tallies import STEP_NAMES, STEP_SOURCES
+
+# call_answer.step -> the report's step name
+_STEP_OF = {source: step for step, source in STEP_SOURCES if source}
+SHORT = {"contacts": "cont", "references": "refs", "implementation": "impl", "features": "feat",
+         "words": "words", "forwards": "fwd"}
+STEP_LABELS = {"contacts": "contacts", "references": "references", "implementation": "implementation",
+               "features": "features", "words": "words", "forwards": "forwards"}
+
+
+@dataclass
+class StepTimes:
+    target_seconds: int = 180
+    median_seconds: dict[str, float | None] = field(default_factory=dict)  # step -> median (None: no data)
+    calls: dict[str, int] = field(default_factory=dict)  # step -> calls in which it was timed
+    by_caller: dict[str, dict[str, float | None]] = field(default_factory=dict)  # caller -> step -> median
+    over_target_calls: int = 0  # calls over the target with timed steps
+    longest_over_target: dict[str, int] = field(default_factory=dict)  # step -> over-target calls it took most of
+    most_often: str | None = None  # the step that most often pushes calls past the target
+
+    def to_dict(self) -> dict:
+        return {
+            "median_seconds": dict(self.median_seconds),
+            "calls": dict(self.calls),
+            "by_caller": {name: dict(steps) for name, steps in self.by_caller.items()},
+            "target_seconds": self.target_seconds,
+            "over_target": {"calls": self.over_target_calls, "longest_step": dict(self.longest_over_target),
+                            "most_often": self.most_often},
+        }
+
+
+def from_dict(steps: dict) -> StepTimes:
+    """StepTimes back from its JSON shape (`calls.steps`)."""
+    over = steps.get("over_target", {})
+    return StepTimes(steps.get("target_seconds", 180), dict(steps.get("median_seconds", {})),
+                     dict(steps.get("calls", {})), dict(steps.get("by_caller", {})), over.get("calls", 0),
+                     dict(over.get("longest_step", {})), over.get("most_often"))
+
+
+def median(buckets: dict[int, int]) -> float | None:
+    """The median of values given as {value: how many}."""
+    total = sum(buckets.values())
+    if not total:
+        return None
+    lo, hi = (total - 1) // 2, total // 2
+    seen, low_value = 0, None
+    for value in sorted(buckets):
+        seen += buckets[value]
+        if low_value is None and seen > lo:
+            low_value = value
+        if seen > hi:
+            return (low_value + value) / 2
+    return None  # pragma: no cover
+
+
+def _whole_days(since: datetime, until: datetime) -> tuple[tuple[datetime, datetime] | None, list[tuple]]:
+    """(first, end) of the whole UTC days inside [since, until) (naive UTC),
+    or None; and the pieces at either end to read from the calls."""
+    def floor(m: datetime) -> datetime:
+        return datetime(m.year, m.month, m.day)
+
+    first = since if since == floor(since) else floor(since) + timedelta(days=1)
+    end = floor(until)
+    if first >= end:
+        return None, [(since, until)]
+    pieces = []
+    if since < first:
+        pieces.append((since, first))
+    if end < until:
+        pieces.append((end, until))
+    return (first, end), pieces
+
+
+def longest(steps: dict[str, int]) -> str | None:
+    """The step with the most seconds (the earlier in the script on a tie)."""
+    best = None
+    for step in STEP_NAMES:
+        if step in steps and (best is None or steps[step] > steps[best]):
+            best = step
+    return best
+
+
+def _calls_in(a: datetime, b: datetime) -> list[tuple[str, int, dict[str, int]]]:
+    """(caller, call seconds, {step: seconds}) of the answered, ended calls
+    started in [a, b) that have timed steps (naive UTC times)."""
+    started = (Call.started_at >= a) & (Call.started_at < b) & Call.ended_at.is_null(False)
+    calls: dict[int, tuple[str, int, dict[str, int]]] = {}
+    shape = {}
+    for call_id, caller, start, end in (Call.select(Call.id, Call.caller, Call.started_at, Call.ended_at)
+                                         .where(started).tuples()):
+        shape[call_id] = (caller, math.floor((end - start).total_seconds() + 0.5))  # as SQL's ROUND
+    if not shape:
+        return []
+    answers = (CallAnswer.select(CallAnswer.call, CallAnswer.step, fn.SUM(CallAnswer.seconds))
+               .join(Call, on=(CallAnswer.call == Call.id))
+               .where(started, CallAnswer.seconds.is_null(False))
+               .group_by(CallAnswer.call, CallAnswer.step).tuples())
+    events = (ForwardEvent.select(ForwardEvent.call, fn.SUM(ForwardEvent.seconds))
+              .join(Call, on=(ForwardEvent.call == Call.id))
+              .where(started, ForwardEvent.seconds.is_null(False))
+              .group_by(ForwardEvent.call).tuples())
+    rows = [(c, _STEP_OF.get(s), n) for c, s, n in answers] + [(c, "forwards", n) for c, n in events]
+    for call_id, step, n in rows:
+        if step is None or call_id not in shape:
+            continue
+        caller, length = shape[call_id]
+        calls.setdefault(call_id, (caller, length, {}))[2][step] = int(n)
+    return list(calls.values())
+
+
+def figures(since: datetime, until: datetime, target_seconds: int = 180) -> StepTimes:
+    """Step times of the answered calls that ended and started in
+    [since, until) (aware UTC)."""
+    a, b = clock.to_db(since), clock.to_db(until)
+    days, pieces = _whole_days(a, b)
+    overall: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    per_caller: dict[str, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    longest_over: dict[str, int] = defaultdict(int)
+    with connection():
+        if days is not None:
+            T, L = TallyStepTime, TallyStepLongest
+            first, end = days[0].date(), days[1].date()
+            for caller, step, seconds, n in (T.select(T.caller, T.step, T.seconds, fn.SUM(T.n))
+                                             .where(T.day >= first, T.day < end)
+                                             .group_by(T.caller, T.step, T.seconds).tuples()):
+                if n:
+                    overall[step][seconds] += int(n)
+                    per_caller[caller][step][seconds] += int(n)
+            for step, n in (L.select(L.step, fn.SUM(L.n))
+                            .where(L.day >= first, L.day < end, L.call_seconds > target_seconds)
+                            .group_by(L.step).tuples()):
+                longest_over[step] += int(n or 0)
+        for piece in pieces:
+            for caller, length, steps in _calls_in(*piece):
+                for step, seconds in steps.items():
+                    overall[step][seconds] += 1
+                    per_caller[caller][step][seconds] += 1
+                if length is not None and length > target_seconds:
+                    longest_over[longest(steps)] += 1
+    out = StepTimes(target_seconds=int(target_seconds))
+    for step in STEP_NAMES:
+        out.median_seconds[step] = median(overall.get(step, {}))
+        out.calls[step] = sum(overall.get(step, {}).values())
+    for caller in sorted(per_caller, key=str.casefold):
+        out.by_caller[caller] = {step: median(per_caller[caller].get(step, {})) for step in STEP_NAMES}
+    out.longest_over_target = {step: longest_over.get(step, 0) for step in STEP_NAMES}
+    out.over_target_calls = sum(out.longest_over_target.values())
+    if out.over_target_calls:
+        out.most_often = max(STEP_NAMES, key=lambda s: (out.longest_over_target[s], -STEP_NAMES.index(s)))
+    return out
+
+
+def text_lines(s: StepTimes) -> list[str]:
+    """The report's lines: median seconds per step, and the step that most
+    often pushes calls past the target."""
+    def sec(v):
+        return "—" if v is None else f"{v:.0f}s"
+
+    if not any(s.calls.values()):
+        return ["  time per step: no timed answers in the period"]
+    lines = ["  median seconds per step: " + ", ".join(f"{STEP_LABELS[k]} {sec(s.median_seconds[k])}"
+                                                     for k in STEP_NAMES)]
+    if s.by_caller:
+        lines.append(f"    {'caller':<22}" + " ".join(f"{SHORT[k]:>6}" for k in STEP_NAMES))
+    for caller, steps in s.by_caller.items():
+        lines.append(f"    {caller[:21]:<22}" + " ".join(f"{sec(steps[k]):>6}" for k in STEP_NAMES))
+    target = f"{s.target_seconds // 60}:{s.target_seconds % 60:02d}"
+    if s.most_often:
+        n = s.longest_over_target[s.most_often]
+        lines.append(f"  most often the longest step of calls over {target}: {STEP_LABELS[s.most_often]} "
+                     f"({n:,} of {s.over_target_calls:,} calls)")
+    else:
+        lines.append(f"  no timed call over {target}")
+    return lines
