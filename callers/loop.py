@@ -80,7 +80,7 @@ def _questions(customer_id: int) -> list[Question]:
              .join(Department, on=(Forward.department == Department.id))
              .where(Forward.customer == customer_id, Forward.status == "done", Forward.resolved_at.is_null(False),
                     ~_asked_after(Forward.id, Forward.resolved_at))
-             .order_by(Forward.resolved_at, Forward.id))
+             .order_by(Forward.resolved_at, Forward.id).objects())
     if since is not None:
         query = query.where(Forward.resolved_at >= since)
     return [Question(f.id, f.department_name, f.note, f.resolution, clock.from_db(f.resolved_at), f.resolved_by,
@@ -133,7 +133,7 @@ def answer(call_id: int, forward_id: int, key: str | None, words: str | None = N
         lock_key("forward", forward_id)
         row = (Forward.select(Forward, Department.name.alias("department_name"))
                .join(Department, on=(Forward.department == Department.id))
-               .where(Forward.id == forward_id).first())
+               .where(Forward.id == forward_id).objects().first())
         if row is None or row.customer_id != call.customer_id:
             raise CallersError(f"forward {forward_id} is not about this call's customer")
         dept = row.department_name
