@@ -292,6 +292,9 @@ _STEP_TIME = Tally(
           watch=("caller", "started_at", "ended_at"),
           when=lambda r, d: f"{_answered_and_ended(r, d)} AND {step_seconds(r)} IS NOT NULL",
           join=(_steps_table("s"), lambda r: "1 = 1"), delete_before=True),),
+    # A customer's calls go before its forwards (and their events, the
+    # forwards step): each call's -1 still sees everything it counted.
+    cascades=(("customer", "call", "customer_id"),),
 )
 
 _STEP_LONGEST = Tally(
@@ -303,6 +306,7 @@ _STEP_LONGEST = Tally(
           watch=("caller", "started_at", "ended_at"),
           when=lambda r, d: f"{_answered_and_ended(r, d)} AND {_longest_step(r)} IS NOT NULL",
           delete_before=True),),
+    cascades=(("customer", "call", "customer_id"),),
 )
 
 _COUNT = Tally("tally_count", ("name",),
