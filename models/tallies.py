@@ -37,6 +37,15 @@ minute (the part-hours at either end are counted from the rows, a few
 hundred at most); call lengths are by the day (an hour's rows would be as
 many as the calls), with the part-days counted from the calls.
 - `tally_count`: plain counts (`contacts`).
+- `tally_step_time` (0010): answered calls that ended, by the UTC day they
+  started, caller, script step and the step's seconds on screen in the call
+  (the sum of its answers' `seconds`; forwards: of the forward events made
+  on the call), one row per timed step. Counted when the call ends, from
+  the answers then saved (a call takes no answers once it has ended).
+- `tally_step_longest` (0010): the same calls, by day, caller, the step that
+  took most of the call's time and the call's length in whole seconds.
+  Both count a call's -1 BEFORE it is deleted (its answers go with it), and
+  a customer's calls are deleted before its forwards and their events.
 
 The trigger SQL of both engines is generated from the one description below
 (`TALLIES`); `rebuild()` counts from scratch with the same expressions and
