@@ -26,7 +26,6 @@ definitions.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,8 +33,9 @@ from datetime import datetime, timedelta
 from peewee import fn
 
 from callers import clock
-from models.db import connection
-from models.tables import Call, CallAnswer, ForwardEvent, TallyStepLongest, TallyStepTime
+from models.db import connection, database
+from models.engine import dialect
+from models.tables import TallyStepLongest, TallyStepTime
 from models.tallies import STEP_NAMES, STEP_SOURCES
 
 # call_answer.step -> the report's step name
@@ -118,32 +118,35 @@ def longest(steps: dict[str, int]) -> str | None:
     return best
 
 
-def _calls_in(a: datetime, b: datetime) -> list[tuple[str, int, dict[str, int]]]:
-    """(caller, call seconds, {step: seconds}) of the answered, ended calls
-    started in [a, b) that have timed steps (naive UTC times)."""
-    started = (Call.started_at >= a) & (Call.started_at < b) & Call.ended_at.is_null(False)
-    calls: dict[int, tuple[str, int, dict[str, int]]] = {}
-    shape = {}
-    for call_id, caller, start, end in (Call.select(Call.id, Call.caller, Call.started_at, Call.ended_at)
-                                         .where(started).tuples()):
-        shape[call_id] = (caller, math.floor((end - start).total_seconds() + 0.5))  # as SQL's ROUND
-    if not shape:
-        return []
-    answers = (CallAnswer.select(CallAnswer.call, CallAnswer.step, fn.SUM(CallAnswer.seconds))
-               .join(Call, on=(CallAnswer.call == Call.id))
-               .where(started, CallAnswer.seconds.is_null(False))
-               .group_by(CallAnswer.call, CallAnswer.step).tuples())
-    events = (ForwardEvent.select(ForwardEvent.call, fn.SUM(ForwardEvent.seconds))
-              .join(Call, on=(ForwardEvent.call == Call.id))
-              .where(started, ForwardEvent.seconds.is_null(False))
-              .group_by(ForwardEvent.call).tuples())
-    rows = [(c, _STEP_OF.get(s), n) for c, s, n in answers] + [(c, "forwards", n) for c, n in events]
-    for call_id, step, n in rows:
-        if step is None or call_id not in shape:
-            continue
-        caller, length = shape[call_id]
-        calls.setdefault(call_id, (caller, length, {}))[2][step] = int(n)
-    return list(calls.values())
+def _part_days(a: datetime, b: datetime, target_seconds: int) -> list[tuple[str, str, int, bool, bool, int]]:
+    """(caller, step, seconds, over target, longest step, calls) for the
+    answered, ended calls started in [a, b) (naive UTC), grouped in SQL: the
+    same definitions as the tallies' (the longest step: the earlier in the
+    script on a tie)."""
+    d = dialect()
+    p = database.obj.param
+    length = d.seconds("r.started_at", "r.ended_at")
+    place = "CASE a.step " + " ".join(f"WHEN '{src}' THEN {i}" for i, (_s, src) in enumerate(STEP_SOURCES) if src) + " END"
+    forwards_place = STEP_NAMES.index("forwards")
+    calls = f"r.started_at >= {p} AND r.started_at < {p} AND r.ended_at IS NOT NULL"
+    sql = (
+        f"SELECT caller, step, s, over, rn = 1, COUNT(*) FROM ("
+        f"SELECT caller, step, s, over, ROW_NUMBER() OVER (PARTITION BY call_id ORDER BY s DESC, place) AS rn FROM ("
+        f"SELECT r.id AS call_id, r.caller AS caller, a.step AS step, {place} AS place, SUM(a.seconds) AS s, "
+        f"{length} > {p} AS over FROM call r JOIN call_answer a ON a.call_id = r.id AND a.seconds IS NOT NULL "
+        f"WHERE {calls} GROUP BY r.id, r.caller, a.step, r.started_at, r.ended_at "
+        f"UNION ALL "
+        f"SELECT r.id, r.caller, 'forwards', {forwards_place}, SUM(e.seconds), {length} > {p} "
+        f"FROM call r JOIN forward_event e ON e.call_id = r.id AND e.seconds IS NOT NULL "
+        f"WHERE {calls} GROUP BY r.id, r.caller, r.started_at, r.ended_at) AS per) AS ranked "
+        f"GROUP BY caller, step, s, over, rn = 1")
+    rows = database.obj.execute_sql(sql, (target_seconds, a, b, target_seconds, a, b)).fetchall()
+    out = []
+    for caller, step, seconds, over, top, n in rows:
+        name = "forwards" if step == "forwards" else _STEP_OF.get(step)
+        if name is not None and seconds is not None:
+            out.append((caller, name, int(seconds), bool(over), bool(top), int(n)))
+    return out
 
 
 def figures(since: datetime, until: datetime, target_seconds: int = 180) -> StepTimes:
@@ -169,12 +172,11 @@ def figures(since: datetime, until: datetime, target_seconds: int = 180) -> Step
                             .group_by(L.step).tuples()):
                 longest_over[step] += int(n or 0)
         for piece in pieces:
-            for caller, length, steps in _calls_in(*piece):
-                for step, seconds in steps.items():
-                    overall[step][seconds] += 1
-                    per_caller[caller][step][seconds] += 1
-                if length is not None and length > target_seconds:
-                    longest_over[longest(steps)] += 1
+            for caller, step, seconds, over, top, n in _part_days(*piece, int(target_seconds)):
+                overall[step][seconds] += n
+                per_caller[caller][step][seconds] += n
+                if over and top:
+                    longest_over[step] += n
     out = StepTimes(target_seconds=int(target_seconds))
     for step in STEP_NAMES:
         out.median_seconds[step] = median(overall.get(step, {}))
