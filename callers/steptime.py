@@ -19,9 +19,11 @@ definition of a call's period):
   calls past the target.
 
 Whole UTC days come from the tallies the database keeps when a call ends
-(`tally_step_time`, `tally_step_longest`, models/tallies.py); the part-days
-at either end of the period from the calls themselves, with the same
-definitions.
+(`tally_step_time`, `tally_step_longest`, models/tallies.py); a part-day at
+either end of the period from the calls themselves (same definitions,
+grouped in SQL), or, when the rest of that day holds fewer hours of calls
+(none start after now), as the day's tally less the rest of the day: exact
+either way, and a period ending now reads no calls at all.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ def from_dict(steps: dict) -> StepTimes:
 
 
 def median(buckets: dict[int, int]) -> float | None:
-    """The median of values given as {value: how many}."""
+    """The median of values given as {value: how many} (none below 0)."""
+    buckets = {k: v for k, v in buckets.items() if v > 0}
     total = sum(buckets.values())
     if not total:
         return None
@@ -149,39 +152,66 @@ def _part_days(a: datetime, b: datetime, target_seconds: int) -> list[tuple[str,
     return out
 
 
-def figures(since: datetime, until: datetime, target_seconds: int = 180) -> StepTimes:
+def _plan(piece: tuple[datetime, datetime], now: datetime) -> tuple[int, list[tuple[datetime, datetime]]]:
+    """How to count a part-day exactly and cheaply: (1, [piece]) from its
+    calls, or (day's tally, the rest of its day to take away) when the rest
+    holds fewer hours of calls (none start after `now`)."""
+    p0, p1 = piece
+    day = datetime(p0.year, p0.month, p0.day)
+    rest = [r for r in ((day, p0), (p1, day + timedelta(days=1))) if r[0] < r[1]]
+
+    def hours(r):
+        return max(timedelta(0), min(r[1], now) - r[0])
+
+    if sum((hours(r) for r in rest), timedelta(0)) < hours(piece):
+        return 0, [r for r in rest if r[0] < now]
+    return 1, [piece]
+
+
+def figures(since: datetime, until: datetime, target_seconds: int = 180, now: datetime | None = None) -> StepTimes:
     """Step times of the answered calls that ended and started in
-    [since, until) (aware UTC)."""
+    [since, until) (aware UTC). `now`: no call starts after it (default the
+    clock's)."""
     a, b = clock.to_db(since), clock.to_db(until)
+    now_db = clock.to_db(now or clock.now())
     days, pieces = _whole_days(a, b)
     overall: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     per_caller: dict[str, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     longest_over: dict[str, int] = defaultdict(int)
+    T, L = TallyStepTime, TallyStepLongest
+
+    def tally(first, end) -> None:
+        for caller, step, seconds, n in (T.select(T.caller, T.step, T.seconds, fn.SUM(T.n))
+                                         .where(T.day >= first, T.day < end)
+                                         .group_by(T.caller, T.step, T.seconds).tuples()):
+            if n:
+                overall[step][seconds] += int(n)
+                per_caller[caller][step][seconds] += int(n)
+        for step, n in (L.select(L.step, fn.SUM(L.n))
+                        .where(L.day >= first, L.day < end, L.call_seconds > target_seconds)
+                        .group_by(L.step).tuples()):
+            longest_over[step] += int(n or 0)
+
     with connection():
         if days is not None:
-            T, L = TallyStepTime, TallyStepLongest
-            first, end = days[0].date(), days[1].date()
-            for caller, step, seconds, n in (T.select(T.caller, T.step, T.seconds, fn.SUM(T.n))
-                                             .where(T.day >= first, T.day < end)
-                                             .group_by(T.caller, T.step, T.seconds).tuples()):
-                if n:
-                    overall[step][seconds] += int(n)
-                    per_caller[caller][step][seconds] += int(n)
-            for step, n in (L.select(L.step, fn.SUM(L.n))
-                            .where(L.day >= first, L.day < end, L.call_seconds > target_seconds)
-                            .group_by(L.step).tuples()):
-                longest_over[step] += int(n or 0)
+            tally(days[0].date(), days[1].date())
         for piece in pieces:
-            for caller, step, seconds, over, top, n in _part_days(*piece, int(target_seconds)):
-                overall[step][seconds] += n
-                per_caller[caller][step][seconds] += n
-                if over and top:
-                    longest_over[step] += n
+            sign, ranges = _plan(piece, now_db)
+            if sign == 0:  # the day's tally, less the rest of the day
+                tally(piece[0].date(), piece[0].date() + timedelta(days=1))
+                sign = -1
+            for r in ranges:
+                for caller, step, seconds, over, top, n in _part_days(*r, int(target_seconds)):
+                    overall[step][seconds] += sign * n
+                    per_caller[caller][step][seconds] += sign * n
+                    if over and top:
+                        longest_over[step] += sign * n
     out = StepTimes(target_seconds=int(target_seconds))
     for step in STEP_NAMES:
         out.median_seconds[step] = median(overall.get(step, {}))
-        out.calls[step] = sum(overall.get(step, {}).values())
-    for caller in sorted(per_caller, key=str.casefold):
+        out.calls[step] = sum(v for v in overall.get(step, {}).values() if v > 0)
+    for caller in sorted((c for c in per_caller if any(v > 0 for h in per_caller[c].values() for v in h.values())),
+                         key=str.casefold):
         out.by_caller[caller] = {step: median(per_caller[caller].get(step, {})) for step in STEP_NAMES}
     out.longest_over_target = {step: longest_over.get(step, 0) for step in STEP_NAMES}
     out.over_target_calls = sum(out.longest_over_target.values())

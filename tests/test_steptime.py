@@ -98,6 +98,31 @@ def test_medians_per_step_overall_and_per_caller_and_what_makes_calls_long(three
     assert s.most_often == "features"  # a tie: the earlier step in the script
 
 
+@pytest.mark.parametrize("since, until", [("2026-11-10T06:00:00", "2026-11-11"),  # the day less 00:00-06:00
+                                          ("2026-11-10T10:30:00", "2026-11-10T23:00:00")])  # less the 10:00 call
+def test_a_part_day_counted_as_its_day_less_the_rest_is_exact(three_calls, now, since, until):
+    now("2026-11-12T09:00:00+00:00")
+    period = report.parse_period(since, until)
+    s = steptime.figures(period.since, period.until, 180)
+    if since.endswith("06:00:00"):
+        assert steptime._plan((datetime(2026, 11, 10, 6), datetime(2026, 11, 11)), datetime(2026, 11, 12))[0] == 0
+        assert s.median_seconds["contacts"] == 20 and s.calls["contacts"] == 3
+    else:
+        assert s.calls == {"contacts": 2, "references": 0, "implementation": 1, "features": 1, "words": 1,
+                           "forwards": 1}
+        assert s.median_seconds["contacts"] == 25 and s.by_caller["cal"]["features"] == 100
+        assert s.by_caller["cal"]["implementation"] is None
+    assert s.most_often == "features" and s.over_target_calls == 2
+
+
+def test_a_period_ending_now_reads_todays_tally_not_its_calls(three_calls, now):
+    now(f"{DAY}T15:00:00+00:00")
+    period = report.parse_period(None, None)  # the last 30 days up to now
+    assert steptime._plan((datetime(2026, 11, 10), datetime(2026, 11, 10, 15)), datetime(2026, 11, 10, 15)) == \
+        (0, [])
+    assert steptime.figures(period.since, period.until).calls["contacts"] == 3
+
+
 def test_a_period_without_the_calls_counts_nothing(three_calls):
     period = report.parse_period("2026-11-11", "2026-11-20")
     s = steptime.figures(period.since, period.until)
