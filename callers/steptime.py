@@ -136,11 +136,12 @@ def _part_days(a: datetime, b: datetime, target_seconds: int) -> list[tuple[str,
         f"SELECT caller, step, s, over, rn = 1, COUNT(*) FROM ("
         f"SELECT caller, step, s, over, ROW_NUMBER() OVER (PARTITION BY call_id ORDER BY s DESC, place) AS rn FROM ("
         f"SELECT r.id AS call_id, r.caller AS caller, a.step AS step, {place} AS place, SUM(a.seconds) AS s, "
-        f"{length} > {p} AS over FROM call r JOIN call_answer a ON a.call_id = r.id AND a.seconds IS NOT NULL "
+        f'{length} > {p} AS over FROM "call" r JOIN "call_answer" a ON a.call_id = r.id AND a.seconds IS NOT NULL '
+
         f"WHERE {calls} GROUP BY r.id, r.caller, a.step, r.started_at, r.ended_at "
         f"UNION ALL "
         f"SELECT r.id, r.caller, 'forwards', {forwards_place}, SUM(e.seconds), {length} > {p} "
-        f"FROM call r JOIN forward_event e ON e.call_id = r.id AND e.seconds IS NOT NULL "
+        f'FROM "call" r JOIN "forward_event" e ON e.call_id = r.id AND e.seconds IS NOT NULL '
         f"WHERE {calls} GROUP BY r.id, r.caller, r.started_at, r.ended_at) AS per) AS ranked "
         f"GROUP BY caller, step, s, over, rn = 1")
     rows = database.obj.execute_sql(sql, (target_seconds, a, b, target_seconds, a, b)).fetchall()
