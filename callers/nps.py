@@ -88,6 +88,12 @@ def record(call_id: int, score: str | int | None) -> int | None:
     return value
 
 
+def given(call_id: int) -> int | None:
+    """The score saved on a call (None: none), e.g. for a call restored after a crash."""
+    with connection():
+        return Call.select(Call.nps).where(Call.id == call_id).scalar()
+
+
 @dataclass(frozen=True)
 class Nps:
     enabled: bool

@@ -69,7 +69,7 @@ def test_only_0_to_10_is_stored_and_enter_stores_nothing(db, now):
     assert Call.get_by_id(state.call_id).nps is None
     assert nps.record(state.call_id, 0) == 0
     assert nps.record(state.call_id, " 10 ") == 10  # again: the last answer stands
-    assert Call.get_by_id(state.call_id).nps == 10
+    assert Call.get_by_id(state.call_id).nps == 10 and nps.given(state.call_id) == 10
     calls.end_call(state.call_id, "completed")
     with pytest.raises(CallersError, match="already ended"):
         nps.record(state.call_id, 5)
