@@ -96,20 +96,20 @@ def median(buckets: dict[int, int]) -> float | None:
 
 def _whole_days(since: datetime, until: datetime) -> tuple[tuple[datetime, datetime] | None, list[tuple]]:
     """(first, end) of the whole UTC days inside [since, until) (naive UTC),
-    or None; and the pieces at either end to read from the calls."""
+    or None; and the part-days at either end (each within one day)."""
     def floor(m: datetime) -> datetime:
         return datetime(m.year, m.month, m.day)
 
     first = since if since == floor(since) else floor(since) + timedelta(days=1)
     end = floor(until)
-    if first >= end:
+    if first > end:  # within one day
         return None, [(since, until)]
     pieces = []
     if since < first:
         pieces.append((since, first))
     if end < until:
         pieces.append((end, until))
-    return (first, end), pieces
+    return ((first, end) if first < end else None), pieces
 
 
 def longest(steps: dict[str, int]) -> str | None:
@@ -193,20 +193,26 @@ def figures(since: datetime, until: datetime, target_seconds: int = 180, now: da
                         .group_by(L.step).tuples()):
             longest_over[step] += int(n or 0)
 
+    # The days read from the tallies (whole days, and part-days counted as
+    # their day less the rest of it): one range, as they are side by side.
+    lo, hi = days if days is not None else (None, None)
+    rows: list[tuple[int, tuple[datetime, datetime]]] = []
+    for piece in pieces:
+        sign, ranges = _plan(piece, now_db)
+        if sign == 0:
+            day = datetime(piece[0].year, piece[0].month, piece[0].day)
+            lo, hi = min(lo or day, day), max(hi or day + timedelta(days=1), day + timedelta(days=1))
+            sign = -1
+        rows += [(sign, r) for r in ranges]
     with connection():
-        if days is not None:
-            tally(days[0].date(), days[1].date())
-        for piece in pieces:
-            sign, ranges = _plan(piece, now_db)
-            if sign == 0:  # the day's tally, less the rest of the day
-                tally(piece[0].date(), piece[0].date() + timedelta(days=1))
-                sign = -1
-            for r in ranges:
-                for caller, step, seconds, over, top, n in _part_days(*r, int(target_seconds)):
-                    overall[step][seconds] += sign * n
-                    per_caller[caller][step][seconds] += sign * n
-                    if over and top:
-                        longest_over[step] += sign * n
+        if lo is not None:
+            tally(lo.date(), hi.date())
+        for sign, r in rows:
+            for caller, step, seconds, over, top, n in _part_days(*r, int(target_seconds)):
+                overall[step][seconds] += sign * n
+                per_caller[caller][step][seconds] += sign * n
+                if over and top:
+                    longest_over[step] += sign * n
     out = StepTimes(target_seconds=int(target_seconds))
     for step in STEP_NAMES:
         out.median_seconds[step] = median(overall.get(step, {}))

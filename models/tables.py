@@ -557,17 +557,16 @@ class TallyStepTime(BaseModel):
 
 class TallyStepLongest(BaseModel):
     """Answered calls that ended with timed steps, by the UTC day they
-    started, caller, the step that took most of their time, and their length."""
+    started, the step that took most of their time, and their length."""
 
     id = AutoField()
     day = DateField()
-    caller = CharField(max_length=200)
     step = CharField(max_length=20)
     call_seconds = IntegerField()
     n = IntegerField()
 
     class Meta:
-        indexes = ((("day", "caller", "step", "call_seconds", "n"), False),)
+        indexes = ((("day", "step", "call_seconds", "n"), False),)
 
 
 # A call's timed answers and timed forward events: what the step tallies'

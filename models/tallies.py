@@ -42,7 +42,7 @@ many as the calls), with the part-days counted from the calls.
   (the sum of its answers' `seconds`; forwards: of the forward events made
   on the call), one row per timed step. Counted when the call ends, from
   the answers then saved (a call takes no answers once it has ended).
-- `tally_step_longest` (0010): the same calls, by day, caller, the step that
+- `tally_step_longest` (0010): the same calls, by day, the step that
   took most of the call's time and the call's length in whole seconds.
   Both count a call's -1 BEFORE it is deleted (its answers go with it), and
   a customer's calls are deleted before its forwards and their events.
@@ -308,9 +308,9 @@ _STEP_TIME = Tally(
 
 _STEP_LONGEST = Tally(
     "tally_step_longest",
-    ("day", "caller", "step", "call_seconds"),
+    ("day", "step", "call_seconds"),
     (Part("all", "call",
-          lambda r, d: [d.day(f"{r}.started_at"), f"{r}.caller", _longest_step(r),
+          lambda r, d: [d.day(f"{r}.started_at"), _longest_step(r),
                         d.seconds(f"{r}.started_at", f"{r}.ended_at")],
           watch=("caller", "started_at", "ended_at"),
           when=lambda r, d: f"{_answered_and_ended(r, d)} AND {_longest_step(r)} IS NOT NULL",

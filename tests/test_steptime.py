@@ -82,7 +82,8 @@ def test_the_tallies_count_each_step_per_call_when_it_ends(three_calls):
 
 @pytest.mark.parametrize("since, until", [("2026-11-10", "2026-11-10"),  # a whole day: the tallies
                                           ("2026-11-10T09:30:00", "2026-11-10T18:00:00"),  # part of a day: the rows
-                                          ("2026-11-09T12:00:00", "2026-11-11T06:00:00")])  # both
+                                          ("2026-11-09T12:00:00", "2026-11-11T06:00:00"),  # both
+                                          ("2026-11-09T12:00:00", "2026-11-10T13:00:00")])  # two part-days
 def test_medians_per_step_overall_and_per_caller_and_what_makes_calls_long(three_calls, since, until):
     period = report.parse_period(since, until)
     s = steptime.figures(period.since, period.until, 180)

@@ -45,13 +45,12 @@ def up(migrator, db):
 
     class TallyStepLongest(Base):
         day = DateField()
-        caller = CharField(max_length=200)
         step = CharField(max_length=20)
         call_seconds = IntegerField()
         n = IntegerField()
 
         class Meta:
-            indexes = ((("day", "caller", "step", "call_seconds", "n"), False),)
+            indexes = ((("day", "step", "call_seconds", "n"), False),)
 
     migrator.migrate(
         migrator.add_column("forward", "reopened", IntegerField(default=0, constraints=[SQL("DEFAULT 0")])),
