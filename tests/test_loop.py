@@ -195,3 +195,34 @@ def test_the_report_counts_done_confirmed_fixed_reopened_and_the_rate(acme, now,
 def test_parse_keys():
     assert [loop.parse(k) for k in ("y", "Y", "yes", "n", "no", "p", "partly", "", None, "enter")] == \
         ["fixed", "fixed", "fixed", "reopened", "reopened", "partly_fixed", "partly_fixed", None, None, None]
+
+
+def test_schema_10_upgrades_a_schema_9_database_with_its_forwards_and_calls(db_url, engine):
+    """Forwards, events and calls made before schema 10 keep their tallies;
+    the new columns are empty (never a fact nobody gave) and the schema
+    matches the models."""
+    from models import connect, schema
+
+    admin = connect(db_url)
+    schema.upgrade(admin, target="0009_user_logins")
+    p = admin.param
+    admin.execute_sql("INSERT INTO department (name, kind, position) VALUES ('Billing', 'billing', 1)")
+    admin.execute_sql("INSERT INTO customer (name, name_key, created_at, updated_at, do_not_call, due_rank, attempts, "
+                      "needs_number, unreachable) VALUES ('Acme', 'acme', '2026-11-01 10:00:00', "
+                      f"'2026-11-01 10:00:00', {p}, 0, 0, {p}, {p})", (False, False, False))
+    admin.execute_sql("INSERT INTO call (customer_id, caller, shown_at, started_at, ended_at, outcome) "
+                      "VALUES (1, 'cal', '2026-11-01 10:00:00', '2026-11-01 10:00:05', '2026-11-01 10:03:00', "
+                      "'completed')")
+    admin.execute_sql("INSERT INTO call_answer (call_id, step, key, answered_at, seq) "
+                      "VALUES (1, 'implementation', 'state', '2026-11-01 10:01:00', 1)")
+    admin.execute_sql("INSERT INTO forward (customer_id, call_id, caller, department_id, status, created_at, "
+                      "resolved_at, resolved_by, resolution) VALUES (1, 1, 'cal', 1, 'done', '2026-11-01 10:02:00', "
+                      "'2026-11-03 10:00:00', 'bill', 'fixed')")
+    schema.upgrade(admin)
+    assert schema.drift(admin) == []
+    assert tallies.check(admin) == []
+    assert admin.execute_sql("SELECT reopened FROM forward").fetchone()[0] == 0
+    assert admin.execute_sql("SELECT seconds FROM call_answer").fetchone()[0] is None
+    assert admin.execute_sql("SELECT nps FROM call").fetchone()[0] is None
+    assert set(tallies.trigger_names(admin)) == tallies.installed_triggers(admin)
+    admin.close()
