@@ -581,7 +581,7 @@ _RECORDERS = {
 
 
 def record_answer(call_id: int, step: str, key: str, value: str | None, now: datetime | None = None,
-                  seq: int | None = None) -> Answer | None:
+                  seq: int | None = None, seconds: int | float | None = None) -> Answer | None:
     """Save one answer at once: to the call's journal (CallAnswer) and to the
     customer's profile, stamped with its confirmation time.
 
@@ -592,7 +592,14 @@ def record_answer(call_id: int, step: str, key: str, value: str | None, now: dat
     come at the same moment. Without `seq` the answer takes the next number.
 
     A "confirm" of a step that holds no stored facts is no answer: nothing is
-    recorded and None is returned (see `holds_facts`)."""
+    recorded and None is returned (see `holds_facts`).
+
+    `seconds`: how long the answer's step was on screen, since the step came
+    up or since the call's previous answer, whichever was later (None: not
+    measured); the report's step times sum them per step and call."""
+    from callers.forwards import _seconds
+
+    seconds = _seconds(seconds)
     now = _now(now)
     now_db = clock.to_db(now)
     with connection(), write_transaction():
@@ -618,7 +625,8 @@ def record_answer(call_id: int, step: str, key: str, value: str | None, now: dat
         if seq is None:
             last = CallAnswer.select(fn.MAX(CallAnswer.seq)).where(CallAnswer.call == call_id).scalar()
             seq = (last or 0) + 1
-        CallAnswer.create(call=call_id, step=step, key=key, value=value, answered_at=now_db, seq=seq)
+        CallAnswer.create(call=call_id, step=step, key=key, value=value, answered_at=now_db, seq=seq,
+                          seconds=seconds)
         _hold(customer.id, call.caller, now)
     return Answer(step, key, value, clock.from_db(now_db), seq)
 

@@ -94,6 +94,7 @@ class QueueItem:
     resolved_at: datetime | None
     resolved_by: str | None
     resolution: str | None
+    reopened: int = 0  # times the customer said it was not fixed (callers/loop.py)
 
     @property
     def pending(self) -> bool:
@@ -207,14 +208,16 @@ def confirmation(department: str, kind: str, assignee: str | None, verb: str = "
 
 
 def create(customer_id: int, department: str, caller: str, note: str | None = None,
-           call_id: int | None = None, contact_id: int | None = None, now=None) -> Filed:
+           call_id: int | None = None, contact_id: int | None = None, now=None,
+           seconds: int | None = None) -> Filed:
     """File a forward; it is saved (with its 'open' event) before this returns.
 
     `department` is a name (any case) or a kind; account-manager forwards go to
     the customer's account manager. The contact defaults to the one the
     customer is called on. Given an explicit `now`, filing the same forward
     again (same customer, department, caller, call, note and time) returns
-    the one already saved: safe to replay.
+    the one already saved: safe to replay. `seconds`: how long filing it
+    took on screen (the script's "forwards" step), kept on its 'open' event.
     """
     caller = (caller or "").strip()
     if not caller:
@@ -246,7 +249,8 @@ def create(customer_id: int, department: str, caller: str, note: str | None = No
         row = Forward.create(customer=customer.id, call=call_id, contact=contact_id, caller=caller,
                              department=dept.id, assignee=assignee, note=note, status="open",
                              created_at=at)
-        _record(row.id, "open", at, caller, note, departments=[(dept.id, dept.name)])
+        _record(row.id, "open", at, caller, note, departments=[(dept.id, dept.name)],
+                **({"call": call_id, "seconds": _seconds(seconds)} if call_id else {}))
     return Filed(row.id, dept.name, assignee, confirmation(dept.name, dept.kind, assignee))
 
 
@@ -287,6 +291,8 @@ def _record(forward_id: int, status: str, at: datetime, by: str, note: str | Non
     if departments is None:
         dept = Forward.select(Forward.department).where(Forward.id == forward_id).scalar()
         departments = [(dept, None)]
+    if status in QUIET:
+        return  # an answer the webhooks have no event for
     listening = webhooks.listening(d for d, _name in departments)
     if not listening:
         return
@@ -299,6 +305,24 @@ def _record(forward_id: int, status: str, at: datetime, by: str, note: str | Non
             body = webhooks.payload(webhooks.event_name(status), event.id, at, by, name or forward["department"],
                                     forward, note, **sent)
             webhooks.queue(dept, body, forward_id, at)
+
+
+# Forward events no webhook carries: the customer's "was it fixed?" answers
+# (callers/loop.py); a "no" is carried, as `reopened`.
+QUIET = ("fixed", "partly_fixed")
+
+
+def _seconds(seconds) -> int | None:
+    """Whole seconds on screen, or None (not measured)."""
+    if seconds is None:
+        return None
+    try:
+        value = int(round(float(seconds)))
+    except (TypeError, ValueError):
+        raise CallersError(f"seconds on screen must be a number, not {seconds!r}") from None
+    if value < 0:
+        raise CallersError(f"seconds on screen cannot be negative ({value})")
+    return value
 
 
 _AT, _BY = object(), object()
@@ -387,7 +411,7 @@ def send_on(forward_id: int, department: str, by: str, note: str | None = None, 
 
 @dataclass(frozen=True)
 class Event:
-    status: str  # open, acknowledged, done, returned, withdrawn, sent_on, reopened
+    status: str  # open, acknowledged, done, returned, withdrawn, sent_on, reopened, fixed, partly_fixed
     at: datetime
     by: str
     note: str | None
@@ -439,6 +463,7 @@ def as_json(item: QueueItem) -> dict:
         "resolved_at": _iso(item.resolved_at),
         "resolved_by": item.resolved_by,
         "resolution": item.resolution,
+        "reopened": item.reopened,
     }
 
 
@@ -465,6 +490,7 @@ def _item(row: Forward, at: datetime) -> QueueItem:
         resolved_at=clock.from_db(row.resolved_at),
         resolved_by=row.resolved_by,
         resolution=row.resolution,
+        reopened=row.reopened or 0,
     )
 
 

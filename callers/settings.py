@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "target_seconds": 180,
     "reference_cap": 2,
     "reference_window_days": 90,
+    # One 0-10 "would you recommend us?" at the end of the words step
+    # (callers/nps.py); off unless the company turns it on.
+    "nps": False,
 }
 
 

@@ -102,6 +102,9 @@ _TALLIES = ("tally_customer", "tally_customer_day", "tally_feature", "tally_call
             "tally_forward", "tally_forward_done", "tally_count")
 _GRANTS["caller"].update(dict.fromkeys(_TALLIES, "INSERT"))
 _GRANTS["department"].update(dict.fromkeys(("tally_forward", "tally_forward_done"), "INSERT"))
+# (0010) The step tallies count calls when they end: callers end calls.
+_TALLIES += ("tally_step_time", "tally_step_longest")
+_GRANTS["caller"].update(dict.fromkeys(_TALLIES, "INSERT"))
 _GRANTS["supervisor"].update(dict.fromkeys((*_TALLIES, "tally_mark"), "SELECT, INSERT, DELETE"))
 
 # Webhooks (callers/webhooks.py): whoever records a forward event queues its
@@ -150,10 +153,11 @@ class Policy:
     command: str  # SELECT, INSERT, UPDATE, DELETE or ALL
     using: str | None = None
     check: str | None = None
+    label: str | None = None  # a second policy of the same role and command (permissive: either allows)
 
     @property
     def name(self) -> str:
-        return f"callers_{self.role}_{self.command.lower()}"
+        return f"callers_{self.role}_{self.command.lower()}" + (f"_{self.label}" if self.label else "")
 
     def ddl(self) -> str:
         sql = f'CREATE POLICY {self.name} ON "{self.table}" FOR {self.command} TO {GROUPS[self.role]}'
@@ -233,6 +237,14 @@ POLICIES: tuple[Policy, ...] = (
     Policy("forward_event", "department", "INSERT", None,
            f"by = {me('department')} AND EXISTS (SELECT 1 FROM forward f WHERE f.id = forward_id "
            f"AND f.department_id = {MY_DEPARTMENT})"),
+    # closing the loop (callers/loop.py): on a call, the caller records the
+    # customer's "was it fixed?" about a done forward of the customer it
+    # holds, whoever filed it, and a "no" opens that forward again
+    Policy("forward_event", "caller", "INSERT", None,
+           f"by = {me('caller')} AND status IN ('fixed', 'partly_fixed', 'reopened') AND EXISTS (SELECT 1 FROM "
+           f"forward f WHERE f.id = forward_id AND {_held('f.customer_id')})", label="loop"),
+    Policy("forward", "caller", "UPDATE", f"status = 'done' AND {_held('customer_id')}",
+           f"status = 'open' AND {_held('customer_id')}", label="reopen"),
     Policy("forward_event", "supervisor", "SELECT", member("supervisor")),
     Policy("forward_event", "supervisor", "INSERT", None, f"by = {me('supervisor')}"),
 )

@@ -22,6 +22,7 @@ from peewee import (
     Index,
     IntegerField,
     Model,
+    SQL,
     TextField,
 )
 
@@ -181,6 +182,9 @@ class Call(BaseModel):
     # rate by the customer's local hour.
     zone = TextField(null=True)
     country = CharField(null=True, max_length=2)
+    # 0-10, "would you recommend us?" at the end of the words step, when the
+    # company asks it (setting `nps`; added in 0010). NULL: not asked or no answer.
+    nps = IntegerField(null=True)
 
     class Meta:
         indexes = (
@@ -216,6 +220,11 @@ class CallAnswer(BaseModel):
     # within the same second, or at a frozen CALLERS_NOW, are two answers).
     # NULL for answers saved before schema 7.
     seq = IntegerField(null=True)
+    # How long the answer's step was on screen, in whole seconds, since the
+    # step came up or since the call's previous answer, whichever was later
+    # (given by the desk; added in 0010). A step's time in a call is the sum
+    # of its answers'. NULL: not measured.
+    seconds = IntegerField(null=True)
 
     class Meta:
         indexes = ((("step", "answered_at"), False), (("call", "seq"), True))
@@ -247,6 +256,9 @@ class Forward(BaseModel):
     resolved_at = DateTimeField(null=True)  # done, returned or withdrawn
     resolved_by = CharField(null=True, max_length=200)
     resolution = TextField(null=True)  # resolution note or "not ours" reason
+    # Times the customer said it was not fixed and it was opened again (0010).
+    # (A database default too: bulk loads that name their columns need not know it.)
+    reopened = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     class Meta:
         indexes = (
@@ -271,6 +283,14 @@ class ForwardEvent(BaseModel):
     # it left and the one it went to. Added in 0008.
     from_department = ForeignKeyField(Department, null=True, backref="+", on_delete="SET NULL")
     to_department = ForeignKeyField(Department, null=True, backref="+", on_delete="SET NULL")
+    # Added in 0010: the call an event was made on (filing a forward, the
+    # customer's "was it fixed?" answer) and how long it took on screen, in
+    # whole seconds (the script's "forwards" step).
+    call = ForeignKeyField(Call, null=True, backref="+", on_delete="SET NULL")
+    seconds = IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("status", "at"), False),)
 
 
 class Setting(BaseModel):
@@ -536,6 +556,53 @@ WebhookDelivery.add_index(Index("webhook_delivery_pending", WebhookDelivery,
 
 SCHEMA_8 = [DepartmentWebhook, WebhookDelivery]
 
+
+
+# ---- Added by migration 0010: closing the loop, step times, NPS --------------------
+# (call.nps, call_answer.seconds, forward.reopened, forward_event.call_id and
+# .seconds are declared above.)
+
+
+class TallyStepTime(BaseModel):
+    """Answered calls that ended, by the UTC day they started, caller, script
+    step and the whole seconds that step was on screen in the call."""
+
+    id = AutoField()
+    day = DateField()
+    caller = CharField(max_length=200)
+    step = CharField(max_length=20)  # contacts / references / implementation / features / words / forwards
+    seconds = IntegerField()
+    n = IntegerField()
+
+    class Meta:
+        indexes = ((("day", "caller", "step", "seconds", "n"), False),)
+
+
+class TallyStepLongest(BaseModel):
+    """Answered calls that ended with timed steps, by the UTC day they
+    started, the step that took most of their time, and their length."""
+
+    id = AutoField()
+    day = DateField()
+    step = CharField(max_length=20)
+    call_seconds = IntegerField()
+    n = IntegerField()
+
+    class Meta:
+        indexes = ((("day", "step", "call_seconds", "n"), False),)
+
+
+# A call's timed answers and timed forward events: what the step tallies'
+# triggers sum when a call ends (partial: untimed rows are not in them).
+CallAnswer.add_index(Index("call_answer_timed", CallAnswer, [CallAnswer.call, CallAnswer.step, CallAnswer.seconds],
+                           where=CallAnswer.seconds.is_null(False)))
+ForwardEvent.add_index(Index("forward_event_timed", ForwardEvent, [ForwardEvent.call, ForwardEvent.seconds],
+                             where=ForwardEvent.seconds.is_null(False)))
+# NPS answers by the time the call started: the report's count is one index range.
+Call.add_index(Index("call_nps", Call, [Call.started_at, Call.nps], where=Call.nps.is_null(False)))
+
+SCHEMA_10 = [TallyStepTime, TallyStepLongest]
+
 SCHEMA_11 = [TallyCallLocal]
 
-ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8 + SCHEMA_11
+ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8 + SCHEMA_10 + SCHEMA_11

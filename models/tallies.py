@@ -37,6 +37,15 @@ minute (the part-hours at either end are counted from the rows, a few
 hundred at most); call lengths are by the day (an hour's rows would be as
 many as the calls), with the part-days counted from the calls.
 - `tally_count`: plain counts (`contacts`).
+- `tally_step_time` (0010): answered calls that ended, by the UTC day they
+  started, caller, script step and the step's seconds on screen in the call
+  (the sum of its answers' `seconds`; forwards: of the forward events made
+  on the call), one row per timed step. Counted when the call ends, from
+  the answers then saved (a call takes no answers once it has ended).
+- `tally_step_longest` (0010): the same calls, by day, the step that
+  took most of the call's time and the call's length in whole seconds.
+  Both count a call's -1 BEFORE it is deleted (its answers go with it), and
+  a customer's calls are deleted before its forwards and their events.
 
 The trigger SQL of both engines is generated from the one description below
 (`TALLIES`); `rebuild()` counts from scratch with the same expressions and
@@ -98,6 +107,9 @@ class Part:
     join: tuple[str, Callable[[str], str]] | None = None
     events: tuple[str, ...] = ("insert", "update", "delete")
     rebuild: bool = True
+    # The row's contribution reads other tables' rows that a cascade deletes
+    # with it (a call's answers): its -1 is counted BEFORE the row is deleted.
+    delete_before: bool = False
 
     def select(self, r: str, d: Dialect, count: str) -> str:
         """SELECT <keys>, <count> [FROM join] [WHERE ...] for the row r."""
@@ -113,14 +125,16 @@ class Part:
             sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
         return sql
 
-    def counted(self, d: Dialect, columns: int) -> str:
-        """Every row's contribution, grouped: for `rebuild` and `check`."""
+    def counted(self, d: Dialect, columns: int, where: str | None = None) -> str:
+        """Every row's contribution, grouped: for `rebuild` and `check`
+        (`where`: only the rows `r` it holds for, e.g. the part-days of a report)."""
         sql = "SELECT " + ", ".join([*self.keys("r", d), "COUNT(*)"]) + f' FROM "{self.source}" AS r'
         if self.join is not None:
             table, on = self.join
             sql += f" JOIN {table} ON {on('r')}"
-        if self.when is not None:
-            sql += f" WHERE {self.when('r', d)}"
+        conditions = [c for c in ((self.when("r", d) if self.when is not None else None), where) if c]
+        if conditions:
+            sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
         return sql + " GROUP BY " + ", ".join(str(i) for i in range(1, columns + 1))
 
 
@@ -254,11 +268,75 @@ def done_seconds_index(db: peewee.Database | None = None) -> str:
             f"(department_id, ({d.seconds('created_at', 'resolved_at')}), resolved_at) WHERE status = 'done'")
 
 
+# ---- where a call's time goes (0010) --------------------------------------------
+# A step's seconds in a call: the sum of its answers' `seconds` (call_answer;
+# the words step is the "comment" answers), and for "forwards" of the forward
+# events made on the call (filing a forward, "was it fixed?"). Counted when an
+# answered call ends, so each call adds one row per timed step.
+
+STEP_SOURCES = (("contacts", "contacts"), ("references", "referenceability"), ("implementation", "implementation"),
+                ("features", "features"), ("words", "comment"), ("forwards", None))
+STEP_NAMES = tuple(step for step, _source in STEP_SOURCES)
+
+
+def _steps_table(alias: str) -> str:
+    """SQL: the steps as a table (step, ord, src): the answers' step, '' for forwards."""
+    return "(" + " UNION ALL ".join(
+        f"SELECT '{step}' AS step, {i} AS ord, " + (f"'{source}'" if source else "''") + " AS src"
+        for i, (step, source) in enumerate(STEP_SOURCES)) + f") AS {alias}"
+
+
+def step_seconds(r: str, s: str = "s") -> str:
+    """SQL: the seconds the step `s` took in the call `r` (NULL: not timed)."""
+    return (f"(CASE WHEN {s}.step = 'forwards' THEN (SELECT SUM(e.seconds) FROM forward_event e "
+            f"WHERE e.call_id = {r}.id AND e.seconds IS NOT NULL) ELSE (SELECT SUM(a.seconds) FROM call_answer a "
+            f"WHERE a.call_id = {r}.id AND a.step = {s}.src AND a.seconds IS NOT NULL) END)")
+
+
+def _answered_and_ended(r: str, d: Dialect) -> str:
+    return f"{r}.started_at IS NOT NULL AND {r}.ended_at IS NOT NULL"
+
+
+def _longest_step(r: str) -> str:
+    """SQL: the step that took most of the call's time (the earlier in the
+    script on a tie), NULL when no step was timed. (Found as the largest of
+    seconds * 10 + 9 - its place: SQLite cannot see the call from an ORDER BY
+    two subqueries down.)"""
+    packed = f"(SELECT MAX({step_seconds(r, 't')} * 10 + 9 - t.ord) FROM {_steps_table('t')})"
+    cases = " ".join(f"WHEN {9 - i} THEN '{step}'" for i, step in enumerate(STEP_NAMES))
+    return f"(CASE {packed} - {packed} / 10 * 10 {cases} END)"  # (no %: psycopg2's placeholder)
+
+
+_STEP_TIME = Tally(
+    "tally_step_time",
+    ("day", "caller", "step", "seconds"),
+    (Part("all", "call",
+          lambda r, d: [d.day(f"{r}.started_at"), f"{r}.caller", "s.step", step_seconds(r)],
+          watch=("caller", "started_at", "ended_at"),
+          when=lambda r, d: f"{_answered_and_ended(r, d)} AND {step_seconds(r)} IS NOT NULL",
+          join=(_steps_table("s"), lambda r: "1 = 1"), delete_before=True),),
+    # A customer's calls go before its forwards (and their events, the
+    # forwards step): each call's -1 still sees everything it counted.
+    cascades=(("customer", "call", "customer_id"),),
+)
+
+_STEP_LONGEST = Tally(
+    "tally_step_longest",
+    ("day", "step", "call_seconds"),
+    (Part("all", "call",
+          lambda r, d: [d.day(f"{r}.started_at"), _longest_step(r),
+                        d.seconds(f"{r}.started_at", f"{r}.ended_at")],
+          watch=("caller", "started_at", "ended_at"),
+          when=lambda r, d: f"{_answered_and_ended(r, d)} AND {_longest_step(r)} IS NOT NULL",
+          delete_before=True),),
+    cascades=(("customer", "call", "customer_id"),),
+)
+
 _COUNT = Tally("tally_count", ("name",),
                (Part("contacts", "contact", lambda r, d: ["'contacts'"], watch=(), events=("insert", "delete")),))
 
-TALLIES: tuple[Tally, ...] = (_CUSTOMER, _CUSTOMER_DAY, _FEATURE, _CALL, _CALL_LOCAL, _CALL_LENGTH, _FORWARD, _FORWARD_DONE,
-                               _COUNT)
+TALLIES: tuple[Tally, ...] = (_CUSTOMER, _CUSTOMER_DAY, _FEATURE, _CALL, _CALL_LOCAL, _CALL_LENGTH, _FORWARD,
+                               _FORWARD_DONE, _COUNT, _STEP_TIME, _STEP_LONGEST)
 BY_TABLE = {t.table: t for t in TALLIES}
 
 
@@ -286,7 +364,8 @@ def _sqlite_ddl(tally: Tally) -> list[tuple[str, str]]:
             out.append((f"{name}_ins", f"CREATE TRIGGER {name}_ins AFTER INSERT ON {src} "
                         f"BEGIN {_insert(tally, part, 'NEW', d, 1)}; END"))
         if "delete" in part.events:
-            out.append((f"{name}_del", f"CREATE TRIGGER {name}_del AFTER DELETE ON {src} "
+            when = "BEFORE" if part.delete_before else "AFTER"
+            out.append((f"{name}_del", f"CREATE TRIGGER {name}_del {when} DELETE ON {src} "
                         f"BEGIN {_insert(tally, part, 'OLD', d, -1)}; END"))
         if "update" in part.events and part.watch:
             out.append((f"{name}_upd", f"CREATE TRIGGER {name}_upd AFTER UPDATE OF {', '.join(part.watch)} "
@@ -307,10 +386,14 @@ def _postgres_ddl(tally: Tally) -> list[tuple[str, str, str]]:
         body = (f"BEGIN "
                 f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_insert(tally, part, 'OLD', d, -1)}; END IF; "
                 f"IF TG_OP IN ('UPDATE', 'INSERT') THEN {_insert(tally, part, 'NEW', d, 1)}; END IF; "
-                f"RETURN NULL; END")
+                f"IF TG_WHEN = 'BEFORE' THEN RETURN OLD; END IF; RETURN NULL; END")
         out.append((name, part.source, f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
                     f"SET search_path FROM CURRENT AS $body$ {body} $body$"))
-        row_events = [e.upper() for e in ("insert", "delete") if e in part.events]
+        row_events = [e.upper() for e in ("insert", "delete") if e in part.events
+                      and not (e == "delete" and part.delete_before)]
+        if "delete" in part.events and part.delete_before:
+            out.append((f"{name}_del", part.source, f"CREATE TRIGGER {name}_del BEFORE DELETE "
+                        f"ON {src} FOR EACH ROW EXECUTE FUNCTION {name}()"))
         if row_events:
             out.append((f"{name}_row", part.source, f"CREATE TRIGGER {name}_row AFTER {' OR '.join(row_events)} "
                         f"ON {src} FOR EACH ROW EXECUTE FUNCTION {name}()"))

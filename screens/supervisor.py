@@ -29,7 +29,7 @@ from screens.commands import ScreenActions
 from screens.widgets.key_bar import KeyBar
 
 REFRESH_SECONDS = 5.0
-WIDE = 110  # from this width on, departments show more columns
+WIDE = 118  # from this width on, departments show more columns
 TALL = 36  # from this height on (and WIDE), coverage and calls also show under the departments
 TABS = ("departments", "coverage", "calls", "freshness", "found")
 
@@ -55,7 +55,8 @@ def count(value: int) -> str:
 
 
 # (heading, width) of the department columns; every cell starts with a space.
-COLUMNS = (("Fwd", 6), ("/100", 6), ("Open", 6), ("Oldest", 8), ("Median", 8), ("Ret", 6))
+COLUMNS = (("Fwd", 6), ("/100", 6), ("Open", 6), ("Oldest", 8), ("Median", 8), ("Ret", 6),
+           ("Fixed", 6))  # Fixed: confirmed fixed by the customer, of the "was it fixed?" answers
 WIDE_COLUMNS = (("Done", 7), ("Open then", 10), ("Median then", 13))
 
 
@@ -64,9 +65,9 @@ def department_line(d: report.DepartmentFigures, wide: bool) -> Content:
     name = shown(d.name)
     name = name if len(name) <= name_width - 2 else name[:name_width - 3] + "…"
     cells = [count(d.forwarded), num(d.per_100_calls), count(d.open), days(d.oldest_open_days),
-             days(d.median_days_to_done), count(d.returned)]
+             days(d.median_days_to_done), count(d.returned), pct(d.confirmed_fixed_rate)]
     styles = ["", "", "bold" if d.open > d.open_at_start else "", "",
-              "bold" if d.growing and d.open <= d.open_at_start else "", ""]
+              "bold" if d.growing and d.open <= d.open_at_start else "", "", ""]
     columns = list(COLUMNS)
     if wide:
         cells += [count(d.done), count(d.open_at_start), days(d.previous_median_days_to_done)]

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 import peewee
 import pytest
 
-from callers import clock, forwards
+from callers import clock, due, forwards
 from callers.cli import main
 from models.db import database, make_database
 from models.tables import Call, CallAnswer, Contact, Customer, Department, Forward, ForwardEvent, User
@@ -428,6 +428,8 @@ def _argv(team, tmp_path, command: str) -> list[str]:
         "queue": ["queue", "Support"],
         "supervisor": ["supervisor"],
         "demo": ["demo", "--no-ui", "--replace"],
+        "settings": ["settings"],
+        "settings nps on": ["settings", "nps", "on"],
     }[command]
 
 
@@ -444,6 +446,7 @@ MAY = {
     "db check": set(), "db upgrade": set(), "db roles": set(), "db recount": set(),
     # the screens: refused before they open; those allowed are driven below
     "desk": set(), "queue": set(), "supervisor": set(), "demo": set(),
+    "settings": {"sam"}, "settings nps on": {"sam"},
 }
 SCREENS = {"desk": "cal", "queue": "sam", "supervisor": "sam"}
 
@@ -776,3 +779,105 @@ def test_webhooks_in_a_team_queue_every_login_s_events_and_only_supervisors_read
     code, out, err = team.run(capsys, "sam", "departments", "hooks", "--format", "json")
     assert code == 0, err
     assert [row["department"] for row in json.loads(out)] == ["Billing"]
+
+
+# ---- issue 20: closing the loop, step times, NPS as the logins ------------------------------
+
+
+def test_a_caller_closes_the_loop_on_another_callers_forward_of_the_customer_it_holds(team, capsys):
+    """cat filed Acme's forward to Billing; bill marks it done; cal, on the
+    next call to Acme, records the customer's "no" (with words and seconds),
+    an answer's seconds and an NPS score: the forward is open again in
+    Billing, the trail names cal, and the tallies count cal's call."""
+    from callers import calls, loop, nps
+
+    billing = team.data["billing"]
+    assert team.run(capsys, "bill", "forwards", "done", str(billing), "--note", "credited")[0] == 0
+    assert team.run(capsys, "sam", "settings", "nps", "on")[0] == 0
+    cal = team["cal"].name
+    _as_login(team, "cal")
+    try:
+        found = due.next_due(cal, claim=True)
+        assert found.id == team.data["acme"]
+        state = calls.open_call(cal, found.id)
+        calls.start_call(state.call_id)
+        assert [q.forward_id for q in loop.to_ask(found.id)] == [billing]
+        calls.record_answer(state.call_id, "contacts", "confirm", None, seconds=12)
+        got = loop.answer(state.call_id, billing, "n", words="still billed twice", seconds=6)
+        assert nps.record(state.call_id, 9) == 9
+        calls.end_call(state.call_id, "completed")
+    finally:
+        pglogins.close_others(team.admin)
+    assert got.message == "Reopened to Billing"
+    row = Forward.get_by_id(billing)
+    assert (row.status, row.reopened, row.caller) == ("open", 1, team["cat"].name)
+    event = ForwardEvent.get(ForwardEvent.forward == billing, ForwardEvent.status == "reopened")
+    assert (event.by, event.call_id, event.seconds) == (cal, state.call_id, 6)
+    assert Call.get_by_id(state.call_id).nps == 9
+    assert CallAnswer.get(CallAnswer.call == state.call_id).seconds == 12
+    from models import tallies
+
+    assert tallies.check() == []
+    # the department sees its own forward's answer; the other department does not
+    for who, seen in (("bill", 1), ("sue", 0)):
+        dept = team.connect(who)
+        try:
+            assert dept.execute_sql("SELECT count(*) FROM forward_event WHERE status = 'reopened'").fetchone()[0] == seen
+        finally:
+            dept.close()
+
+
+def test_raw_sql_as_a_caller_records_no_loop_answer_for_a_customer_it_does_not_hold(team, capsys):
+    billing, support = team.data["billing"], team.data["support"]
+    for fid, who in ((billing, "bill"), (support, "sue")):
+        assert team.run(capsys, who, "forwards", "done", str(fid), "--note", "done")[0] == 0
+    cal = team["cal"].name
+    caller = team.connect("cal")
+    try:
+        q = caller.execute_sql
+        # holds no customer: no answer, no reopening
+        with pytest.raises(peewee.ProgrammingError, match="row-level security"):
+            q("INSERT INTO forward_event (forward_id, status, at, by) VALUES (%s, 'fixed', now(), %s)", (billing, cal))
+        caller.rollback()
+        assert q("UPDATE forward SET status = 'open' WHERE id = %s", (billing,)).rowcount == 0
+        # holding Acme: its forward, in its own name, and only the loop's answers
+        q("SELECT (customer_row).id FROM callers_claim(ARRAY['Europe/London'], %s, false, false, false, 9, %s, %s, %s)",
+          (clock.db_now(), clock.db_now(), cal, clock.db_now() + timedelta(minutes=15)))
+        with pytest.raises(peewee.ProgrammingError, match="row-level security"):
+            q("INSERT INTO forward_event (forward_id, status, at, by) VALUES (%s, 'fixed', now(), %s)",
+              (billing, team["cat"].name))
+        caller.rollback()
+        q("SELECT (customer_row).id FROM callers_claim(ARRAY['Europe/London'], %s, false, false, false, 9, %s, %s, %s)",
+          (clock.db_now(), clock.db_now(), cal, clock.db_now() + timedelta(minutes=15)))
+        with pytest.raises(peewee.ProgrammingError, match="row-level security"):
+            q("INSERT INTO forward_event (forward_id, status, at, by) VALUES (%s, 'done', now(), %s)", (billing, cal))
+        caller.rollback()
+        q("SELECT (customer_row).id FROM callers_claim(ARRAY['Europe/London'], %s, false, false, false, 9, %s, %s, %s)",
+          (clock.db_now(), clock.db_now(), cal, clock.db_now() + timedelta(minutes=15)))
+        with pytest.raises(peewee.ProgrammingError, match="row-level security"):  # Beta: not held
+            q("INSERT INTO forward_event (forward_id, status, at, by) VALUES (%s, 'fixed', now(), %s)", (support, cal))
+        caller.rollback()
+        assert q("UPDATE forward SET status = 'open' WHERE id = %s", (support,)).rowcount == 0
+        # another caller's call: no seconds, no score
+        assert q("UPDATE call SET nps = 10 WHERE id = %s", (team.data["their_call"],)).rowcount == 0
+        with pytest.raises(peewee.ProgrammingError, match="row-level security"):
+            q("INSERT INTO call_answer (call_id, step, key, value, answered_at, seconds) "
+              "VALUES (%s, 'comment', 'note', 'x', now(), 5)", (team.data["their_call"],))
+        caller.rollback()
+        q("SELECT (customer_row).id FROM callers_claim(ARRAY['Europe/London'], %s, false, false, false, 9, %s, %s, %s)",
+          (clock.db_now(), clock.db_now(), cal, clock.db_now() + timedelta(minutes=15)))
+        q("INSERT INTO forward_event (forward_id, status, at, by) VALUES (%s, 'fixed', now(), %s)", (billing, cal))
+        caller.commit()
+    finally:
+        caller.close()
+    assert Forward.get_by_id(support).status == "done"
+    assert ForwardEvent.select().where(ForwardEvent.status == "fixed").count() == 1
+    # the department reads the answer about its forward, and may not write one in the caller's name
+    dept = team.connect("bill")
+    try:
+        assert dept.execute_sql("SELECT by FROM forward_event WHERE status = 'fixed'").fetchone()[0] == cal
+        with pytest.raises(peewee.ProgrammingError, match="row-level security"):
+            dept.execute_sql("INSERT INTO forward_event (forward_id, status, at, by) VALUES (%s, 'fixed', now(), %s)",
+                             (billing, cal))
+    finally:
+        dept.close()

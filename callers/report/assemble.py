@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Callable
 
-from callers import clock, settings
+from callers import clock, loop, nps, settings, steptime
 from callers.report.answer_hours import answer_hours
 from callers.report.calls import call_figures
 from callers.report.customers import _pace, _per_month, customer_figures, decay, feature_figures
@@ -57,6 +57,9 @@ def build(period: Period, now: datetime | None = None,
             run(lambda: decay(period, 0)),
             run(feature_figures),
             run(lambda: answer_hours(period.since, period.until)),
+            run(lambda: (loop.department_figures(period.since, period.until),
+                         steptime.figures(period.since, period.until, values["target_seconds"]),
+                         nps.figures(period.since, period.until, bool(values["nps"])))),
         ]
         check()
         if parallel:
@@ -72,14 +75,25 @@ def build(period: Period, now: datetime | None = None,
             results = [task() for task in sections]
     check()
     (calls, callers), (coverage, freshness, references, implementation), departments, found, \
-        (features, live), by_local_hour = results
+        (features, live), by_local_hour, (answers, steps, score) = results
+    _loop_and_steps(departments, answers, calls, steps)
     # The figures that depend on how many calls were completed, or found wrong numbers.
     for d in departments:
         d.per_100_calls = round(100 * d.forwarded / calls.completed, 1) if calls.completed else None
     _pace(coverage, calls.completed, period)
     freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
     return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
-                  references, implementation, by_local_hour)
+                  references, implementation, by_local_hour, score.to_dict())
+
+
+def _loop_and_steps(departments: list, answers: dict, calls, steps) -> None:
+    """The "was it fixed?" answers onto their departments; the step times onto the calls."""
+    for d in departments:
+        fig = answers.get(d.name)
+        if fig is not None:
+            d.confirmed_fixed, d.partly_fixed, d.reopened = fig.confirmed_fixed, fig.partly_fixed, fig.reopened
+            d.confirmed_fixed_rate = fig.confirmed_fixed_rate
+    calls.steps = steps.to_dict()
 
 
 def _compact() -> None:

@@ -48,6 +48,11 @@ class DepartmentFigures:
     growing: bool = False  # open count or median grew enough to mean something (see `change`)
     direction: str | None = None  # "growing", "shrinking", or None (no change that means something)
     trend: list[int] = field(default_factory=list)  # forwarded per week, 12 weeks ending at `until`
+    # "Was it fixed?" answered in the period (callers/loop.py)
+    confirmed_fixed: int = 0  # the customer said yes
+    partly_fixed: int = 0
+    reopened: int = 0  # the customer said no: opened again
+    confirmed_fixed_rate: float | None = None  # confirmed fixed / every answer
 
 
 @dataclass
@@ -87,6 +92,7 @@ class CallFigures:
     over_5_minutes_share: float | None = None
     target_seconds: int = 180
     outcomes: dict[str, int] = field(default_factory=dict)  # "in_progress" for no outcome yet
+    steps: dict = field(default_factory=dict)  # where the time goes (callers/steptime.py)
 
 
 @dataclass
@@ -135,3 +141,4 @@ class Report:
     references: dict[str, int]  # "referenceable" (any yes), then yes per kind
     implementation: dict[str, int]  # per state, plus "unknown"
     answer_hours: list = field(default_factory=list)  # answer_hours.CountryHours, most attempts first
+    nps: dict | None = None  # callers/nps.py: enabled, responses, score, low, high, note...

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime, timezone
 
-from callers import csvout
+from callers import csvout, nps, steptime
 from callers.report import answer_hours
 from callers.report.customers import FACTS
 from callers.report.figures import FeatureFigures, Report
@@ -42,6 +42,7 @@ def to_dict(report: Report) -> dict:
         "live_customers": report.live_customers,
         "references": dict(report.references),
         "implementation": dict(report.implementation),
+        "nps": report.nps,
     }
 
 
@@ -78,6 +79,10 @@ def to_csv(report: Report) -> str:
         if key == "outcomes":
             for outcome, n in value.items():
                 row(["calls", outcome, "count", n])
+        elif key == "steps":
+            for step, seconds in value.get("median_seconds", {}).items():
+                row(["steps", step, "median_seconds", _csv_value(seconds)])
+            row(["steps", "", "most_often_over_target", _csv_value(value.get("over_target", {}).get("most_often"))])
         elif key == "answer_rate_by_local_hour":
             for country in value:
                 for hour in country["hours"]:
@@ -105,6 +110,8 @@ def to_csv(report: Report) -> str:
         row(["references", "", key, value])
     for key, value in data["implementation"].items():
         row(["implementation", "", key, value])
+    for key, value in (data["nps"] or {}).items():
+        row(["nps", "", key, _csv_value(value)])
     return out.getvalue()
 
 
@@ -154,6 +161,11 @@ def to_text(report: Report) -> str:
         mark = {"growing": "  ▲ growing", "shrinking": "  ▼ shrinking"}.get(d.direction or "", "")
         lines.append(f"  {d.name[:21]:<22}{d.forwarded:>10,}{num(d.per_100_calls):>9}{d.open:>9,}"
                      f"{days(d.oldest_open_days):>9}{days(d.median_days_to_done):>9}{d.returned:>10,}{mark}")
+    lines += ["", "Was it fixed? (the customers' answers on the next call)",
+              f"  {'department':<22}{'done':>10}{'fixed':>9}{'partly':>9}{'reopened':>10}{'fixed rate':>12}"]
+    for d in r.departments:
+        lines.append(f"  {d.name[:21]:<22}{d.done:>10,}{d.confirmed_fixed:>9,}{d.partly_fixed:>9,}"
+                     f"{d.reopened:>10,}{pct(d.confirmed_fixed_rate):>12}")
     c = r.coverage
     lines += ["", f"Coverage (cycle of {c.cycle_days} days, now)",
               f"  customers            {c.customers:>10,}",
@@ -173,6 +185,8 @@ def to_text(report: Report) -> str:
               f"  median length        {mmss(k.median_seconds):>10}  (target {mmss(k.target_seconds)})",
               f"  over target          {pct(k.over_target_share):>10}",
               f"  over 5 minutes       {pct(k.over_5_minutes_share):>10}"]
+    if k.steps:
+        lines += steptime.text_lines(steptime.from_dict(k.steps))
     if r.callers:
         lines.append(f"  {'caller':<22}{'calls':>10}{'completed':>11}{'not reached':>13}{'median':>8}{'over':>6}")
         for p in r.callers:
@@ -192,6 +206,8 @@ def to_text(report: Report) -> str:
         f"{state.replace('_', ' ')} {n:,}" for state, n in r.implementation.items())]
     lines.append("  referenceable: " + f"{r.references['referenceable']:,} customers; " + ", ".join(
         f"{kind.replace('_', ' ')} {r.references[kind]:,}" for kind in REFERENCE_KINDS))
+    if r.nps and (r.nps["enabled"] or r.nps["responses"]):
+        lines.append("  " + nps.Nps(**r.nps).text())
     lines.append(f"  features in production (of {r.live_customers:,} live customers):")
     if not r.features:
         lines.append("    no features")
