@@ -35,7 +35,7 @@ from typing import Callable
 
 from peewee import SQL, fn
 
-from callers import clock, csvout, settings
+from callers import clock, csvout, cycle, hours, settings, value
 from callers.errors import CallersError
 from models.db import connection, indexed_by, seconds_between
 from models import tallies
@@ -198,6 +198,8 @@ class Coverage:
     cycle_days: int = 90
     completed_per_day: float | None = None  # completed calls per day in the period
     days_to_reach_everyone: float | None = None  # callable customers / completed per day
+    cycle_ends_on: str | None = None  # ISO date, at the last 4 weeks' pace (callers/cycle.py)
+    caller_hours_per_week_needed: float | None = None  # to reach everyone every cycle (callers/cycle.py)
 
 
 @dataclass
@@ -270,6 +272,8 @@ class Report:
     live_customers: int
     references: dict[str, int]  # "referenceable" (any yes), then yes per kind
     implementation: dict[str, int]  # per state, plus "unknown"
+    cycle: cycle.CycleNeeds | None = None  # what the cycle needs (callers/cycle.py)
+    value: value.Value | None = None  # what the function earns (callers/value.py)
 
 
 def _share(part: int, whole: int, digits: int = 3) -> float | None:
@@ -770,6 +774,8 @@ def build(period: Period, now: datetime | None = None,
             run(lambda: department_figures(period, 0, now)),
             run(lambda: decay(period, 0)),
             run(feature_figures),
+            run(lambda: cycle.pace(now, hours.Hours.from_settings(values))),
+            run(lambda: value.figures(now)),
         ]
         check()
         if parallel:
@@ -785,14 +791,18 @@ def build(period: Period, now: datetime | None = None,
             results = [task() for task in sections]
     check()
     (calls, callers), (coverage, freshness, references, implementation), departments, found, \
-        (features, live) = results
+        (features, live), pace, worth = results
     # The figures that depend on how many calls were completed, or found wrong numbers.
     for d in departments:
         d.per_100_calls = round(100 * d.forwarded / calls.completed, 1) if calls.completed else None
     _pace(coverage, calls.completed, period)
     freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
+    needs = cycle.plan(pace, coverage.customers - coverage.do_not_call,
+                       coverage.overdue + coverage.never_reached, coverage.cycle_days, now)
+    coverage.cycle_ends_on = needs.cycle_ends_on.isoformat() if needs.cycle_ends_on else None
+    coverage.caller_hours_per_week_needed = needs.caller_hours_per_week_needed
     return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
-                  references, implementation)
+                  references, implementation, needs, worth)
 
 
 def _compact() -> None:
@@ -820,6 +830,7 @@ def to_dict(report: Report) -> dict:
         item = asdict(d)
         departments.append(item)
     coverage = asdict(report.coverage)
+    coverage["cycle_needs"] = cycle.to_dict(report.cycle) if report.cycle else None
     calls = asdict(report.calls)
     return {
         "period": {"since": _iso(report.period.since), "until": _iso(report.period.until),
@@ -834,6 +845,7 @@ def to_dict(report: Report) -> dict:
         "live_customers": report.live_customers,
         "references": dict(report.references),
         "implementation": dict(report.implementation),
+        "value": value.to_dict(report.value) if report.value else None,
     }
 
 
@@ -865,7 +877,14 @@ def to_csv(report: Report) -> str:
             if key != "name":
                 row(["departments", d["name"], key, _csv_value(value)])
     for key, value in data["coverage"].items():
-        row(["coverage", "", key, _csv_value(value)])
+        if key != "cycle_needs":
+            row(["coverage", "", key, _csv_value(value)])
+    for key, value in (data["coverage"]["cycle_needs"] or {}).items():
+        if key != "zones":
+            row(["coverage", "cycle_needs", key, _csv_value(value)])
+    for key, value in (data["value"] or {}).items():
+        for item, figure in (value.items() if isinstance(value, dict) else [("", value)]):
+            row(["value", key if item else "", item or key, _csv_value(figure)])
     for key, value in data["calls"].items():
         if key == "outcomes":
             for outcome, n in value.items():
@@ -953,6 +972,7 @@ def to_text(report: Report) -> str:
               f"  do not call          {c.do_not_call:>10,}",
               f"  days to reach everyone at the current pace: {num(c.days_to_reach_everyone)}"
               f" (promise: {c.cycle_days}; {num(c.completed_per_day)} completed a day)"]
+    lines += cycle.text_lines(r.cycle) if r.cycle else []
     k = r.calls
     lines += ["", "Calls",
               f"  calls                {k.count:>10,}",
@@ -984,6 +1004,9 @@ def to_text(report: Report) -> str:
         lines.append("    no features")
     for feat in r.features:
         lines.append(f"    {feat.name[:30]:<32}{feat.customers:>8,}  {pct(feat.share):>5}")
+    if r.value:
+        lines += ["", f"What the function earns (this quarter: since {r.value.quarter_since:%Y-%m-%d})",
+                  *value.text_lines(r.value)]
     return "\n".join(lines) + "\n"
 
 
