@@ -228,7 +228,7 @@ def plan(p: Pace, callable_customers: int, to_reach: int, cycle_days: int,
     per_day = p.completed / days
     today = now.astimezone(timezone.utc).date()
     out.cycle_ends_on = today + timedelta(days=math.ceil(to_reach / per_day)) if to_reach > 0 else today
-    seconds = out.handled_seconds_per_attempt
+    seconds = p.handled_seconds / p.handled_attempts
     weeks = cycle_days / 7
     needed = callable_customers * (p.attempts / p.completed) * seconds / 3600 / weeks
     out.caller_hours_per_week_needed = round(needed, 1)
