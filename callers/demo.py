@@ -49,6 +49,8 @@ from models.tables import (
     Feature,
     Forward,
     ForwardEvent,
+    Reconciliation,
+    ReconciliationFinding,
     ReferenceRequest,
     ReferenceUse,
     ThankYou,
@@ -364,7 +366,7 @@ def _aware(sec: int) -> datetime:
 
 # ---- the database side ---------------------------------------------------------
 
-DATA_TABLES = [ThankYou, ReferenceUse, ReferenceRequest, BillingLink, ForwardEvent, Forward,
+DATA_TABLES = [ReconciliationFinding, Reconciliation, ThankYou, ReferenceUse, ReferenceRequest, BillingLink, ForwardEvent, Forward,
                CallAnswer, Call, CustomerFeature, Contact, Customer]
 
 
