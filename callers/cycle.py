@@ -56,7 +56,7 @@ from models.tables import Call, Customer, TallyCall
 
 WINDOW_DAYS = 28
 MIN_COMPLETED = 20
-SAMPLE = 2000
+SAMPLE = 500
 HANDLED_CAP_SECONDS = 900
 NOT_ENOUGH = "not enough calls yet"
 # The week a calling window is measured in (Monday 00:00 UTC): fixed, so a
