@@ -290,6 +290,8 @@ def text_lines(value: Value) -> list[str]:
             rec.unknown_amount, rec.unknown_with_amount, "billed to customers nobody calls"))
         if rec.ambiguous:
             lines.append(f"    ambiguous            {rec.ambiguous:>10,}")
+        if rec.amounts_unread:
+            lines.append(f"    ({rec.amounts_unread:,} amounts are not numbers: not summed)")
     lines += [
         f"  services leads       {value.services_leads:>10,}  (stalled or not started, now)",
         f"  beta candidates      {value.beta_candidates:>10,}  (live and referenceable, now)",
@@ -304,4 +306,6 @@ def text_lines(value: Value) -> list[str]:
 def _amount_note(amount: float | None, covered: int, what: str) -> str:
     if amount is None:
         return "  (no amount column)"
+    if not covered:
+        return "  (no amounts)"
     return f"  {money(amount)} {what} ({covered:,} with an amount)"

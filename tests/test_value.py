@@ -150,6 +150,8 @@ def test_report_carries_the_value_section(db, now, tmp_path, capsys):
     assert "What the function earns (this quarter: since 2026-10-01)" in text
     assert "billing, reconciled 2026-11-23 12:00 UTC by sam" in text
     assert "services leads                1" in text
+    assert "unknown accounts              3  49.50 billed to customers nobody calls (1 with an amount)" in text
+    assert "(1 amounts are not numbers: not summed)" in text
     assert main(["report", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert "value,,services_leads,1" in out and "value,reconciliation,unbilled_amount,1000.5" in out
