@@ -51,6 +51,7 @@ from functools import lru_cache
 from peewee import fn
 
 from callers import clock, hours, phones
+from callers.errors import CallersError
 from models.db import connection
 from models.tables import Call, Customer, TallyCall
 
@@ -132,10 +133,10 @@ def zone_label(key: str | None) -> str:
 
 
 @lru_cache(maxsize=1024)
-def window_hours(key: str | None, rules: hours.Hours) -> float | None:
-    """Hours a week the key is inside calling hours (None: no known zone)."""
+def window_hours(key: str | None, rules: hours.Hours | None) -> float | None:
+    """Hours a week the key is inside calling hours (None: no known zone, or no usable calling hours)."""
     zones = hours.zones(key)
-    if not zones:
+    if not zones or rules is None:
         return None
     if len(zones) == 1:
         span = datetime.combine(date.min, rules.end) - datetime.combine(date.min, rules.start)
@@ -156,12 +157,23 @@ def window(now: datetime, days: int = WINDOW_DAYS) -> tuple[datetime, datetime]:
     return until - timedelta(days=days), until
 
 
+def calling_hours(values: dict | None = None) -> hours.Hours | None:
+    """The calling hours of the settings (`settings.get_all()`; read when
+    None), or None when they are not usable (the windows are then unknown;
+    the desk says why)."""
+    try:
+        return hours.Hours.from_settings(values) if values is not None else hours.Hours.load()
+    except CallersError:
+        return None
+
+
 def pace(now: datetime | None = None, rules: hours.Hours | None = None, days: int = WINDOW_DAYS,
          sample: int = SAMPLE) -> Pace:
     """Attempts, answers and reaches in the window (the tally of calls by the
-    hour), and the handled time and zones of its most recent attempts."""
+    hour), and the handled time and zones of its most recent attempts
+    (`rules`: the calling hours; default the settings')."""
     now = now or clock.now()
-    rules = rules or hours.Hours.load()
+    rules = rules or calling_hours()
     since, until = window(now, days)
     since_db, until_db = clock.to_db(since), clock.to_db(until)
     out = Pace(since, until)

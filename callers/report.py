@@ -35,7 +35,7 @@ from typing import Callable
 
 from peewee import SQL, fn
 
-from callers import clock, csvout, cycle, hours, settings, value
+from callers import clock, csvout, cycle, settings, value
 from callers.errors import CallersError
 from models.db import connection, indexed_by, seconds_between
 from models import tallies
@@ -774,7 +774,7 @@ def build(period: Period, now: datetime | None = None,
             run(lambda: department_figures(period, 0, now)),
             run(lambda: decay(period, 0)),
             run(feature_figures),
-            run(lambda: cycle.pace(now, hours.Hours.from_settings(values))),
+            run(lambda: cycle.pace(now, cycle.calling_hours(values))),
             run(lambda: value.figures(now)),
         ]
         check()

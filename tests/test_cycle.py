@@ -143,3 +143,15 @@ def test_report_json_says_null_without_enough_calls(db, now, capsys):
     coverage = json.loads(capsys.readouterr().out)["coverage"]
     assert coverage["cycle_ends_on"] is None and coverage["caller_hours_per_week_needed"] is None
     assert coverage["cycle_needs"]["note"] == "not enough calls yet"
+
+
+def test_unusable_calling_hours_leave_the_windows_unknown(db, now):
+    from callers import settings
+
+    now(NOW)
+    build_calls()
+    settings.put("calling_end", "08:00")  # before the start
+    assert cycle.calling_hours() is None
+    needs = cycle.needs(callable_customers=100, to_reach=40, cycle_days=90)
+    assert needs.enough_calls and all(z.window_hours_per_week is None for z in needs.zones)
+    assert report.build(report.period_for("30"), parallel=False).cycle.attempts == 55
