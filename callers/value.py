@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
-from peewee import fn
+from peewee import SQL, Select, fn
 
 from callers import clock
 from models.db import batch_size, connection, write_transaction
@@ -235,12 +235,14 @@ def figures(now: datetime | None = None) -> Value:
                         .where(TD.fact.in_(FACTS), TD.day >= since.date())
                         .group_by(TD.fact).tuples()):
             value.facts_confirmed[fact] = int(n or 0)
-        value.references_delivered = (ReferenceUse.select()
-                                      .where(ReferenceUse.used_at >= since_db, ReferenceUse.used_at <= now_db)
-                                      .count())
-        value.thank_yous_sent = (ThankYou.select()
-                                 .where(ThankYou.sent_at >= since_db, ThankYou.sent_at <= now_db).count())
-        value.thank_yous_owed = ThankYou.select().where(ThankYou.sent_at.is_null()).count()
+        # Three counts in one round trip.
+        used = (ReferenceUse.select(fn.COUNT(SQL("*")))
+                .where(ReferenceUse.used_at >= since_db, ReferenceUse.used_at <= now_db))
+        sent = ThankYou.select(fn.COUNT(SQL("*"))).where(ThankYou.sent_at >= since_db, ThankYou.sent_at <= now_db)
+        owed = ThankYou.select(fn.COUNT(SQL("*"))).where(ThankYou.sent_at.is_null())
+        counts = Select(columns=[used.alias("used"), sent.alias("sent"), owed.alias("owed")]).bind(
+            ReferenceUse._meta.database).tuples().first()
+        value.references_delivered, value.thank_yous_sent, value.thank_yous_owed = (int(n or 0) for n in counts)
     value.reconciliation = last_reconciliation()
     return value
 
