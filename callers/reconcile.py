@@ -28,8 +28,10 @@ over the size limit: `callers.tabular`) is listed as unreadable, with its
 line and why, never silently dropped.
 
 Reading is one pass over the file and one query per table (customers,
-billing links): no query per row or per customer. Nothing is written unless
-`link=True`, which stores the matched billing ids (idempotent).
+billing links): no query per row or per customer. `reconcile()` writes
+nothing unless `link=True`, which stores the matched billing ids
+(idempotent); `callers reconcile` then keeps what it found for the report's
+"value" section (`callers.value.record_reconciliation`).
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class Result:
     customers: int = 0
     linked: int = 0
     already_linked: int = 0
+    amounts: int = 0  # billing rows with an amount (0: no amount column, or an empty one)
 
     def as_dict(self) -> dict:
         return {"matched": self.matched, "unbilled": self.unbilled, "unknown": self.unknown,
@@ -235,7 +238,8 @@ def read_billing(path, mapping: dict[str, str] | None = None, unreadable: list |
 def reconcile(path, mapping: dict[str, str] | None = None, link: bool = False) -> Result:
     unreadable: list[dict] = []
     billing, skipped = read_billing(path, mapping, unreadable)
-    result = Result(rows=len(billing) + len(skipped) + len(unreadable), skipped=skipped, unreadable=unreadable)
+    result = Result(rows=len(billing) + len(skipped) + len(unreadable), skipped=skipped, unreadable=unreadable,
+                    amounts=sum(1 for row in billing if row.amount))
     with connection():
         customers = {cid: (ext, name, dnc, am) for cid, ext, name, dnc, am in Customer.select(
             Customer.id, Customer.external_id, Customer.name, Customer.do_not_call,
@@ -291,12 +295,13 @@ def reconcile(path, mapping: dict[str, str] | None = None, link: bool = False) -
     for cid in sorted((c for c in customers if c not in billed and c not in maybe),
                       key=lambda c: (customers[c][1].casefold(), c)):
         ext, name, dnc, am = customers[cid]
-        item = {"external_id": ext, "name": name, "do_not_call": bool(dnc), "account_manager": am,
-                "reason": "no billing account", "billing_id": None, "billing_status": None}
+        item = {"customer_id": cid, "external_id": ext, "name": name, "do_not_call": bool(dnc),
+                "account_manager": am, "reason": "no billing account", "billing_id": None,
+                "billing_status": None, "amount": None}
         gone = inactive.get(cid)
-        if gone is not None:
+        if gone is not None:  # what the cancelled account billed: the revenue that stopped
             item.update(reason=f"billing account {gone.status}", billing_id=gone.billing_id,
-                        billing_status=gone.status)
+                        billing_status=gone.status, amount=gone.amount)
         result.unbilled.append(item)
     result.matched.sort(key=lambda m: (m["name"].casefold(), m["line"]))
 

@@ -118,6 +118,10 @@ for _role in ("caller", "department"):
     _GRANTS[_role].update({"department_webhook": "SELECT (department_id)", "webhook_delivery": "INSERT, SELECT (id)"})
 _GRANTS["supervisor"].update(dict.fromkeys(("department_webhook", "webhook_delivery"), "SELECT, INSERT, UPDATE, DELETE"))
 
+# What the function earns (callers/value.py): the last reconciliation, which
+# `callers reconcile` replaces and the report reads; both are supervisors' commands.
+_GRANTS["supervisor"].update(dict.fromkeys(("reconciliation", "reconciliation_finding"), "SELECT, INSERT, DELETE"))
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.@-]{0,62}$")
 LOGIN_RULE = "a letter or _ first, then letters, digits, _ . @ or -, at most 63 characters"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from peewee import (
     AutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DateField,
@@ -605,4 +606,47 @@ SCHEMA_10 = [TallyStepTime, TallyStepLongest]
 
 SCHEMA_11 = [TallyCallLocal]
 
-ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8 + SCHEMA_10 + SCHEMA_11
+
+# ---- Added by migration 0012: what the function earns (see callers/value.py) ----
+
+
+class Reconciliation(BaseModel):
+    """The last `callers reconcile`: what it found, summed (one row; each run replaces it)."""
+
+    id = AutoField()
+    ran_at = DateTimeField()
+    ran_by = CharField(max_length=200)
+    source = TextField()  # the billing file's name, as given
+    billing_rows = IntegerField()
+    customers = IntegerField()
+    matched = IntegerField()
+    unbilled = IntegerField()  # supported customers with no active billing account
+    unknown = IntegerField()  # active billing accounts matching no customer
+    ambiguous = IntegerField()  # billing rows fitting several customers
+    unreadable = IntegerField()
+    # Sums of the billing file's amount column, in hundredths, for the findings
+    # whose amount could be read; NULL when the file has no amount column.
+    unbilled_amount_cents = BigIntegerField(null=True)  # of the cancelled accounts of unbilled customers
+    unbilled_with_amount = IntegerField(default=0)
+    unknown_amount_cents = BigIntegerField(null=True)
+    unknown_with_amount = IntegerField(default=0)
+    amounts_unread = IntegerField(default=0)  # amounts present but not a number
+
+
+class ReconciliationFinding(BaseModel):
+    """One unbilled customer or unknown billing account of the last reconciliation."""
+
+    id = AutoField()
+    reconciliation = ForeignKeyField(Reconciliation, backref="findings", on_delete="CASCADE")
+    kind = CharField(max_length=10)  # unbilled / unknown
+    customer = ForeignKeyField(Customer, null=True, backref="+", on_delete="SET NULL")
+    billing_id = CharField(null=True, max_length=200)
+    name = TextField(null=True)
+    amount = TextField(null=True)  # as the billing file gave it
+    amount_cents = BigIntegerField(null=True)  # read as a number, in hundredths
+    status = TextField(null=True)
+
+
+SCHEMA_12 = [Reconciliation, ReconciliationFinding]
+
+ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8 + SCHEMA_10 + SCHEMA_11 + SCHEMA_12

@@ -1,5 +1,6 @@
-"""The supervisor's live dashboard: departments, coverage of the cycle, calls,
-freshness, and what the calls found.
+"""The supervisor's live dashboard: departments, coverage of the cycle (and
+what it needs), calls, freshness, what the calls found, and what the function
+earns.
 
 The figures come from `callers.report.build` in a thread worker. One
 refresh runs at a time: when it finishes, the screen re-arms its own timer for
@@ -22,7 +23,7 @@ from textual.widgets import DataTable, Header, ListItem, ListView, Sparkline, St
 from textual.worker import Worker, WorkerState
 from rich.text import Text
 
-from callers import report
+from callers import cycle, report, value
 from callers.report import DASH, Report, days, mmss, num, pct
 from screens.widgets.formatting import shown
 from screens.commands import ScreenActions
@@ -31,7 +32,8 @@ from screens.widgets.key_bar import KeyBar
 REFRESH_SECONDS = 5.0
 WIDE = 118  # from this width on, departments show more columns
 TALL = 36  # from this height on (and WIDE), coverage and calls also show under the departments
-TABS = ("departments", "coverage", "calls", "freshness", "found")
+ZONES_SHOWN = 2  # zones under "what the cycle needs" (the text report lists five)
+TABS = ("departments", "coverage", "calls", "freshness", "found", "value")
 
 
 def bar(share: float | None, width: int = 20) -> str:
@@ -143,6 +145,65 @@ def coverage_text(r: Report) -> Content:
     return Content.assemble(*parts)
 
 
+def cycle_text(r: Report) -> Content:
+    """What the cycle needs, under the coverage: from the last four weeks' calls."""
+    n = r.cycle
+    if n is None:
+        return Content("")
+    parts: list = [(f"What the cycle needs (last {n.window_days} days: {n.attempts:,} attempts, "
+                    f"{n.completed:,} completed)\n", "bold")]
+    if not n.enough_calls:
+        parts.append(f"  {cycle.NOT_ENOUGH}: fewer than {cycle.MIN_COMPLETED} completed calls.")
+        return Content.assemble(*parts)
+    late = n.cycle_ends_on is not None and (n.cycle_ends_on - r.generated_at.date()).days > n.cycle_days
+    short = (n.caller_hours_per_week_now or 0) < (n.caller_hours_per_week_needed or 0)
+    parts += [
+        "  Cycle ends on ", (f"{n.cycle_ends_on:%Y-%m-%d}", "bold red" if late else "bold green"),
+        f" at this pace ({n.to_reach:,} to reach, {num(n.completed_per_day)} a day)\n",
+        "  Caller-hours a week needed ", (f"{n.caller_hours_per_week_needed:,.1f}", "bold red" if short else "bold"),
+        f" (spent now {n.caller_hours_per_week_now:,.1f})\n",
+        f"  {n.attempts_per_reach:g} attempts per reach · answered {pct(n.answer_rate)}"
+        f" · {cycle.hhmm(n.handled_seconds_per_attempt)} an attempt",
+    ]
+    for z in n.zones[:ZONES_SHOWN]:  # the busiest zones; the report lists more
+        window = DASH if z.window_hours_per_week is None else f"{z.window_hours_per_week:g} h/week"
+        per_reach = DASH if z.attempts_per_reach is None else f"{z.attempts_per_reach:g}"
+        parts.append(f"\n  {shown(z.label)[:24]:<25}{window:>11} · answered {pct(z.answer_rate):>4}"
+                     f" · {per_reach} per reach")
+    return Content.assemble(*parts)
+
+
+def value_text(r: Report) -> Content:
+    v = r.value
+    if v is None:
+        return Content("")
+    parts: list = [("What the function earns", "bold"), f" · this quarter: since {v.quarter_since:%Y-%m-%d}\n"]
+    rec = v.reconciliation
+    if rec is None:
+        parts.append("  Billing: never reconciled (callers reconcile BILLING.csv)\n")
+    else:
+        parts.append(f"  Billing, reconciled {rec.ran_at:%Y-%m-%d %H:%M} by {shown(rec.ran_by)[:20]}"
+                     f" ({shown(rec.source)[:24]})\n")
+        unbilled = ("no amount column" if rec.unbilled_amount is None else
+                    f"{value.money(rec.unbilled_amount)} billed before they cancelled"
+                    f" ({rec.unbilled_with_amount:,})" if rec.unbilled_with_amount else "none billed before")
+        unknown = ("no amount column" if rec.unknown_amount is None else
+                   f"{value.money(rec.unknown_amount)} billed, nobody calls them")
+        parts += [f"    Unbilled customers {rec.unbilled:>9,}  ", (unbilled, "bold"), "\n",
+                  f"    Unknown accounts   {rec.unknown:>9,}  ", unknown, "\n"]
+    rows = [
+        ("Services leads", v.services_leads, "stalled or not started, now"),
+        ("Beta candidates", v.beta_candidates, "live and referenceable, now"),
+        ("References delivered", v.references_delivered, "this quarter"),
+        ("Thank-yous sent", v.thank_yous_sent, f"this quarter · {v.thank_yous_owed:,} owed now"),
+        ("Facts confirmed", v.facts_confirmed_total, "this quarter:"),
+    ]
+    for label, n, note in rows:
+        parts.append(f"  {label:<21}{n:>9,}  {note}\n")
+    parts.append("    " + " · ".join(f"{fact} {n:,}" for fact, n in v.facts_confirmed.items()))
+    return Content.assemble(*parts)
+
+
 def calls_text(r: Report, narrow: bool = False) -> Content:
     k = r.calls
     other = k.count - k.completed - k.not_reached
@@ -202,6 +263,7 @@ class SupervisorScreen(Screen):
         Binding("l", "tab('calls')", "Calls", id="supervisor-tab-calls", show=False),
         Binding("f", "tab('freshness')", "Freshness", id="supervisor-tab-freshness", show=False),
         Binding("w", "tab('found')", "What calls found", id="supervisor-tab-found", show=False),
+        Binding("v", "tab('value')", "What the function earns", id="supervisor-tab-value", show=False),
         Binding("right", "next_tab(1)", "Next panel", id="supervisor-next-tab", show=False),
         Binding("left", "next_tab(-1)", "Previous panel", id="supervisor-previous-tab", show=False),
     ]
@@ -240,6 +302,7 @@ class SupervisorScreen(Screen):
             with TabPane("Coverage (c)", id="coverage"):
                 with VerticalScroll():
                     yield Static("", id="coverage-text", markup=False)
+                    yield Static("", id="cycle-text", markup=False)
             with TabPane("Calls (l)", id="calls"):
                 yield Static("", id="calls-text", markup=False)
                 yield DataTable(id="callers-table", cursor_type="row", zebra_stripes=True)
@@ -249,6 +312,9 @@ class SupervisorScreen(Screen):
             with TabPane("Found (w)", id="found"):
                 yield Static("", id="found-text", markup=False)
                 yield DataTable(id="features-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Value (v)", id="value"):
+                with VerticalScroll():
+                    yield Static("", id="value-text", markup=False)
         yield KeyBar(id="supervisor-keys")
 
     def on_mount(self) -> None:
@@ -276,7 +342,8 @@ class SupervisorScreen(Screen):
             self.load()
 
     FOCUS = {"departments": "#departments-list", "coverage": "#coverage VerticalScroll",
-             "calls": "#callers-table", "freshness": "#freshness VerticalScroll", "found": "#features-table"}
+             "calls": "#callers-table", "freshness": "#freshness VerticalScroll", "found": "#features-table",
+             "value": "#value VerticalScroll"}
 
     def focus_panel(self) -> None:
         """Keys go to the active panel (up/down move in it, PageDown scrolls it)."""
@@ -430,6 +497,8 @@ class SupervisorScreen(Screen):
         self.query_one("#overview-calls", Static).update(calls_text(r, narrow=True))
         self.query_one("#freshness-text", Static).update(freshness_text(r))
         self.query_one("#found-text", Static).update(found_text(r))
+        self.query_one("#cycle-text", Static).update(cycle_text(r))
+        self.query_one("#value-text", Static).update(value_text(r))
         callers = self.query_one("#callers-table", DataTable)
         callers.clear()
         for p in r.callers:

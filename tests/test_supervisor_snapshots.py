@@ -61,3 +61,32 @@ def test_found_120x40(world, snap_compare):
 def test_thin_data_80x24(db, now, snap_compare):
     now(NOW)
     assert snap_compare(app(), terminal_size=(80, 24), run_before=loaded)
+
+
+@pytest.fixture
+def busy_world(world):
+    """The world, four weeks of calls (tests/test_cycle.py) and a reconciliation kept."""
+    from tests.test_cycle import build_calls
+
+    build_calls()
+
+
+def test_cycle_needs_80x24(busy_world, snap_compare):
+    assert snap_compare(app(), press=["c"], terminal_size=(80, 24), run_before=loaded)
+
+
+def test_value_80x24(busy_world, tmp_path, snap_compare):
+    from callers import reconcile, value
+    from tests.test_value import BILLING
+
+    from tests import factories
+
+    factories.customer("Cyberdyne Systems", external_id="A-2")  # its account was cancelled
+    billing = tmp_path / "billing.csv"
+    billing.write_text(BILLING)
+    value.record_reconciliation(reconcile.reconcile(billing), "billing.csv", "sam")
+    assert snap_compare(app(), press=["v"], terminal_size=(80, 24), run_before=loaded)
+
+
+def test_value_never_reconciled_80x24(world, snap_compare):
+    assert snap_compare(app(), press=["v"], terminal_size=(80, 24), run_before=loaded)

@@ -881,3 +881,25 @@ def test_raw_sql_as_a_caller_records_no_loop_answer_for_a_customer_it_does_not_h
                              (billing, cal))
     finally:
         dept.close()
+
+
+def test_reconcile_as_a_supervisor_keeps_what_it_found_for_the_report(team, capsys, tmp_path):
+    billing_csv = tmp_path / "billing.csv"
+    billing_csv.write_text("Account ID,Account Name,Plan,MRR,Status\nB-1,Acme Ltd,Team,300,active\n"
+                           "B-2,Nobody Ltd,Team,49.50,active\n")
+    code, _out, err = team.run(capsys, "sam", "reconcile", str(billing_csv))
+    assert code == 0, err
+    code, out, err = team.run(capsys, "sam", "report", "--format", "json")
+    assert code == 0, err
+    found = json.loads(out)["value"]["reconciliation"]
+    assert found["ran_by"] == team["sam"].name  # the login, never a typed name
+    assert (found["unknown"], found["unknown_amount"]) == (1, 49.5)
+    assert found["unbilled"] == 2  # Beta and Gamma
+    # Nobody else reads or writes what billing found.
+    for who in ("cal", "bill", "rita"):
+        other = team.connect(who)
+        try:
+            with pytest.raises(peewee.ProgrammingError):
+                other.execute_sql("SELECT * FROM reconciliation_finding").fetchall()
+        finally:
+            other.close()

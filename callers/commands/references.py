@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from callers import access, csvout
@@ -241,6 +242,9 @@ def run_reconcile(args) -> int:
     open_db(args)
     access.require(_me(args), "supervise")
     result = reconcile.reconcile(args.billing, mapping=reconcile.parse_map(args.map or []), link=args.link)
+    from callers import value
+
+    value.record_reconciliation(result, os.path.basename(str(args.billing)), _me(args))  # the report's "value"
     if args.format == "json":
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     elif args.format == "csv":

@@ -18,7 +18,8 @@ from models import tallies
 from models.db import connection, database, write_transaction
 from models.engine import insert_rows, reset_sequences
 from models.tables import (BillingLink, Call, CallAnswer, Contact, Customer, CustomerFeature, Department, Feature,
-                           Forward, ForwardEvent, ReferenceRequest, ReferenceUse, ThankYou)
+                           Forward, ForwardEvent, Reconciliation, ReconciliationFinding, ReferenceRequest,
+                           ReferenceUse, ThankYou)
 
 CHUNK = 5000  # customers per write transaction
 DEFER_INDEXES_FROM = 10_000  # customers: from here, plain indexes are built after the load
@@ -38,8 +39,8 @@ class DemoResult:
                 f"in {where} in {self.seconds:.1f} s")
 
 
-DATA_TABLES = [ThankYou, ReferenceUse, ReferenceRequest, BillingLink, ForwardEvent, Forward,
-               CallAnswer, Call, CustomerFeature, Contact, Customer]
+DATA_TABLES = [ReconciliationFinding, Reconciliation, ThankYou, ReferenceUse, ReferenceRequest, BillingLink,
+               ForwardEvent, Forward, CallAnswer, Call, CustomerFeature, Contact, Customer]
 
 
 def customer_count() -> int:

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Callable
 
-from callers import clock, loop, nps, settings, steptime
+from callers import clock, cycle, loop, nps, settings, steptime
+from callers import value as earnings
 from callers.report.answer_hours import answer_hours
 from callers.report.calls import call_figures
 from callers.report.customers import _pace, _per_month, customer_figures, decay, feature_figures
@@ -60,6 +61,8 @@ def build(period: Period, now: datetime | None = None,
             run(lambda: (loop.department_figures(period.since, period.until),
                          steptime.figures(period.since, period.until, values["target_seconds"]),
                          nps.figures(period.since, period.until, bool(values["nps"])))),
+            run(lambda: cycle.pace(now, cycle.calling_hours(values))),
+            run(lambda: earnings.figures(now)),
         ]
         check()
         if parallel:
@@ -75,15 +78,19 @@ def build(period: Period, now: datetime | None = None,
             results = [task() for task in sections]
     check()
     (calls, callers), (coverage, freshness, references, implementation), departments, found, \
-        (features, live), by_local_hour, (answers, steps, score) = results
+        (features, live), by_local_hour, (answers, steps, score), pace, worth = results
     _loop_and_steps(departments, answers, calls, steps)
     # The figures that depend on how many calls were completed, or found wrong numbers.
     for d in departments:
         d.per_100_calls = round(100 * d.forwarded / calls.completed, 1) if calls.completed else None
     _pace(coverage, calls.completed, period)
     freshness.decay = _per_month(found.gone, calls.outcomes.get("wrong_number", 0), found.contacts, period)
+    needs = cycle.plan(pace, coverage.customers - coverage.do_not_call,
+                       coverage.overdue + coverage.never_reached, coverage.cycle_days, now)
+    coverage.cycle_ends_on = needs.cycle_ends_on.isoformat() if needs.cycle_ends_on else None
+    coverage.caller_hours_per_week_needed = needs.caller_hours_per_week_needed
     return Report(period, now, departments, coverage, calls, callers, freshness, features, live,
-                  references, implementation, by_local_hour, score.to_dict())
+                  references, implementation, by_local_hour, score.to_dict(), needs, worth)
 
 
 def _loop_and_steps(departments: list, answers: dict, calls, steps) -> None:

@@ -67,6 +67,8 @@ class Coverage:
     cycle_days: int = 90
     completed_per_day: float | None = None  # completed calls per day in the period
     days_to_reach_everyone: float | None = None  # callable customers / completed per day
+    cycle_ends_on: str | None = None  # ISO date, at the last 4 weeks' pace (callers/cycle.py)
+    caller_hours_per_week_needed: float | None = None  # to reach everyone every cycle (callers/cycle.py)
 
 
 @dataclass
@@ -142,3 +144,5 @@ class Report:
     implementation: dict[str, int]  # per state, plus "unknown"
     answer_hours: list = field(default_factory=list)  # answer_hours.CountryHours, most attempts first
     nps: dict | None = None  # callers/nps.py: enabled, responses, score, low, high, note...
+    cycle: object | None = None  # callers.cycle.CycleNeeds: what the cycle needs
+    value: object | None = None  # callers.value.Value: what the function earns

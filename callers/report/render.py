@@ -8,7 +8,8 @@ import json
 from dataclasses import asdict
 from datetime import datetime, timezone
 
-from callers import csvout, nps, steptime
+from callers import csvout, cycle, nps, steptime
+from callers import value as earnings
 from callers.report import answer_hours
 from callers.report.customers import FACTS
 from callers.report.figures import FeatureFigures, Report
@@ -27,6 +28,7 @@ def to_dict(report: Report) -> dict:
         item = asdict(d)
         departments.append(item)
     coverage = asdict(report.coverage)
+    coverage["cycle_needs"] = cycle.to_dict(report.cycle) if report.cycle else None
     calls = asdict(report.calls)
     calls["answer_rate_by_local_hour"] = [answer_hours.as_dict(c) for c in report.answer_hours]
     return {
@@ -43,6 +45,7 @@ def to_dict(report: Report) -> dict:
         "references": dict(report.references),
         "implementation": dict(report.implementation),
         "nps": report.nps,
+        "value": earnings.to_dict(report.value) if report.value else None,
     }
 
 
@@ -74,7 +77,14 @@ def to_csv(report: Report) -> str:
             if key != "name":
                 row(["departments", d["name"], key, _csv_value(value)])
     for key, value in data["coverage"].items():
-        row(["coverage", "", key, _csv_value(value)])
+        if key != "cycle_needs":
+            row(["coverage", "", key, _csv_value(value)])
+    for key, value in (data["coverage"]["cycle_needs"] or {}).items():
+        if key != "zones":
+            row(["coverage", "cycle_needs", key, _csv_value(value)])
+    for key, value in (data["value"] or {}).items():
+        for item, figure in (value.items() if isinstance(value, dict) else [("", value)]):
+            row(["value", key if item else "", item or key, _csv_value(figure)])
     for key, value in data["calls"].items():
         if key == "outcomes":
             for outcome, n in value.items():
@@ -177,6 +187,7 @@ def to_text(report: Report) -> str:
               f"  do not call          {c.do_not_call:>10,}",
               f"  days to reach everyone at the current pace: {num(c.days_to_reach_everyone)}"
               f" (promise: {c.cycle_days}; {num(c.completed_per_day)} completed a day)"]
+    lines += cycle.text_lines(r.cycle) if r.cycle else []
     k = r.calls
     lines += ["", "Calls",
               f"  calls                {k.count:>10,}",
@@ -213,6 +224,9 @@ def to_text(report: Report) -> str:
         lines.append("    no features")
     for feat in r.features:
         lines.append(f"    {feat.name[:30]:<32}{feat.customers:>8,}  {pct(feat.share):>5}")
+    if r.value:
+        lines += ["", f"What the function earns (this quarter: since {r.value.quarter_since:%Y-%m-%d})",
+                  *earnings.text_lines(r.value)]
     return "\n".join(lines) + "\n"
 
 

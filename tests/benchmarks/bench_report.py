@@ -130,6 +130,14 @@ def _report(bench: Bench, engine: str) -> float:
         start = time.perf_counter()
         report.feature_figures()
         sections["features"] = time.perf_counter() - start
+        from callers import cycle, value as worth
+
+        start = time.perf_counter()
+        cycle.pace()
+        sections["cycle"] = time.perf_counter() - start
+        start = time.perf_counter()
+        worth.figures()
+        sections["value"] = time.perf_counter() - start
     bench.figure(f"report {engine} (30 days, median of {RUNS})", ms(value), "ms", f"<= {GOAL_MS} ms",
                  baseline=f"SELECT COUNT(*) FROM call {ms(baseline)} ms", ok=ms(value) <= GOAL_MS)
     bench.note(f"{engine} sections: " + ", ".join(f"{k} {ms(v)} ms" for k, v in sections.items())
