@@ -85,6 +85,48 @@ def pg_template() -> tuple[str, str] | None:
     return pgschema.dump(_pg_base(), _migrate)
 
 
+def _migrate_with_roles(url: str) -> None:
+    """As `_migrate`, then `callers db roles` (grants, row-level security,
+    the claim functions): what a team's database has. Applying them takes
+    seconds, so team tests copy this template instead."""
+    from callers.database import open as open_database
+    from models.db import database
+    from tests.support import pglogins
+
+    made = open_database(url)
+    pglogins.apply_roles()
+    made.close_all() if hasattr(made, "close_all") else made.close()
+    database.initialize(None)
+
+
+@pytest.fixture(scope="session")
+def pg_team_template() -> tuple[str, str] | None:
+    """A PostgreSQL schema migrated and with the team roles applied, once
+    per session (None without pg_dump)."""
+    return pgschema.dump(_pg_base(), _migrate_with_roles, prefix="callers_team_tpl")
+
+
+@pytest.fixture
+def team_db(engine, monkeypatch, request) -> TestDB:
+    """As `db`, on PostgreSQL only, with `callers db roles` applied (for the
+    tests of logins and row-level security). `roles_applied` says whether
+    the copy has them already (a template was made) or the test must apply
+    them itself."""
+    from callers.database import open as open_database
+
+    if engine != "postgresql":
+        pytest.skip("database logins and row-level security are PostgreSQL's")
+    template = request.getfixturevalue("pg_team_template")
+    with pgschema.replayed(_pg_base(), template) if template else pgschema.scratch(_pg_base(), "t") as url:
+        monkeypatch.setenv("CALLERS_DB", url)
+        database = open_database(url)
+        made = TestDB(engine, url, database)
+        made.roles_applied = template is not None
+        yield made
+        if not database.is_closed():
+            database.close()
+
+
 @pytest.fixture
 def migrated_url(engine, tmp_path, request) -> str:
     """A database of each engine at the current schema (a copy of the

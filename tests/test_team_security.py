@@ -80,12 +80,10 @@ def _seed(team_people: dict[str, pglogins.Member]) -> dict:
 
 
 @pytest.fixture
-def team(db, engine, now):
-    if engine != "postgresql":
-        pytest.skip("database logins and row-level security are PostgreSQL's")
+def team(team_db, now):
     now(NOW)
-    with pglogins.team(db.url, PEOPLE) as people:
-        yield Team(database.obj, db.url, people, _seed(people))
+    with pglogins.team(team_db.url, PEOPLE, roles=not team_db.roles_applied) as people:
+        yield Team(database.obj, team_db.url, people, _seed(people))
 
 
 def one_line(err: str) -> str:

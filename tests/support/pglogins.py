@@ -62,14 +62,16 @@ def drop(names: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def team(url: str, people: dict[str, tuple[str, str | None]]) -> Iterator[dict[str, Member]]:
+def team(url: str, people: dict[str, tuple[str, str | None]], roles: bool = True) -> Iterator[dict[str, Member]]:
     """`people`: key -> (role, department). Yields key -> Member; the
     administrator's database (`url`) must be open (models.database) and
-    stays the one open afterwards."""
+    stays the one open afterwards. `roles`: apply `callers db roles` first
+    (False: the database was copied from a template that has them)."""
     from models.db import database
 
     admin = database.obj
-    apply_roles()
+    if roles:
+        apply_roles()
     made: dict[str, Member] = {}
     try:
         for key, (role, department) in people.items():
