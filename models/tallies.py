@@ -541,8 +541,8 @@ def check(db: peewee.Database | None = None) -> list[str]:
     """Lines naming every tally key whose count differs from a fresh count
     (and every missing trigger or index); empty when all is right."""
     db = db or database.obj
-    problems = [f"trigger {name} is missing" for name in trigger_names(db)
-                if name not in installed_triggers(db)]
+    installed = installed_triggers(db)
+    problems = [f"trigger {name} is missing" for name in trigger_names(db) if name not in installed]
     if DONE_SECONDS_INDEX not in {i.name for i in db.get_indexes("forward")}:
         problems.append(f"index {DONE_SECONDS_INDEX} is missing")
     for tally in TALLIES:
