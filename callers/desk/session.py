@@ -131,6 +131,7 @@ class DeskSession:
         # restore) and when the call's previous answer was given on this desk.
         self._step_since: datetime | None = None
         self._last_answer_at: datetime | None = None
+        self._restored = False  # the open call had started before this desk showed it
 
     # ---- lifecycle --------------------------------------------------------------
 
@@ -232,6 +233,7 @@ class DeskSession:
         # A call restored (it had started) came up before this desk: its
         # step's time so far is not known.
         self._step_since, self._last_answer_at = None, None
+        self._restored = state.started_at is not None
         self.filed = [(f.id, f.department, f.note) for f in state.profile.open_forwards
                       if state.shown_at is not None and f.created_at >= state.shown_at]
         self._seq = max((a.seq or 0 for a in state.answers), default=0)
@@ -282,7 +284,7 @@ class DeskSession:
         """A script step came up on screen at `at` (default now). `opening`:
         the step a call opens on; for a call restored after a crash (it had
         started) its time on screen before is not known, so not counted."""
-        if opening and self.call is not None and self.call.started_at is not None:
+        if opening and self._restored:
             self._step_since = None
             return
         self._step_since = at or clock.now()
