@@ -19,7 +19,7 @@ class NpsQuestion(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     NpsQuestion { align: center middle; }
-    NpsQuestion > Vertical { width: 64; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
+    NpsQuestion > Vertical { width: 72; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
     NpsQuestion Input { margin-top: 1; }
     NpsQuestion #nps-error { color: $error; height: auto; }
     """

@@ -591,7 +591,7 @@ class FeatureList(StepKeys, Widget, can_focus=True):
         self.rebuild()
 
 
-SHORT_LABELS = {"fixed": "Fixed?", "contacts": "Contacts", "referenceability": "Refs", "implementation": "Impl.",
+SHORT_LABELS = {"fixed": "Fixed", "contacts": "Contacts", "referenceability": "Refs", "implementation": "Impl.",
                 "features": "Features", "comment": "Words"}
 # What the keys of a step do; the last part says what Enter does.
 STEP_HINTS = {
