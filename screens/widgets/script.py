@@ -778,8 +778,8 @@ class ScriptPanel(Vertical):
         self.query_one(StepBar).show(self.current, self.asked, self.left, self.order)
 
     def show_step(self, step: str, focus: bool = True, opening: bool = False) -> None:
-        if self.current != step and (self.current in STEPS or self.current == LOOP):
-            self.left.add(self.current)
+        if not opening and self.current != step and (self.current in STEPS or self.current == LOOP):
+            self.left.add(self.current)  # (opening on a step is not leaving the ones before it)
         changed = self.current != step or opening
         self.current = step
         if step in STEPS or step == LOOP:
