@@ -192,3 +192,33 @@ async def test_enter_on_the_nps_question_saves_nothing(db, now, engine):
         assert not isinstance(app.screen, NpsQuestion)
         assert keys.desk.script.current == "comment"
     assert Call.get_by_id(call_id).nps is None
+
+
+async def test_after_a_restore_the_open_step_s_time_is_not_known(db, now, engine):
+    """A desk restarted mid-call: the first answer on the step it opens on
+    has no seconds (how long it was up before is not known); the next one
+    counts from that answer."""
+    now(NOW)
+    desk_data()
+    first = CallersApp(caller="alice")
+    async with first.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(first, pilot)
+        await keys.settle()
+        call_id = keys.desk.call.call_id
+        await keys.press("f2")
+        now("2026-11-24T15:30:04+00:00")
+        await keys.press("enter")  # contacts: 4 s
+    now("2026-11-24T15:32:00+00:00")
+    second = CallersApp(caller="alice")
+    async with second.run_test(size=SIZE, notifications=True) as pilot:
+        keys = Keys(second, pilot)
+        await keys.settle()
+        assert keys.desk.call.call_id == call_id and keys.desk.script.current == "referenceability"
+        now("2026-11-24T15:32:06+00:00")
+        await keys.press("y")
+        now("2026-11-24T15:32:09+00:00")
+        await keys.press("y")
+        await keys.settle()
+    rows = [(a.step, a.seconds) for a in CallAnswer.select().where(CallAnswer.call == call_id)
+            .order_by(CallAnswer.id)]
+    assert rows == [("contacts", 4), ("referenceability", None), ("referenceability", 3)]
