@@ -316,7 +316,7 @@ async def test_was_it_fixed_is_read_with_the_call_and_answered(two_due, now, eng
         desk.mark_started()
         await desk.save_start()
         result = await desk.answer_fixed(billing.id, "n", "still charged twice")
-        assert result.message == "Reopened to Billing"
+        assert result.message == "Reopened to Billing" and desk.to_ask == []
         row = Forward.get_by_id(billing.id)
         assert row.status == "open" and row.reopened == 1 and "customer: still charged twice" in row.note
     finally:

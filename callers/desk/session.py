@@ -490,6 +490,8 @@ class DeskSession:
         at, seconds = self._timed()
         result = await self.run(lambda: loop.answer(state.call_id, forward_id, key, words=words or None,
                                                     seconds=seconds, now=at))
+        if result is not None and self.call is state:
+            self.to_ask = [q for q in self.to_ask if q.forward_id != forward_id]
         return result
 
     async def record_nps(self, text: str | None) -> int | None:
