@@ -358,8 +358,8 @@ class LoopList(StepList):
         Binding("n", "answer('n')", "Not fixed", id="fixed-no"),
         Binding("p", "answer('p')", "Partly", id="fixed-partly"),
     ]
-    LABELS = {"y": ("fixed", "bold $success"), "p": ("partly fixed", "$warning"), "n": ("not fixed: reopened", "$error"),
-              None: ("not asked yet", "$text-muted italic")}
+    LABELS = {"y": ("fixed", "bold $success"), "p": ("partly fixed", "$warning"),
+              "n": ("not fixed: reopened", "$error"), None: ("not asked yet", "$text-muted italic")}
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
