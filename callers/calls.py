@@ -580,6 +580,16 @@ _RECORDERS = {
 }
 
 
+def _still_mine(customer: Customer, caller: str, now_db: datetime) -> None:
+    """Refuse an answer for a customer another caller holds now (this caller's
+    lease ran out and they took it over): their call is the one that counts,
+    and on PostgreSQL the database would silently write nothing."""
+    holder = customer.claim_holder
+    if (holder and holder != caller and customer.claim_expires_at is not None
+            and customer.claim_expires_at > now_db):
+        raise CallersError(f"{customer.name} is being called by {holder} now: this answer was not saved")
+
+
 def record_answer(call_id: int, step: str, key: str, value: str | None, now: datetime | None = None,
                   seq: int | None = None, seconds: int | float | None = None) -> Answer | None:
     """Save one answer at once: to the call's journal (CallAnswer) and to the
@@ -611,6 +621,7 @@ def record_answer(call_id: int, step: str, key: str, value: str | None, now: dat
                 seq = None  # the number was taken meanwhile (another desk on this call): the next one
         call = _open(call_id)
         customer = _customer(call.customer_id)
+        _still_mine(customer, call.caller, now_db)
         if step == "comment":
             if key != "note":
                 raise CallersError(f"unknown comment answer {key!r}; use note")

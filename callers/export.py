@@ -35,7 +35,7 @@ FIELDS = {
                   "do_not_call", "implementation_state", "referenceability", "next_due"),
     "contacts": ("customer", "external_id", "name", "title", "role", "phone", "extension", "email",
                  "timezone", "do_not_call", "contact_id", "alternate_phone", "alternate_extension",
-                 "industry", "employees", "country", "account_manager", "customer_do_not_call"),
+                 "industry", "employees", "country", "account_manager", "customer_do_not_call", "gone"),
     "calls": ("customer", "contact", "caller", "started_at", "ended_at", "outcome", "callback_at",
               "dialled_at", "answered_at", "ring_seconds", "hangup_cause", "zone", "country"),
     "forwards": ("customer", "department", "assignee", "note", "status", "created_at",
@@ -98,7 +98,7 @@ def contacts() -> Iterator[dict]:
                             Contact.do_not_call, Contact.external_id.alias("contact_id"),
                             Contact.alt_phone, Contact.alt_extension, Customer.industry,
                             Customer.employees, Customer.country, Customer.account_manager,
-                            Customer.do_not_call.alias("customer_do_not_call"))
+                            Customer.do_not_call.alias("customer_do_not_call"), Contact.active)
              .join(Customer))
     for row in _paged(query, Contact.id):
         yield {"customer": row["customer"], "external_id": row["external_id"], "name": row["name"],
@@ -108,7 +108,7 @@ def contacts() -> Iterator[dict]:
                "alternate_phone": row["alt_phone"], "alternate_extension": row["alt_extension"],
                "industry": row["industry"], "employees": row["employees"], "country": row["country"],
                "account_manager": row["account_manager"],
-               "customer_do_not_call": bool(row["customer_do_not_call"])}
+               "customer_do_not_call": bool(row["customer_do_not_call"]), "gone": not row["active"]}
 
 
 def calls() -> Iterator[dict]:

@@ -11,6 +11,10 @@ it has one, in the same transaction (`callers.webhooks`).
 
 Plain values in and out: the desk (F5/F6/F7), the queue screen, the CLI and
 the tests all call these functions.
+
+Longer than 500 lines because a forward's whole life (filed, acknowledged, done,
+returned, withdrawn, reopened, sent on) and its event trail are one set of rules;
+splitting it would spread one state machine over several files.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ header.
 
 Only the standard library speaks HTTP (urllib: proxies from the
 environment, no redirects followed, a timeout per request).
+
+About 500 lines: the delivery queue, its lease and the POST belong together:
+what is delivered once and in order is decided by all three.
 """
 
 from __future__ import annotations

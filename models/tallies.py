@@ -50,6 +50,9 @@ many as the calls), with the part-days counted from the calls.
 The trigger SQL of both engines is generated from the one description below
 (`TALLIES`); `rebuild()` counts from scratch with the same expressions and
 `check()` compares the two.
+
+Longer than 500 lines because one description generates both engines'
+triggers, the rebuild and the check: kept together so they cannot drift apart.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ the next one, so a slow database never stacks queries up. A period key
 pressed while a refresh runs asks that refresh to stop at its next query and
 fetches the new period at once beside it (never more than two at a time);
 keys never wait for the database.
+
+Longer than 500 lines because it is one board with six tabs sharing one
+refresh pipeline; each tab's rendering is a small function here.
 """
 
 from __future__ import annotations

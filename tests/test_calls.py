@@ -370,3 +370,18 @@ def test_what_counts_as_asked_and_where_the_script_opens(shown):
     assert calls.holds_facts(profile, "referenceability") and calls.holds_facts(profile, "implementation")
     assert calls.first_step(profile, [], at, 90) == "implementation"
     assert calls.first_step(profile, [], at + timedelta(days=80), 90) == "contacts"
+
+
+def test_an_answer_for_a_customer_another_caller_took_over_is_refused(shown, now):
+    at, acme, state = shown
+    # alice's lease ran out while she was away, and bob has the customer now.
+    Customer.update(claim_holder="bob", claim_expires_at=clock.to_db(at + timedelta(minutes=20))).where(
+        Customer.id == acme.id).execute()
+    with pytest.raises(CallersError, match=r"being called by bob now: this answer was not saved"):
+        calls.record_answer(state.call_id, "implementation", "state", "live")
+    assert CallAnswer.select().where(CallAnswer.call == state.call_id).count() == 0
+    assert Customer.get_by_id(acme.id).implementation_state is None
+    # Once bob's lease has run out too, alice's answer is hers to give.
+    now("2026-11-24T10:30:00+00:00")
+    assert calls.record_answer(state.call_id, "implementation", "state", "live") is not None
+    assert Customer.get_by_id(acme.id).implementation_state == "live"

@@ -89,13 +89,13 @@ def test_contacts(filled, capsys):
     assert list(rows[0]) == ["customer", "external_id", "name", "title", "role", "phone", "extension",
                              "email", "timezone", "do_not_call", "contact_id", "alternate_phone",
                              "alternate_extension", "industry", "employees", "country", "account_manager",
-                             "customer_do_not_call"]
+                             "customer_do_not_call", "gone"]
     assert rows[0] == {"customer": "ACME [EU] Holdings", "external_id": "", "name": "[ERR-7] Ops",
                        "title": "'\tTabbed\rTitle", "role": "user", "phone": "'+442079460100",
                        "extension": "", "email": "ops@acme-eu.example", "timezone": "Europe/London",
                        "do_not_call": "false", "contact_id": "", "alternate_phone": "",
                        "alternate_extension": "", "industry": "'@Retail", "employees": "40", "country": "GB",
-                       "account_manager": "", "customer_do_not_call": "false"}
+                       "account_manager": "", "customer_do_not_call": "false", "gone": "false"}
     assert rows[3]["name"] == "'+SUM(1;2)" and rows[3]["email"] == "'@cmd@formula.example"
     assert (rows[5]["customer"], rows[5]["external_id"], rows[5]["name"]) == (
         "Northwind Traders", "0011", "Nancy Davolio")

@@ -42,6 +42,9 @@ def _fill() -> None:
     Contact.create(customer=acme, name="=HYPERLINK(\"http://evil.example\")", role="user", title="-Analyst",
                    phone="+442079460959", timezone="Europe/London", external_id="'=already marked",
                    do_not_call=True, created_at=at, updated_at=at)
+    # Gone from the company (marked on a call): kept, never called.
+    Contact.create(customer=acme, name="Old Buyer", role="buyer", phone="+442079460960", timezone="Europe/London",
+                   active=False, created_at=at, updated_at=at)
     # Told the desk "do not call": the customer, not its contact.
     factories.customer("Beta GmbH", external_id="ACC-2", phone="+49 30 1234567", industry="@Retail",
                        employees=12, country="DE", do_not_call=True, implementation_state="stalled")
@@ -68,7 +71,7 @@ def test_export_then_import_into_an_empty_database_exports_the_same_rows(db, now
     now(NOW)
     _fill()
     customers, contacts = _export(capsys, "customers"), _export(capsys, "contacts")
-    assert len(customers) == 5 and len(contacts) == 5
+    assert len(customers) == 5 and len(contacts) == 6
     for what, rows in (("customers", customers), ("contacts", contacts)):
         with open(tmp_path / f"{what}.csv", "w", encoding="utf-8", newline="") as out:
             csv.writer(out).writerows(rows)
@@ -79,7 +82,7 @@ def test_export_then_import_into_an_empty_database_exports_the_same_rows(db, now
     listed = import_file(tmp_path / "customers.csv")
     assert (listed.kind, listed.customers_created, listed.rejected) == ("customers", 4, 0)
     people = import_file(tmp_path / "contacts.csv")
-    assert (people.kind, people.contacts_created, people.rejected) == ("generic", 4, 0)
+    assert (people.kind, people.contacts_created, people.rejected) == ("generic", 5, 0)
 
     assert _without(_export(capsys, "customers"), "next_due") == _without(customers, "next_due")
     assert _export(capsys, "contacts") == contacts
@@ -88,6 +91,8 @@ def test_export_then_import_into_an_empty_database_exports_the_same_rows(db, now
     assert (jane.alt_phone, jane.alt_extension, jane.extension) == ("+447700900123", "9", "23")
     odd = Contact.get(Contact.name == '=HYPERLINK("http://evil.example")')
     assert (odd.external_id, odd.title, odd.do_not_call) == ("'=already marked", "-Analyst", True)
+    assert Contact.get(Contact.name == "Old Buyer").active is False  # still gone
+    assert Customer.get(Customer.external_id == "ACC-1").call_contact != Contact.get(Contact.name == "Old Buyer").id
     beta = Customer.get(Customer.external_id == "ACC-2")
     assert (beta.do_not_call, beta.industry, beta.implementation_state) == (True, "@Retail", "stalled")
     delta = Customer.get(Customer.external_id == "ACC-4")
@@ -113,3 +118,23 @@ def test_a_customer_list_never_overwrites_what_a_call_found(db, now, tmp_path):
     assert (acme.industry, acme.employees, acme.do_not_call) == ("Software", 40, True)
     new = Customer.get(Customer.external_id == "ACC-9")
     assert (new.implementation_state, new.ref_prospect_call, new.needs_number) == ("not_started", None, True)
+
+
+def test_a_file_that_says_gone_marks_the_contact_gone_and_never_brings_one_back(db, now, tmp_path):
+    now(NOW)
+    acme = factories.customer("Acme Ltd", external_id="ACC-1", phone="+44 20 7946 0958", contact_name="Jane Doe")
+    at = clock.db_now()
+    Contact.create(customer=acme, name="Sam User", role="user", phone="+442079460959", timezone="Europe/London",
+                   created_at=at, updated_at=at)
+    gone = tmp_path / "gone.csv"
+    gone.write_text("customer,external_id,name,phone,gone\nAcme Ltd,ACC-1,Jane Doe,+442079460958,yes\n")
+    result = import_file(gone)
+    assert (result.contacts_updated, result.rejected) == (1, 0)
+    jane = Contact.get(Contact.name == "Jane Doe")
+    assert jane.active is False
+    # The desk calls someone who is still there.
+    assert Customer.get_by_id(acme.id).call_contact == Contact.get(Contact.name == "Sam User").id
+    back = tmp_path / "back.csv"
+    back.write_text("customer,external_id,name,phone,gone\nAcme Ltd,ACC-1,Jane Doe,+442079460958,no\n")
+    import_file(back)
+    assert Contact.get(Contact.name == "Jane Doe").active is False  # only a call brings a contact back

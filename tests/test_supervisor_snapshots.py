@@ -79,7 +79,7 @@ def test_value_80x24(busy_world, tmp_path, snap_compare):
     from callers import reconcile, value
     from tests.test_value import BILLING
 
-    from tests import factories
+    from tests.support import factories
 
     factories.customer("Cyberdyne Systems", external_id="A-2")  # its account was cancelled
     billing = tmp_path / "billing.csv"

@@ -12,6 +12,7 @@ round-trips for foreign keys; `callers.demo.writer` writes them.
 from __future__ import annotations
 
 import bisect
+import random
 from datetime import datetime, timedelta
 
 from callers import hours, settings
@@ -31,6 +32,7 @@ from callers.demo.vocabulary import (
     GIFT_RESTRICTIONS,
     INDUSTRIES,
     INDUSTRY_WEIGHTS,
+    LOOP_WORDS,
     OTHER_TITLES,
     REF_CONDITIONS,
     RESOLUTIONS,
@@ -47,7 +49,7 @@ from models.vocabulary import DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE, FORW
 
 # Bump when the generator makes different rows for the same seed (benchmark
 # databases cached in bench-data/ are then rebuilt).
-VERSION = 3
+VERSION = 4  # 4: "was it fixed?" answered on the next call (forward_event.call_id, forward.reopened)
 
 HISTORY_DAYS = 120
 FORWARDS_PER_CUSTOMER = 0.4  # default forward count: 120 for 300 customers
@@ -369,7 +371,10 @@ class Generator(Draws):
         if completed_calls and self.forward_debt >= 1 and self.forwards_left > 0:
             count = min(int(self.forward_debt), 3 * len(completed_calls), self.forwards_left)
             for i in range(count):
-                self._forward(cid, am, completed_calls[-1 - (i % len(completed_calls))])
+                at = -1 - (i % len(completed_calls))
+                if at == -1 and len(completed_calls) > 1 and random.Random(cid * 7 + i).random() < 0.6:
+                    at = -2  # raised a call earlier: the last call asked whether it was fixed
+                self._forward(cid, am, completed_calls[at], completed_calls[len(completed_calls) + at + 1:])
             self.forward_debt -= count
             self.forwards_left -= count
         if completed_calls:
@@ -399,7 +404,11 @@ class Generator(Draws):
                 key, at + timedelta(minutes=float(self.values["retry_no_answer_minutes"])), self.rules)
         return epoch(nxt)
 
-    def _forward(self, cid: int, am: str, call: tuple[int, int, int, int, str]) -> None:
+    def _forward(self, cid: int, am: str, call: tuple[int, int, int, int, str],
+                 later: list[tuple[int, int, int, int, str]] = ()) -> None:
+        """A forward raised on `call`; `later`: the customer's completed calls
+        after it, where a forward done before one of them is asked about
+        ("Was it fixed?", callers/loop.py)."""
         r = self.rng.random
         fmt, now = self.fmt, self.now
         call_id, contact_id, started, ended, caller = call
@@ -427,8 +436,8 @@ class Generator(Draws):
         note = self._pick(FORWARD_NOTES.get(kind, FORWARD_NOTES["other"]))
         events = self.chunk_rows["forward_event"]
 
-        def event(status_: str, at: int, by: str, text: str | None) -> None:
-            events.append((self.ids["forward_event"], fid, status_, fmt(at), by, text))
+        def event(status_: str, at: int, by: str, text: str | None, on_call: int | None = None) -> None:
+            events.append((self.ids["forward_event"], fid, status_, fmt(at), by, text, on_call))
             self.ids["forward_event"] += 1
 
         event("open", created, caller, note)
@@ -451,6 +460,21 @@ class Generator(Draws):
                 resolved_by = caller
                 resolution = self._pick(WITHDRAW_REASONS)
             event(status, resolved_at, resolved_by, resolution)
+        reopened = 0
+        asked = next((c for c in later if c[2] > resolved_at), None) if status == "done" else None
+        if asked is not None:
+            # The next completed call asked "Was it fixed?". Drawn from a stream
+            # of the forward's own, so the rest of the demo stays as it was.
+            roll = random.Random(fid).random()
+            answer = "fixed" if roll < 0.74 else "partly_fixed" if roll < 0.9 else "reopened"
+            event(answer, asked[2] + 20, asked[4], None if answer == "fixed" else self._pick_loop_words(fid), asked[0])
+            if answer == "reopened":
+                status, reopened = "open", 1
+                ack_at = ack_by = resolved_at = resolved_by = resolution = None
         self.chunk_rows["forward"].append((
             fid, cid, call_id, contact_id, caller, dept_id, assignee, note, status, fmt(created),
-            fmt(ack_at), ack_by, fmt(resolved_at), resolved_by, resolution))
+            fmt(ack_at), ack_by, fmt(resolved_at), resolved_by, resolution, reopened))
+
+    @staticmethod
+    def _pick_loop_words(fid: int) -> str:
+        return LOOP_WORDS[random.Random(-fid).randrange(len(LOOP_WORDS))]

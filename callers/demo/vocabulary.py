@@ -232,6 +232,9 @@ RESOLUTIONS = {
                         "Discount agreed for renewal"],
     "other": ["Workshop booked", "Migration plan agreed"],
 }
+# What a customer says when asked "Was it fixed?" and it was not, or only partly.
+LOOP_WORDS = ["Still getting the same error", "Only for some users", "The invoice is still wrong",
+              "Works now, but slow", "Nobody called back", "Half of it works", "Same problem since Monday"]
 RETURN_REASONS = ["Not ours: a sales question", "Not ours: belongs to support", "Not ours: belongs to billing",
                   "Duplicate of an earlier forward"]
 WITHDRAW_REASONS = ["Customer solved it themselves", "Raised by mistake"]

@@ -102,8 +102,8 @@ CALL_COLUMNS = ("id", "customer_id", "contact_id", "caller", "shown_at", "starte
 FEATURE_COLUMNS = ("id", "customer_id", "feature_id", "in_production", "confirmed_at")
 FORWARD_COLUMNS = ("id", "customer_id", "call_id", "contact_id", "caller", "department_id", "assignee",
                    "note", "status", "created_at", "acknowledged_at", "acknowledged_by", "resolved_at",
-                   "resolved_by", "resolution")
-EVENT_COLUMNS = ("id", "forward_id", "status", "at", "by", "note")
+                   "resolved_by", "resolution", "reopened")
+EVENT_COLUMNS = ("id", "forward_id", "status", "at", "by", "note", "call_id")
 
 
 def generate(customers: int = 300, seed: int = 1, *, calls_per_customer: float = 3.0,

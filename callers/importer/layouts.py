@@ -35,6 +35,7 @@ FIELDS = {
     "account_manager": "the customer's account manager",
     "do_not_call": "yes/true/1: do not call this contact",
     "customer_do_not_call": "yes/true/1: do not call this customer at all",
+    "gone": "yes/true/1: the contact has left the customer (kept, never called; an import never brings one back)",
     "implementation_state": f"{' / '.join(IMPLEMENTATION_STATES)} (fills an unknown state only)",
     "referenceability": "e.g. 'prospect_call=yes; press=no' (fills unknown answers only)",
     "contact_id": "the contact's id in the source",
@@ -76,7 +77,7 @@ GENERIC = {
     "contactid": "contact_id", "tags": "tags", "externalid": "external_id",
     "altphone": "mobile", "alternatephone": "mobile", "otherphone": "mobile",
     "altextension": "alt_extension", "alternateextension": "alt_extension", "mobileextension": "alt_extension",
-    "customerdonotcall": "customer_do_not_call",
+    "customerdonotcall": "customer_do_not_call", "gone": "gone", "contactgone": "gone",
     "implementationstate": "implementation_state", "implementation": "implementation_state",
     "referenceability": "referenceability",
 }

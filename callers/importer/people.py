@@ -116,4 +116,6 @@ def contact_changes(p: Person, row: Row) -> dict:
         put("external_id", row.contact_id)
     if row.do_not_call and not p.do_not_call:
         put("do_not_call", True)
+    if row.gone and p.active:  # set by an import, never cleared by one (as do-not-call)
+        put("active", False)
     return changes

@@ -58,6 +58,7 @@ class Row(CustomerRow):
     email: str | None
     timezone: str | None
     do_not_call: bool
+    gone: bool = False  # the contact has left (callers export contacts' `gone` column)
 
 
 class Rejected(Exception):
@@ -272,6 +273,7 @@ class RowReader:
             alt.e164 if alt else None, alt_extension,
             get("email"), main.timezone or None,
             _dnc(get("do_not_call"), get("tags")),
+            _true(get("gone") or ""),
         )
 
     def read_customer(self, line: int, cells: list) -> CustomerRow:

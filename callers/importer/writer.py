@@ -292,10 +292,10 @@ class BatchWriter:
                 mine = people[cust.id] = People()
             person = mine.match(row) if mine.all else None
             if person is None:
-                # In _CONTACT_COLS order: a new, active, reachable contact.
+                # In _CONTACT_COLS order: a new, reachable contact (active unless the file says gone).
                 person = Person((None, cust.id, row.name, row.role or "user", row.title, row.phone,
                                   row.extension, row.alt_phone, row.alt_extension, row.email,
-                                  row.timezone, row.contact_id, row.do_not_call, False, True))
+                                  row.timezone, row.contact_id, row.do_not_call, False, not row.gone))
                 person.cust = cust
                 mine.add(person)
                 new_people.append(person)
@@ -312,7 +312,7 @@ class BatchWriter:
             if changes:
                 mine.index(person)
                 updates[person.id] = changes
-                if changes.keys() & {"phone", "do_not_call", "role", "timezone", "unreachable"}:
+                if changes.keys() & {"phone", "do_not_call", "role", "timezone", "unreachable", "active"}:
                     queue_changed.add(cust.id)
             if changes or changed_customer or (cust.id in filled and cust.id not in self.created_customers):
                 res.contacts_updated += 1
@@ -329,7 +329,7 @@ class BatchWriter:
                     "alt_extension", "email", "timezone", "external_id", "do_not_call", "active",
                     "unreachable", "created_at", "updated_at")
             values = [(p.cust.id, p.name, p.role, p.title, p.phone, p.extension, p.alt_phone,
-                       p.alt_extension, p.email, p.timezone, p.external_id, p.do_not_call, True,
+                       p.alt_extension, p.email, p.timezone, p.external_id, p.do_not_call, p.active,
                        False, stamp, stamp) for p in new_people]
             # (customer, phone) is unique among a batch's new contacts: dedupe saw to it.
             by_phone = {(p.cust.id, p.phone): p for p in new_people}

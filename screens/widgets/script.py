@@ -9,6 +9,10 @@ screen saves at once). Enter on a step that holds stored facts confirms them
 as still true (one key when nothing changed); Enter on a step that holds none
 (`calls.holds_facts`) moves on and records nothing: the step is *not asked*,
 and its facts stay unknown. Nothing is pre-selected where nothing is stored.
+
+Longer than 500 lines because it holds the script's step widgets (contacts,
+references, implementation, features, words) and the panel that moves between
+them; each step widget is short. The next split, when it grows: one module per step.
 """
 
 from __future__ import annotations
