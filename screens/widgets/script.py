@@ -10,7 +10,7 @@ as still true (one key when nothing changed); Enter on a step that holds none
 (`calls.holds_facts`) moves on and records nothing: the step is *not asked*,
 and its facts stay unknown. Nothing is pre-selected where nothing is stored.
 
-Longer than 500 lines because it holds the script's step widgets (contacts,
+Longer than 500 lines because it holds the script's step widgets ("was it fixed?", contacts,
 references, implementation, features, words) and the panel that moves between
 them; each step widget is short. The next split, when it grows: one module per step.
 """
