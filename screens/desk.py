@@ -34,8 +34,8 @@ from callers import calls, clock
 from callers.calls import CallState, Profile
 from callers.desk import CallProgress, Connection, DeskSession, Finished, Notice, Opened, ProfileStale, SaveFailed
 from callers.dialer.progress import DOWN, ENDED, HANDED_OVER, TALKING, Progress
-from callers.errors import describe_error
-from screens.messages import Answered, EditContact
+from callers.errors import describe_error, first_line
+from screens.messages import Answered, EditContact, FixedAnswered, StepShown, WordsDone
 from screens.widgets.call_header import CallHeader
 from screens.widgets.call_timer import CallTimer
 from screens.commands import ScreenActions
@@ -301,7 +301,10 @@ class DeskScreen(Screen):
         self._set_mode("call")
         self.header.show(state.profile, now)
         self.timer.target = self.session.target
-        self.script.load(state, now, start=self.session.first_step(state, now))
+        questions = self.session.to_ask
+        # "Was it fixed?" first, when there is something to ask and nothing was answered yet.
+        start = "fixed" if questions and not state.answers else self.session.first_step(state, now)
+        self.script.load(state, now, start=start, questions=questions)
         self.timer.started_at = state.started_at
         self.timer.tick()
         self.header.border_subtitle = ""
@@ -446,6 +449,58 @@ class DeskScreen(Screen):
     def on_answered(self, message: Answered) -> None:
         message.stop()
         self.session.answer(message.step, message.key, message.value)
+
+    def on_step_shown(self, message: StepShown) -> None:
+        message.stop()
+        self.session.step_shown(message.step, opening=message.opening)
+
+    def on_fixed_answered(self, message: FixedAnswered) -> None:
+        """y / n / p to "Was it fixed?": saved now; a "no" reopens the forward
+        with what the caller typed in the words line, if anything."""
+        message.stop()
+        state = self.call
+        if state is None:
+            return
+        words = self.script.pending_note() if message.key == "n" else None
+
+        def done(result) -> None:
+            if result is not None:
+                self.notify(shown(result.message), title="Was it fixed?", markup=False)
+            if result is not None and result.status == "reopened" and self.call is state:
+                self._reload_profile()  # the header lists it as open again
+
+        self._run(lambda: self.session.answer_fixed(message.forward_id, message.key, words), done,
+                  "saving the customer's answer", group="desk-forward")
+
+    def on_words_done(self, message: WordsDone) -> None:
+        """The end of the words step: the 0-10 question, when the company asks
+        it and no score is saved on this call yet."""
+        message.stop()
+        if self.call is not None and self.session.nps_on and self.session.nps_score is None:
+            self._ask_nps()
+
+    def _ask_nps(self, typed: str = "", error: str = "") -> None:
+        from screens.widgets.nps import NpsQuestion
+
+        state = self.call
+
+        def answered(text: str | None) -> None:
+            if not text or self.call is not state:
+                self._refocus()
+                return
+
+            def done(score: int | None) -> None:
+                if score is not None:
+                    self.notify(f"Would recommend: {score} of 10", title="Saved", markup=False)
+                self._refocus()
+
+            def failed(error: BaseException) -> None:
+                self._ask_nps(text, first_line(error))
+
+            self._run(lambda: self.session.record_nps(text), done, "saving the score", group="desk-nps",
+                      failed=failed)
+
+        self.app.push_screen(NpsQuestion(typed, error), answered)
 
     def show_session_event(self, event: Any) -> None:
         """What the session reports by itself, rendered."""

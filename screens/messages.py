@@ -28,3 +28,23 @@ class EditContact(Message):
     """Open the contact form: contact_id None means 'add a contact'."""
 
     contact_id: int | None
+
+
+@dataclass
+class StepShown(Message):
+    """A script step came up (`opening`: the step a call opens on): its time on screen starts."""
+
+    step: str
+    opening: bool = False
+
+
+@dataclass
+class FixedAnswered(Message):
+    """"Was it fixed?" answered for a forward (key y / n / p): save it now (callers.loop.answer)."""
+
+    forward_id: int
+    key: str
+
+
+class WordsDone(Message):
+    """Enter on the "in their words" line: the end of the words step."""

@@ -225,3 +225,130 @@ async def test_the_dialler_places_the_call_and_the_answer_starts_the_talk_time(t
     row = Call.get_by_id(call_id)
     assert row.dialled_at is not None and row.answered_at is not None and row.hangup_cause
     assert row.started_at == row.answered_at
+
+
+# ---- step times, "was it fixed?", NPS (issue 20) ------------------------------------
+
+
+def seconds_saved(call_id: int) -> list[tuple[str, int | None]]:
+    return [(a.step, a.seconds) for a in CallAnswer.select().where(CallAnswer.call == call_id).order_by(CallAnswer.id)]
+
+
+async def test_each_answer_keeps_the_seconds_since_its_step_or_the_answer_before(session, now, engine):
+    await session.load()
+    call_id = session.call.call_id
+    session.mark_started()
+    await session.save_start()
+    session.step_shown("contacts", opening=True)
+    now("2026-11-24T15:30:07+00:00")
+    session.answer("contacts", "confirm")  # 7 s since the step came up
+    session.step_shown("referenceability")
+    now("2026-11-24T15:30:12+00:00")
+    session.answer("referenceability", "prospect_call", "yes")  # 5 s since the step came up
+    now("2026-11-24T15:30:15+00:00")
+    session.answer("referenceability", "press", "no")  # 3 s since the answer before
+    await session.idle()
+    assert seconds_saved(call_id) == [("contacts", 7), ("referenceability", 5), ("referenceability", 3)]
+
+
+async def test_seconds_go_through_the_journal_and_a_restored_step_is_not_timed(two_due, now, engine, tmp_path):
+    first = DeskSession("alice", zone="Europe/London")
+    await first.load()
+    call_id = first.call.call_id
+    first.mark_started()
+    await first.save_start()
+    first.step_shown("contacts", opening=True)
+    now("2026-11-24T15:30:04+00:00")
+    real = database.obj
+    database.initialize(broken(engine))
+    try:
+        first.answer("contacts", "confirm")
+        await first.idle()
+        assert [e.args["seconds"] for e in first.outbox.pending()] == [4]
+    finally:
+        database.initialize(real)
+    first.close()  # killed with the answer only in the journal
+    first.pending.clear()
+
+    now("2026-11-24T15:31:00+00:00")
+    second = DeskSession("alice", zone="Europe/London")
+    await second.load()  # the journal replayed, with its seconds
+    assert second.call.call_id == call_id
+    assert seconds_saved(call_id) == [("contacts", 4)]
+    # The restored call opens on a step whose time before the crash is not known.
+    second.step_shown("referenceability", opening=True)
+    now("2026-11-24T15:31:09+00:00")
+    second.answer("referenceability", "prospect_call", "yes")
+    now("2026-11-24T15:31:11+00:00")
+    second.answer("referenceability", "press", "no")  # 2 s since the answer before: known
+    await second.idle()
+    assert seconds_saved(call_id) == [("contacts", 4), ("referenceability", None), ("referenceability", 2)]
+    second.close()
+
+
+async def test_a_forward_filed_keeps_its_seconds(session, now, engine):
+    from models.tables import ForwardEvent
+
+    await session.load()
+    session.mark_started()
+    await session.save_start()
+    session.step_shown("contacts", opening=True)
+    now("2026-11-24T15:30:06+00:00")
+    filed = await session.forward(session.departments[0].name, "invoice sent twice")
+    event = ForwardEvent.get(ForwardEvent.forward == filed.id, ForwardEvent.status == "open")
+    assert event.seconds == 6 and event.call_id == session.call.call_id
+
+
+async def test_was_it_fixed_is_read_with_the_call_and_answered(two_due, now, engine):
+    from callers import forwards
+    from models.tables import Forward
+
+    acme, _beta = two_due
+    billing = forwards.create(acme.id, "Billing", "bob", note="invoice sent twice")
+    Forward.update(status="done", resolved_at=clock.db_now() - timedelta(days=1), resolved_by="carol",
+                   resolution="credited").where(Forward.id == billing.id).execute()
+    desk = DeskSession("alice", zone="Europe/London")
+    try:
+        await desk.load()
+        assert [(q.forward_id, q.department, q.resolution) for q in desk.to_ask] == [(billing.id, "Billing",
+                                                                                      "credited")]
+        assert await desk.answer_fixed(billing.id, "") is None  # Enter: nothing recorded
+        desk.mark_started()
+        await desk.save_start()
+        result = await desk.answer_fixed(billing.id, "n", "still charged twice")
+        assert result.message == "Reopened to Billing" and desk.to_ask == []
+        row = Forward.get_by_id(billing.id)
+        assert row.status == "open" and row.reopened == 1 and "customer: still charged twice" in row.note
+    finally:
+        desk.close()
+
+
+async def test_nps_is_read_once_and_recorded(two_due, now, engine):
+    from callers import nps
+    from callers.errors import CallersError
+
+    desk = DeskSession("alice", zone="Europe/London")
+    try:
+        await desk.load()
+        assert desk.nps_on is False  # off by default
+    finally:
+        desk.close()
+    nps.set_enabled(True)
+    desk = DeskSession("alice", zone="Europe/London")
+    try:
+        await desk.load()
+        assert desk.nps_on is True and desk.nps_score is None
+        desk.mark_started()
+        await desk.save_start()
+        with pytest.raises(CallersError, match="from 0 to 10"):
+            await desk.record_nps("11")
+        assert await desk.record_nps("9") == 9 and desk.nps_score == 9
+        assert Call.get_by_id(desk.call.call_id).nps == 9
+    finally:
+        desk.close()
+    desk = DeskSession("alice", zone="Europe/London")
+    try:
+        await desk.load()  # restored: the score already given comes back
+        assert desk.nps_score == 9
+    finally:
+        desk.close()

@@ -73,6 +73,14 @@ def test_in_call_their_words(desk, snap_compare):
                         run_before=keys("f2", "enter", "enter", "enter", "enter"))
 
 
+def test_in_call_was_it_fixed(sqlite_db, now, snap_compare):
+    """A forward done since the last call and never asked about: the script
+    opens on "Was it fixed?" (issue 20)."""
+    now(NOW)
+    desk_data(ask_fixed=True)
+    assert snap_compare(CallersApp(caller="alice"), terminal_size=SIZE, run_before=keys("f2"))
+
+
 def test_outcome_picker(desk, snap_compare):
     assert snap_compare(CallersApp(caller="alice"), terminal_size=SIZE, run_before=keys("f2", "f9"))
 

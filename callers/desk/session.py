@@ -66,6 +66,7 @@ class _Answer(NamedTuple):
     value: str | None
     at: datetime
     seq: int
+    seconds: int | None = None  # how long its step was on screen (None: not known)
 
 
 class _Tasks:
@@ -121,6 +122,16 @@ class DeskSession:
         self._retry_handle: asyncio.TimerHandle | None = None
         self._first_load = True
         self.dialling = Dialling(self, dialer)  # `dialer`: a callers.dialer.Dialer, None for manual
+        self.nps_on = False  # the company asks the 0-10 question (the `nps` setting, read on the first load)
+        # The open call's extras: forwards to ask "Was it fixed?" about, the NPS score saved.
+        self.to_ask: list = []  # callers.loop.Question, oldest done first
+        self.nps_score: int | None = None
+        self._extras: tuple | None = None  # (call_id, questions, score), from the database thread
+        # Step times: when the step on screen came up (None: not known, after a
+        # restore) and when the call's previous answer was given on this desk.
+        self._step_since: datetime | None = None
+        self._last_answer_at: datetime | None = None
+        self._restored = False  # the open call had started before this desk showed it
 
     # ---- lifecycle --------------------------------------------------------------
 
@@ -172,7 +183,8 @@ class DeskSession:
             a = entry.args
             try:
                 calls.record_answer(int(a["call_id"]), a["step"], a["key"], a.get("value"),
-                                    now=datetime.fromisoformat(a["at"]), seq=a.get("seq"))
+                                    now=datetime.fromisoformat(a["at"]), seq=a.get("seq"),
+                                    seconds=a.get("seconds"))
             except CallersError:
                 pass  # the call ended elsewhere, or the answer is wrong: nothing to keep
 
@@ -188,7 +200,24 @@ class DeskSession:
             if customer is None:
                 return Opened("nobody", due.nobody_due_message(caller_zone=self.zone))
             state = calls.open_call(self.caller, customer.id)
+        self._extras = (state.call_id, *self._call_extras(state))
         return Opened("call", state)
+
+    def _call_extras(self, state: CallState) -> tuple[list, int | None]:
+        """(thread) The forwards to ask "Was it fixed?" about, and the NPS
+        score already saved on the call (a restored call)."""
+        try:
+            from callers import loop
+        except ImportError:  # forwarding not installed: nothing to ask
+            questions = []
+        else:
+            questions = loop.to_ask(state.profile.customer.id)
+        score = None
+        if self.nps_on and state.started_at is not None:
+            from callers import nps
+
+            score = nps.given(state.call_id)
+        return questions, score
 
     def _open(self, opened: Opened) -> Opened:
         self.dialling.forget()
@@ -198,6 +227,13 @@ class DeskSession:
             return opened
         state: CallState = opened.value
         self.call = state
+        extras = self._extras if self._extras and self._extras[0] == state.call_id else (None, [], None)
+        self._extras = None
+        self.to_ask, self.nps_score = list(extras[1]), extras[2]
+        # A call restored (it had started) came up before this desk: its
+        # step's time so far is not known.
+        self._step_since, self._last_answer_at = None, None
+        self._restored = state.started_at is not None
         self.filed = [(f.id, f.department, f.note) for f in state.profile.open_forwards
                       if state.shown_at is not None and f.created_at >= state.shown_at]
         self._seq = max((a.seq or 0 for a in state.answers), default=0)
@@ -225,6 +261,9 @@ class DeskSession:
                 extra["target"] = settings.get("target_seconds")
                 extra["cycle_days"] = settings.get("cycle_days")
                 extra["departments"] = self._load_departments()
+                from callers import nps
+
+                self.nps_on = nps.enabled()
             return self._next_call(restore), extra
 
         opened, extra = await self.run(job)
@@ -240,6 +279,35 @@ class DeskSession:
         return calls.first_step(state.profile, state.answers, now or clock.now(), self.cycle_days)
 
     # ---- during the call -----------------------------------------------------------
+
+    def step_shown(self, step: str, at: datetime | None = None, opening: bool = False) -> None:
+        """A script step came up on screen at `at` (default now). `opening`:
+        the step a call opens on; for a call restored after a crash (it had
+        started) its time on screen before is not known, so not counted."""
+        if opening and self._restored:
+            self._step_since = None
+            return
+        self._step_since = at or clock.now()
+
+    def seconds_on_screen(self, at: datetime) -> int | None:
+        """Whole seconds since the step came up or since the call's previous
+        answer on this desk, whichever is later (never before the call
+        started); None when neither is known."""
+        state = self.call
+        known = [t for t in (self._step_since, self._last_answer_at) if t is not None]
+        if state is None or not known:
+            return None
+        since = max(known)
+        if state.started_at is not None:
+            since = max(since, state.started_at)
+        return max(0, int((at - since).total_seconds()))
+
+    def _timed(self) -> tuple[datetime, int | None]:
+        """(now, seconds on screen) for an answer given now; the next answer counts from here."""
+        at = clock.now()
+        seconds = self.seconds_on_screen(at)
+        self._last_answer_at = at
+        return at, seconds
 
     def mark_started(self) -> datetime | None:
         """The caller started the call now (the timer runs from here); None
@@ -268,17 +336,17 @@ class DeskSession:
         in the background, after every answer before it."""
         if self.call is None:
             return
-        at = clock.now()
+        at, seconds = self._timed()
         call_id = self.call.call_id
         self._seq += 1
         try:
             entry = self.outbox.write("answer", call_id=call_id, step=step, key=key, value=value,
-                                      at=at.isoformat(), seq=self._seq)
+                                      at=at.isoformat(), seq=self._seq, seconds=seconds)
         except OSError as exc:  # a full disk, a journal folder gone: the database write still goes ahead
             entry = None
             self._emit(Notice(f"The answer is not in your journal ({exc.strerror or exc}); "
                               "saving it to the database.", "Journal not written", "warning"))
-        self.pending.append(_Answer(entry, call_id, step, key, value, at, self._seq))
+        self.pending.append(_Answer(entry, call_id, step, key, value, at, self._seq, seconds))
         self.flush()
 
     def _drain(self) -> tuple[int, list[str], bool]:
@@ -296,7 +364,8 @@ class DeskSession:
                         self.outbox.sync()
                 try:
                     # `seq`: its number in the call, so a replay is saved once.
-                    calls.record_answer(a.call_id, a.step, a.key, a.value, now=a.at, seq=a.seq)
+                    calls.record_answer(a.call_id, a.step, a.key, a.value, now=a.at, seq=a.seq,
+                                        seconds=a.seconds)
                 except CallersError as exc:
                     errors.append(first_line(exc))
                 if a.entry is not None:
@@ -400,12 +469,41 @@ class DeskSession:
         if state is None:
             raise CallersError("No call is open.")
         contact = state.profile.customer.contact
+        _at, seconds = self._timed()
         filed = await self.run(lambda: forwards.create(
             state.profile.customer.id, department, self.caller, note=note or None, call_id=state.call_id,
-            contact_id=contact.id if contact else None))
+            contact_id=contact.id if contact else None, seconds=seconds))
         if self.call is state:
             self.filed.append((filed.id, filed.department, note or None))
         return filed
+
+    async def answer_fixed(self, forward_id: int, key: str, words: str | None = None):
+        """"Was it fixed?" answered for one forward (`key` y / n / p; a "no"
+        reopens it with `words`): `callers.loop.Answered` (its `message` says
+        what was done), None for Enter (nothing recorded). The forward is no
+        longer in `to_ask` once answered."""
+        from callers import loop
+
+        state = self._open_call()
+        if not (key or "").strip():
+            return None
+        at, seconds = self._timed()
+        result = await self.run(lambda: loop.answer(state.call_id, forward_id, key, words=words or None,
+                                                    seconds=seconds, now=at))
+        if result is not None and self.call is state:
+            self.to_ask = [q for q in self.to_ask if q.forward_id != forward_id]
+        return result
+
+    async def record_nps(self, text: str | None) -> int | None:
+        """The customer's 0-10 answer typed as `text` (Enter: None, nothing
+        saved); raises CallersError (one line) on anything else."""
+        from callers import nps
+
+        state = self._open_call()
+        score = await self.run(lambda: nps.record(state.call_id, text))
+        if score is not None and self.call is state:
+            self.nps_score = score
+        return score
 
     async def withdraw(self, forward_id: int) -> str:
         """Withdraw a forward filed in this call; its department's name."""

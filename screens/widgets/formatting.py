@@ -33,6 +33,7 @@ IMPLEMENTATION_LABELS = {
     "stalled": "Stalled",
 }
 STEP_LABELS = {
+    "fixed": "Was it fixed?",
     "contacts": "Contacts",
     "referenceability": "References",
     "implementation": "Implementation",

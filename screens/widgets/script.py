@@ -1,5 +1,7 @@
 """The fixed script: contacts → referenceability → implementation → features,
-then an optional line in the customer's own words.
+then an optional line in the customer's own words. Before them, only when a
+department marked a forward done since the customer's last call, "Was it
+fixed?" (`callers.loop`): y yes, n no (reopened), p partly, Enter skips.
 
 Each step shows the stored answers with their age. Only a choice the caller
 makes writes an answer, the moment it is made (an `Answered` message the
@@ -8,7 +10,7 @@ as still true (one key when nothing changed); Enter on a step that holds none
 (`calls.holds_facts`) moves on and records nothing: the step is *not asked*,
 and its facts stay unknown. Nothing is pre-selected where nothing is stored.
 
-Longer than 500 lines because it holds the script's step widgets (contacts,
+Longer than 500 lines because it holds the script's step widgets ("was it fixed?", contacts,
 references, implementation, features, words) and the panel that moves between
 them; each step widget is short. The next split, when it grows: one module per step.
 """
@@ -30,7 +32,8 @@ from textual.widgets.option_list import Option
 from callers import calls, phones
 from callers.printable import printable
 from callers.calls import IMPLEMENTATION_STATES, REFERENCE_KINDS, STEPS, CallState, Profile
-from screens.messages import Answered, EditContact, StepDone
+from screens.messages import StepShown
+from screens.messages import Answered, EditContact, FixedAnswered, StepDone, WordsDone
 from screens.widgets.call_timer import CallTimer
 from screens.widgets.formatting import (
     IMPLEMENTATION_LABELS,
@@ -38,12 +41,15 @@ from screens.widgets.formatting import (
     REFERENCE_LABELS,
     STEP_LABELS,
     age,
+    ago,
     assemble,
     assemble_line,
     confirmed,
 )
 
 ORDER = (*STEPS, "comment")
+LOOP = "fixed"  # "Was it fixed?": a step only when there is something to ask
+LOOP_ORDER = (LOOP, *ORDER)
 
 
 class StepKeys:
@@ -343,6 +349,76 @@ class ImplementationList(StepList):
         self.post_message(StepDone(self.step))
 
 
+class LoopList(StepList):
+    """The forwards a department marked done since the customer's last call,
+    oldest first: y / n / p answers the highlighted one and goes to the next;
+    Enter skips it (nothing recorded); past the last, the next step."""
+
+    step = LOOP
+    noun = "forwards"
+    BINDINGS = [
+        Binding("enter", "select", "Skip", id="fixed-skip"),
+        Binding("y", "answer('y')", "Fixed", id="fixed-yes"),
+        Binding("n", "answer('n')", "Not fixed", id="fixed-no"),
+        Binding("p", "answer('p')", "Partly", id="fixed-partly"),
+    ]
+    LABELS = {"y": ("fixed", "bold $success"), "p": ("partly fixed", "$warning"),
+              "n": ("not fixed: reopened", "$error"), None: ("not asked yet", "$text-muted italic")}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.questions: list = []  # callers.loop.Question
+        self.answers: dict[int, str] = {}  # forward id -> y / n / p given in this call
+
+    @property
+    def has_facts(self) -> bool:
+        return False  # Enter never confirms anything here
+
+    def load(self, profile: Profile, now: datetime) -> None:
+        self.answers = {}
+        super().load(profile, now)
+
+    def rows(self) -> list[Option]:
+        rows = []
+        for q in self.questions:
+            label, style = self.LABELS[self.answers.get(q.forward_id)]
+            by = f" by {q.resolved_by}" if q.resolved_by else ""
+            again = f" · reopened {q.reopened}×" if q.reopened else ""
+            rows.append(Option(assemble(
+                (q.department, "bold"), (f"  done {ago(q.resolved_at, self.now)}{by}{again}", "$text-muted"),
+                "  ", (label, style),
+                "\n  ", (q.resolution or "(no note)", ""), ("  · was: ", "$text-muted"), (q.note or "(no note)", "")),
+                id=f"f{q.forward_id}"))
+        return rows
+
+    def _next(self) -> None:
+        index = self.highlighted if self.highlighted is not None else -1
+        later = [i for i in range(index + 1, len(self.questions))
+                 if self.questions[i].forward_id not in self.answers]
+        if later:
+            self.highlighted = later[0]
+        else:
+            self.post_message(StepDone(self.step))
+
+    def selected(self, index: int) -> None:
+        self._next()  # Enter: skipped, nothing recorded
+
+    def confirm(self) -> None:
+        self.post_message(StepDone(self.step))
+
+    def action_answer(self, key: str) -> None:
+        if self.highlighted is None or not self.questions:
+            return
+        question = self.questions[self.highlighted]
+        if question.forward_id in self.answers:
+            return  # answered in this call: the department has it
+        self.answers[question.forward_id] = key
+        self.answered = True
+        self.post_message(FixedAnswered(question.forward_id, key))
+        self.rebuild()
+        self._next()
+
+
 class FeatureList(StepKeys, Widget, can_focus=True):
     """The feature list in as many columns as the names allow (row by row),
     scrolled by rows with a mark saying how many are out of sight.
@@ -519,10 +595,11 @@ class FeatureList(StepKeys, Widget, can_focus=True):
         self.rebuild()
 
 
-SHORT_LABELS = {"contacts": "Contacts", "referenceability": "Refs", "implementation": "Impl.",
+SHORT_LABELS = {"fixed": "Fixed", "contacts": "Contacts", "referenceability": "Refs", "implementation": "Impl.",
                 "features": "Features", "comment": "Words"}
 # What the keys of a step do; the last part says what Enter does.
 STEP_HINTS = {
+    "fixed": "y yes · n no · p partly",
     "contacts": "g gone · e correct · a add",
     "referenceability": "y yes · n no · l not now · N no to all · c condition",
     "implementation": "1-4 or ↑↓ Enter choose",
@@ -538,8 +615,12 @@ class StepBar(Static):
 
     DEFAULT_CSS = "StepBar { width: 1fr; height: 1; padding: 0 1; }"
 
-    def show(self, current: str, asked: set[str], left: set[str] = frozenset()) -> None:
+    order: tuple[str, ...] = ORDER
+
+    def show(self, current: str, asked: set[str], left: set[str] = frozenset(),
+             order: tuple[str, ...] | None = None) -> None:
         self.current, self.asked, self.left = current, asked, left
+        self.order = order or self.order
         room = self.size.width - 2 if self.size.width else 0
         for short, words in ((False, True), (True, True), (True, False)):
             content = self._content(short, words)
@@ -553,7 +634,7 @@ class StepBar(Static):
 
     def _content(self, short: bool, words: bool) -> Content:
         parts: list = []
-        for n, step in enumerate(ORDER, 1):
+        for n, step in enumerate(self.order, 1):
             if parts:
                 parts.append((" " if short else " › ", "$text-muted"))
             name = STEP_LABELS[step] if (step == self.current or not short) else SHORT_LABELS[step]
@@ -587,6 +668,7 @@ class ScriptPanel(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.current = STEPS[0]
+        self.order: tuple[str, ...] = ORDER  # with "fixed" first when there is something to ask
         self.asked: set[str] = set()  # steps with an answer recorded in this call
         self.left: set[str] = set()  # steps the caller has moved on from
         self.profile: Profile | None = None
@@ -601,6 +683,9 @@ class ScriptPanel(Vertical):
             yield CallTimer(id="call-timer")
             yield StepBar(id="step-bar")
         with ContentSwitcher(initial="step-contacts", id="steps"):
+            with Vertical(id="step-fixed", classes="step"):
+                yield LoopList(id="fixed-list")
+                yield Static("", classes="step-more", markup=False)
             with Vertical(id="step-contacts", classes="step"):
                 yield ContactsList(id="contacts-list")
                 yield Static("", classes="step-more", markup=False)
@@ -636,10 +721,16 @@ class ScriptPanel(Vertical):
             found.load(self.profile, self.now)
         return found
 
-    def load(self, state: CallState, now: datetime, start: str | None = None) -> None:
-        """Show a call; `start`: the step to open on (else the first not answered)."""
+    def load(self, state: CallState, now: datetime, start: str | None = None, questions: list | None = None) -> None:
+        """Show a call; `start`: the step to open on (else the first not
+        answered); `questions`: the forwards to ask "Was it fixed?" about."""
         profile = state.profile
         self.profile, self.now = profile, now
+        self.order = LOOP_ORDER if questions else ORDER
+        loop_list = self.query_one("#fixed-list", LoopList)
+        loop_list.questions = list(questions or [])
+        if questions:
+            loop_list.load(profile, now)
         self.asked = calls.steps_asked(state.answers)
         self.left = set()
         self.before_comment = None
@@ -648,7 +739,8 @@ class ScriptPanel(Vertical):
         condition.value = self.saved_condition = printable(profile.ref_condition or "")  # as shown: unchanged, unsaved
         comment = self.query_one("#comment", Input)
         comment.value = self.saved_note = printable(state.note or "")
-        self.show_step(start or next((s for s in STEPS if s not in self.asked), "comment"), focus=False)
+        self.show_step(start or next((s for s in STEPS if s not in self.asked), "comment"), focus=False,
+                       opening=True)
         self.left = set()  # opening on a step is not leaving the ones before it
 
     def refresh_profile(self, profile: Profile, now: datetime) -> None:
@@ -669,9 +761,15 @@ class ScriptPanel(Vertical):
     def _titles(self) -> None:
         if self.profile is None or self.now is None:
             return
-        step = self.current if self.current in STEPS else STEPS[-1]
+        step = self.current if self.current in STEPS or self.current == LOOP else STEPS[-1]
         switcher = self.query_one("#steps", ContentSwitcher)
-        n = STEPS.index(step) + 1
+        n = self.order.index(step) + 1
+        if step == LOOP:
+            asked = len(self.query_one("#fixed-list", LoopList).questions)
+            switcher.border_title = f"{n} {STEP_LABELS[step]} · {asked} forward(s) done since the last call"
+            switcher.border_subtitle = f"{STEP_HINTS[step]} · Enter skips"
+            self.query_one(StepBar).show(self.current, self.asked, self.left, self.order)
+            return
         if step in self.asked:
             when = "answered in this call"
         else:
@@ -681,16 +779,19 @@ class ScriptPanel(Vertical):
         switcher.border_title = f"{n} {STEP_LABELS[step]} · {when}"
         enter = "Enter confirm" if self.step_list(step).has_facts else "Enter go on"
         switcher.border_subtitle = f"{STEP_HINTS[step]} · {enter}"
-        self.query_one(StepBar).show(self.current, self.asked, self.left)
+        self.query_one(StepBar).show(self.current, self.asked, self.left, self.order)
 
-    def show_step(self, step: str, focus: bool = True) -> None:
-        if self.current != step and self.current in STEPS:
-            self.left.add(self.current)
+    def show_step(self, step: str, focus: bool = True, opening: bool = False) -> None:
+        if not opening and self.current != step and (self.current in STEPS or self.current == LOOP):
+            self.left.add(self.current)  # (opening on a step is not leaving the ones before it)
+        changed = self.current != step or opening
         self.current = step
-        if step in STEPS:
+        if step in STEPS or step == LOOP:
             self.step_list(step)  # filled before it shows
             self.query_one("#steps", ContentSwitcher).current = f"step-{step}"
         self._titles()
+        if changed:
+            self.post_message(StepShown(step, opening))
         if focus:
             self.focus_current()
 
@@ -705,10 +806,12 @@ class ScriptPanel(Vertical):
                 step_list.highlighted = 0
 
     def next_step(self) -> None:
-        self.show_step(ORDER[min(ORDER.index(self.current) + 1, len(ORDER) - 1)])
+        order = self.order
+        self.show_step(order[min(order.index(self.current) + 1, len(order) - 1)])
 
     def previous_step(self) -> None:
-        self.show_step(ORDER[max(ORDER.index(self.current) - 1, 0)])
+        order = self.order
+        self.show_step(order[max(order.index(self.current) - 1, 0)])
 
     def toggle_comment(self) -> None:
         """F4: to the "in their words" line, and from it back to the step the caller was on."""
@@ -725,8 +828,15 @@ class ScriptPanel(Vertical):
             self.asked.add(message.step)
             self._titles()
 
+    def on_fixed_answered(self, message: FixedAnswered) -> None:
+        # Not stopped: the screen saves it.
+        if LOOP not in self.asked:
+            self.asked.add(LOOP)
+            self._titles()
+
     def on_step_done(self, message: StepDone) -> None:
-        following = [s for s in ORDER[ORDER.index(message.step) + 1:] if s not in self.asked or s == "comment"]
+        order = self.order
+        following = [s for s in order[order.index(message.step) + 1:] if s not in self.asked or s == "comment"]
         self.show_step(following[0] if following else "comment")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -736,6 +846,7 @@ class ScriptPanel(Vertical):
             self.step_list("referenceability").focus()
         elif event.input.id == "comment":
             self.save_note()
+            self.post_message(WordsDone())
 
     def on_descendant_blur(self, event) -> None:
         if getattr(event.widget, "id", None) == "ref-condition":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from callers import clock
-from models.tables import Call, Contact, CustomerFeature, Department, Feature, Forward
+from models.tables import Call, Contact, CustomerFeature, Department, Feature, Forward, ForwardEvent
 from screens.desk import DeskScreen
 from tests.support import factories
 
@@ -17,8 +17,13 @@ SIZE = (80, 24)
 # ---- data ------------------------------------------------------------------------
 
 
-def desk_data(*, markup_names: bool = False) -> dict:
-    """Two due customers: Acme (most overdue, with a full profile) then Beta."""
+def desk_data(*, markup_names: bool = False, ask_fixed: bool = False) -> dict:
+    """Two due customers: Acme (most overdue, with a full profile) then Beta.
+
+    Acme's Support forward was done 12 days ago. `ask_fixed`: nobody has
+    asked Acme "Was it fixed?" yet (the desk asks it first); otherwise
+    Acme already said it was fixed (a phone call outside the desk), so the
+    desk opens on contacts as it did before the question existed."""
     now = clock.now()
     long_ago = clock.to_db(now - timedelta(days=94))
     features = [Feature.create(name=name, position=i)
@@ -46,12 +51,14 @@ def desk_data(*, markup_names: bool = False) -> dict:
     support = Department.get(Department.name == "Support")
     Forward.create(customer=acme, caller="bob", department=billing, note="[ERR-7] invoice twice" if markup_names
                    else "invoice sent twice", status="open", created_at=clock.to_db(now - timedelta(days=3)))
-    Forward.create(customer=acme, caller="bob", department=support, note="login", status="done",
-                   created_at=clock.to_db(now - timedelta(days=20)),
-                   resolved_at=clock.to_db(now - timedelta(days=12)), resolution="password reset")
+    done = Forward.create(customer=acme, caller="bob", department=support, note="login", status="done",
+                          created_at=clock.to_db(now - timedelta(days=20)),
+                          resolved_at=clock.to_db(now - timedelta(days=12)), resolution="password reset")
+    if not ask_fixed:
+        ForwardEvent.create(forward=done, status="fixed", at=clock.to_db(now - timedelta(days=11)), by="bob")
     beta = factories.customer("Beta GmbH", external_id="ACC-2", phone="+49 30 1234567", country="DE",
                               contact_name="Bernd Beta", due=now - timedelta(days=1))
-    return {"acme": acme, "beta": beta, "features": features}
+    return {"acme": acme, "beta": beta, "features": features, "done_forward": done}
 
 
 # ---- driving the app -------------------------------------------------------------
