@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 from callers import calls, clock, due
 from callers.calls import CallState, Profile, Scheduled
-from callers.desk.events import CallProgress, Connection, Notice, ProfileStale, SaveFailed
+from callers.desk.events import Connection, Notice, ProfileStale, SaveFailed
 from callers.desk.dialling import Dialling
 from callers.desk.thread import DatabaseThread
 from callers.errors import CallersError, describe_error, first_line

@@ -13,7 +13,7 @@ known zone are left out of the local hours (they are counted in `unknown`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -21,10 +21,8 @@ from peewee import fn
 
 from callers import clock
 from models.db import connection
+from models.engine import aggregate_datetime
 from models.tables import TallyCallLocal
-
-HOUR = timedelta(hours=1)
-
 
 @dataclass
 class Hour:
@@ -87,15 +85,8 @@ def tally_rows(since: datetime, until: datetime) -> list[tuple[datetime, str, st
         rows = (T.select(T.hour, T.zone, T.country, T.answered, fn.SUM(T.n))
                 .where(T.hour >= first, T.hour < end)
                 .group_by(T.hour, T.zone, T.country, T.answered).tuples())
-        return [(_datetime(hour), zone, country, bool(answered), int(n or 0))
+        return [(aggregate_datetime(hour), zone, country, bool(answered), int(n or 0))
                 for hour, zone, country, answered, n in rows]
-
-
-def _datetime(value) -> datetime:
-    """A tally's hour as a naive UTC datetime (SQLite may hand back its text)."""
-    if not isinstance(value, datetime):
-        value = datetime.fromisoformat(str(value))
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
 
 
 def by_country(rows: list[tuple[datetime, str, str, bool, int]]) -> list[CountryHours]:
