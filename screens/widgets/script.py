@@ -766,7 +766,8 @@ class ScriptPanel(Vertical):
         n = self.order.index(step) + 1
         if step == LOOP:
             asked = len(self.query_one("#fixed-list", LoopList).questions)
-            switcher.border_title = f"{n} {STEP_LABELS[step]} · {asked} forward(s) done since the last call"
+            done = "1 forward" if asked == 1 else f"{asked} forwards"
+            switcher.border_title = f"{n} {STEP_LABELS[step]} · {done} done since the last call"
             switcher.border_subtitle = f"{STEP_HINTS[step]} · Enter skips"
             self.query_one(StepBar).show(self.current, self.asked, self.left, self.order)
             return

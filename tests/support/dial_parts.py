@@ -131,7 +131,13 @@ class _Program:
 
     def _running(self, what: str) -> bool:
         if self.process.poll() is not None:
-            raise RuntimeError(f"gave up waiting for {what}: it exited: {self.output.read_text()[-500:]}")
+            text = self.output.read_text(errors="replace")
+            # The reason is near the top (SIPp prints its statistics after it);
+            # "Address already in use" makes __enter__ try other ports.
+            reasons = [line.strip() for line in text.splitlines()
+                       if "in use" in line or "Unable to" in line or "rror:" in line]
+            raise RuntimeError(f"gave up waiting for {what}: it exited: "
+                               f"{' / '.join(reasons[:3]) or text[-500:]}")
         return True
 
     def stop(self) -> None:
