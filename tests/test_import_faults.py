@@ -171,13 +171,17 @@ def _database_fills_up(disk: Path, tmp_path: Path, capsys) -> None:
     assert (counts["contacts_created"], counts["unchanged"]) == (20_000 - written, written)
 
 
-def test_export_to_a_full_disk_says_so_and_leaves_nothing(db, frozen, tmp_path, small_disk, capsys):
-    import_file(_export(tmp_path / "export.csv", 20_000))
-    target = small_disk / "contacts.csv"
-    assert main(["export", "contacts", "-o", str(target)]) == 1
-    err = capsys.readouterr().err
-    assert err == f"callers: error: disk full: {target} not written (nothing of it is left behind)\n"
-    assert list(small_disk.iterdir()) == []
+def test_export_to_a_full_disk_says_so_and_leaves_nothing(db, frozen, tmp_path, capsys):
+    import_file(_export(tmp_path / "export.csv", 3_000))  # an export of ~300 KB
+    disk = _mount(tmp_path / "tiny-disk", "128k")
+    try:
+        target = disk / "contacts.csv"
+        assert main(["export", "contacts", "-o", str(target)]) == 1
+        err = capsys.readouterr().err
+        assert err == f"callers: error: disk full: {target} not written (nothing of it is left behind)\n"
+        assert list(disk.iterdir()) == []
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
 def test_a_postgresql_import_cut_off_half_way_says_how_much_was_written(db, frozen, tmp_path):
