@@ -15,9 +15,10 @@ event, made by the caller of the call (the logged-in user):
 Each answer may carry how long its question was on screen (`seconds`): it is
 the script's "forwards" step in the report's step times.
 
-`department_figures(period)` gives, per department, the answers in a period:
-confirmed fixed, partly, reopened, and the confirmed-fixed rate (confirmed
-fixed / every answer). Plain values in and out; no UI here.
+The report counts the answers per department (`callers.report.fixed_figures`,
+from the tally `tally_forward_answer`) into `LoopFigures`: confirmed fixed,
+partly, reopened, and the confirmed-fixed rate (confirmed fixed / every
+answer). Plain values in and out; no UI here.
 
 Use::
 
@@ -37,9 +38,10 @@ from callers import clock, forwards
 from callers.errors import CallersError
 from models.db import connection, lock_key, write_transaction
 from models.tables import Call, Customer, Department, Forward, ForwardEvent
+from models.vocabulary import FORWARD_ANSWERS
 
-FIXED, PARTLY, REOPENED = "fixed", "partly_fixed", "reopened"
-ANSWER_STATUSES = (FIXED, PARTLY, REOPENED)
+ANSWER_STATUSES = FORWARD_ANSWERS
+FIXED, PARTLY, REOPENED = ANSWER_STATUSES
 # What the caller types (and the words the CLI or a test may use).
 ANSWERS = {"y": FIXED, "yes": FIXED, "p": PARTLY, "partly": PARTLY, "n": REOPENED, "no": REOPENED}
 QUESTION = "Was it fixed?"
@@ -189,26 +191,3 @@ class LoopFigures:
     def confirmed_fixed_rate(self) -> float | None:
         """Confirmed fixed, of every answer (None: nobody was asked)."""
         return round(self.confirmed_fixed / self.asked, 3) if self.asked else None
-
-
-def department_figures(since: datetime, until: datetime) -> dict[str, LoopFigures]:
-    """{department name: LoopFigures} for the answers given in [since, until)
-    (aware UTC), by the department the forward is in now. One index range
-    on forward_event(status, at)."""
-    a, b = clock.to_db(since), clock.to_db(until)
-    out: dict[int, LoopFigures] = {}
-    with connection():
-        rows = (ForwardEvent.select(Department.name, ForwardEvent.status, fn.COUNT(ForwardEvent.id))
-                .join(Forward, JOIN.INNER, on=(ForwardEvent.forward == Forward.id))
-                .join(Department, JOIN.INNER, on=(Forward.department == Department.id))
-                .where(ForwardEvent.status.in_(ANSWER_STATUSES), ForwardEvent.at >= a, ForwardEvent.at < b)
-                .group_by(Department.name, ForwardEvent.status).tuples())
-        for department, status, n in rows:
-            fig = out.setdefault(department, LoopFigures())
-            if status == FIXED:
-                fig.confirmed_fixed += n
-            elif status == PARTLY:
-                fig.partly_fixed += n
-            else:
-                fig.reopened += n
-    return out

@@ -109,6 +109,12 @@ _GRANTS["department"].update(dict.fromkeys(("tally_forward", "tally_forward_done
 _TALLIES += ("tally_step_time", "tally_step_longest")
 _GRANTS["caller"].update(dict.fromkeys(_TALLIES, "INSERT"))
 _GRANTS["supervisor"].update(dict.fromkeys((*_TALLIES, "tally_mark"), "SELECT, INSERT, DELETE"))
+# (0014) The "was it fixed?" answers: callers give them, departments add other
+# events to forward_event (the trigger's INSERT runs, adding nothing), a
+# supervisor who sends a forward on moves its answers.
+_GRANTS["caller"]["tally_forward_answer"] = "INSERT"
+_GRANTS["department"]["tally_forward_answer"] = "INSERT"
+_GRANTS["supervisor"]["tally_forward_answer"] = "SELECT, INSERT, DELETE"
 
 # Webhooks (callers/webhooks.py): whoever records a forward event queues its
 # delivery, so callers and departments learn which departments listen (the

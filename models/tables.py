@@ -654,4 +654,24 @@ class ReconciliationFinding(BaseModel):
 
 SCHEMA_12 = [Reconciliation, ReconciliationFinding]
 
-ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8 + SCHEMA_10 + SCHEMA_11 + SCHEMA_12
+
+# ---- Added by migration 0014: the "was it fixed?" answers, tallied ----
+
+
+class TallyForwardAnswer(BaseModel):
+    """The customers' answers to "Was it fixed?" by UTC hour, the forward's
+    department and the answer (schema 14)."""
+
+    id = AutoField()
+    hour = DateTimeField()
+    department_id = IntegerField()
+    status = CharField(max_length=20)  # fixed / partly_fixed / reopened
+    n = IntegerField()
+
+    class Meta:
+        indexes = ((("hour", "department_id", "status", "n"), False),)
+
+
+SCHEMA_14 = [TallyForwardAnswer]
+
+ALL_MODELS = SCHEMA_1 + SCHEMA_2 + SCHEMA_5 + SCHEMA_8 + SCHEMA_10 + SCHEMA_11 + SCHEMA_12 + SCHEMA_14

@@ -25,6 +25,8 @@ FORWARD_STATUSES = ("open", "acknowledged", "done", "returned", "withdrawn")
 FORWARD_OPEN = ("open", "acknowledged")  # still waiting for the department
 FORWARD_FINISHED = ("done", "returned")  # the department has answered it
 FORWARD_RESOLVED = ("done", "returned", "withdrawn")  # no longer waiting, whoever ended it
+# The customer's answer to "Was it fixed?" about a forward done (a forward event's status).
+FORWARD_ANSWERS = ("fixed", "partly_fixed", "reopened")
 
 # Why a customer is due, in the order the desk serves them.
 DUE_CALLBACK, DUE_NEVER_REACHED, DUE_OVERDUE = 0, 1, 2

@@ -4,7 +4,7 @@ since the customer's last call. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -226,3 +226,38 @@ def test_schema_10_upgrades_a_schema_9_database_with_its_forwards_and_calls(db_u
     assert admin.execute_sql("SELECT nps FROM call").fetchone()[0] is None
     assert set(tallies.trigger_names(admin)) == tallies.installed_triggers(admin)
     admin.close()
+
+
+def test_answers_are_tallied_by_hour_and_move_with_a_forward_sent_on(acme, now):
+    """The report reads whole hours from tally_forward_answer and the part-hours
+    at either end from the events: a period that starts and ends inside an
+    hour counts exactly. A reopened forward returned and sent on to Support
+    takes its answers with it (as the count from the rows does); a customer
+    deleted takes theirs away. The tally agrees with the rows throughout."""
+    customer, fid = acme
+    call_id = _next_call(now, customer, when="2026-11-20T10:20:00+00:00")
+    assert loop.answer(call_id, fid, "n").status == "reopened"
+    calls.end_call(call_id, "completed")
+    assert tallies.check() == []
+
+    def counted(since, until):
+        got = report.fixed_figures(datetime.fromisoformat(since), datetime.fromisoformat(until))
+        return {name: (f.confirmed_fixed, f.partly_fixed, f.reopened) for name, f in got.items()}
+
+    assert counted("2026-11-01T00:00:00+00:00", "2026-11-30T00:00:00+00:00") == {"Billing": (0, 0, 1)}
+    # inside the hour, on either side of the answer: the part-hours count it exactly
+    assert counted("2026-11-20T10:19:59+00:00", "2026-11-20T10:20:01+00:00") == {"Billing": (0, 0, 1)}
+    assert counted("2026-11-20T10:20:01+00:00", "2026-11-30T00:00:00+00:00") == {}
+    assert counted("2026-11-01T00:00:00+00:00", "2026-11-20T10:20:00+00:00") == {}
+
+    now("2026-11-21T09:00:00+00:00")
+    forwards.return_(fid, "bill", "not ours after all")
+    forwards.send_on(fid, "Support", "sue")
+    assert tallies.check() == []
+    assert counted("2026-11-01T00:00:00+00:00", "2026-11-30T00:00:00+00:00") == {"Support": (0, 0, 1)}
+
+    from models.tables import Customer
+
+    Customer.delete().where(Customer.id == customer.id).execute()  # cascades to forwards and their events
+    assert tallies.check() == []
+    assert counted("2026-11-01T00:00:00+00:00", "2026-11-30T00:00:00+00:00") == {}

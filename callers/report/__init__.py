@@ -66,6 +66,7 @@ from callers.report.departments import (  # noqa: F401
     OPEN_STATUSES,
     RESOLVED_STATUSES,
     department_figures,
+    fixed_figures,
 )
 from callers.report.calls import (  # noqa: F401
     LONG_CALL_SECONDS,

@@ -7,12 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Callable
 
-from callers import clock, cycle, loop, nps, settings, steptime
+from callers import clock, cycle, nps, settings, steptime
 from callers import value as earnings
 from callers.report.answer_hours import answer_hours
 from callers.report.calls import call_figures
 from callers.report.customers import _pace, _per_month, customer_figures, decay, feature_figures
-from callers.report.departments import department_figures
+from callers.report.departments import department_figures, fixed_figures
 from callers.report.figures import Report
 from callers.report.periods import Period
 from models import tallies
@@ -58,7 +58,7 @@ def build(period: Period, now: datetime | None = None,
             run(lambda: decay(period, 0)),
             run(feature_figures),
             run(lambda: answer_hours(period.since, period.until)),
-            run(lambda: (loop.department_figures(period.since, period.until),
+            run(lambda: (fixed_figures(period.since, period.until),
                          steptime.figures(period.since, period.until, values["target_seconds"]),
                          nps.figures(period.since, period.until, bool(values["nps"])))),
             run(lambda: cycle.pace(now, cycle.calling_hours(values))),

@@ -1,20 +1,22 @@
 """Forwards per department: forwarded, returned, open, the oldest open, the
-median days to done, and their trend over the period."""
+median days to done, and their trend over the period; and the customers'
+answers to "Was it fixed?" (callers/loop.py) per department."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Callable
 
-from peewee import SQL, fn
+from peewee import JOIN, SQL, fn
 
-from callers import clock
+from callers import clock, loop
+from callers.loop import LoopFigures
 from callers.report.figures import DepartmentFigures, MEDIAN_CHANGE_DAYS, OPEN_CHANGE, change
 from callers.report.periods import DAY, Period
 from callers.report.sums import HOUR, ONE_DAY, _int, _split, _sum_if, _within
 from models import engine, tallies
 from models.db import connection, indexed_by
-from models.tables import Department, Forward, TallyForward, TallyForwardDone
+from models.tables import Department, Forward, ForwardEvent, TallyForward, TallyForwardAnswer, TallyForwardDone
 from models.vocabulary import FORWARD_OPEN, FORWARD_RESOLVED
 
 TREND_WEEKS = 12
@@ -194,3 +196,42 @@ def _done_at_rank(dep: int, lo: datetime, hi: datetime, buckets: dict[int, int],
                   Forward.resolved_at >= lo, Forward.resolved_at < hi)
            .order_by(seconds).limit(1).offset(rank - seen).tuples().first())
     return None if row is None else int(row[0])
+
+
+def fixed_figures(since: datetime, until: datetime) -> dict[str, LoopFigures]:
+    """{department name: LoopFigures} for the answers given in [since, until)
+    (aware UTC), by the department the forward is in now: the whole hours
+    from the tally `tally_forward_answer`, the part-hours at either end
+    counted from the events (one index range on forward_event(status, at,
+    forward_id))."""
+    span, pieces = _split(clock.to_db(since), clock.to_db(until), HOUR)
+    counts: dict[tuple[int, str], int] = {}
+
+    def add(department: int, status: str, n) -> None:
+        counts[(department, status)] = counts.get((department, status), 0) + int(n or 0)
+
+    with connection():
+        if span is not None:
+            T = TallyForwardAnswer
+            for row in (T.select(T.department_id, T.status, fn.SUM(T.n)).where(_within(T.hour, span))
+                        .group_by(T.department_id, T.status).tuples()):
+                add(*row)
+        for a, b in pieces:
+            for row in (ForwardEvent.select(Forward.department, ForwardEvent.status, fn.COUNT(SQL("*")))
+                        .join(Forward, JOIN.INNER, on=(ForwardEvent.forward == Forward.id))
+                        .where(ForwardEvent.status.in_(loop.ANSWER_STATUSES), ForwardEvent.at >= a, ForwardEvent.at < b)
+                        .group_by(Forward.department, ForwardEvent.status).tuples()):
+                add(*row)
+        names = dict(Department.select(Department.id, Department.name).tuples()) if counts else {}
+    out: dict[str, LoopFigures] = {}
+    for (department, status), n in counts.items():
+        if not n or department not in names:
+            continue
+        fig = out.setdefault(names[department], LoopFigures())
+        if status == loop.FIXED:
+            fig.confirmed_fixed += n
+        elif status == loop.PARTLY:
+            fig.partly_fixed += n
+        else:
+            fig.reopened += n
+    return out
