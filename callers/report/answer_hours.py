@@ -81,25 +81,36 @@ def tally_rows(since: datetime, until: datetime) -> list[tuple[datetime, str, st
     first = clock.to_db(since).replace(minute=0, second=0, microsecond=0)
     end = clock.to_db(until)
     T = TallyCallLocal
-    with connection():
-        rows = (T.select(T.hour, T.zone, T.country, T.answered, fn.SUM(T.n))
-                .where(T.hour >= first, T.hour < end)
-                .group_by(T.hour, T.zone, T.country, T.answered).tuples())
-        return [(aggregate_datetime(hour), zone, country, bool(answered), int(n or 0))
-                for hour, zone, country, answered, n in rows]
+    query = (T.select(T.hour, T.zone, T.country, T.answered, fn.SUM(T.n))
+             .where(T.hour >= first, T.hour < end)
+             .group_by(T.hour, T.zone, T.country, T.answered))
+    hours: dict[object, datetime] = {}  # a month is ~720 hours over thousands of rows: each read once
+    with connection() as db:
+        # The driver's rows as they come (peewee's per-value conversion was
+        # half of this section's time on a million customers).
+        rows = db.execute(query).fetchall()
+    out = []
+    for hour, zone, country, answered, n in rows:
+        moment = hours.get(hour)
+        if moment is None:
+            moment = hours[hour] = aggregate_datetime(hour)
+        out.append((moment, zone, country, bool(answered), int(n or 0)))
+    return out
 
 
 def by_country(rows: list[tuple[datetime, str, str, bool, int]]) -> list[CountryHours]:
     """The rows as each country's local hours, most attempts first."""
     countries: dict[str, CountryHours] = {}
     hours: dict[tuple[str, int], Hour] = {}
+    locals_: dict[tuple[datetime, str], int | None] = {}  # answered and not share an hour and zone
     for utc_hour, zone, country, answered, n in rows:
         if n <= 0:
             continue
         item = countries.setdefault(country or "", CountryHours(country or ""))
         item.attempts += n
         item.answered += n if answered else 0
-        local = local_hour(utc_hour, zone)
+        key = (utc_hour, zone)
+        local = locals_[key] if key in locals_ else locals_.setdefault(key, local_hour(utc_hour, zone))
         if local is None:
             item.unknown += n
             continue
