@@ -3,6 +3,9 @@ the clock frozen at NOW, the hand-built database of tests/support/report_world.p
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from callers.app import CallersApp
@@ -65,8 +68,8 @@ def test_thin_data_80x24(db, now, snap_compare):
 
 @pytest.fixture
 def busy_world(world):
-    """The world, four weeks of calls (tests/test_cycle.py) and a reconciliation kept."""
-    from tests.test_cycle import build_calls
+    """The world, four weeks of calls (tests/support/cycle_world.py) and a reconciliation kept."""
+    from tests.support.cycle_world import build_calls
 
     build_calls()
 
@@ -77,13 +80,11 @@ def test_cycle_needs_80x24(busy_world, snap_compare):
 
 def test_value_80x24(busy_world, tmp_path, snap_compare):
     from callers import reconcile, value
-    from tests.test_value import BILLING
-
     from tests.support import factories
 
     factories.customer("Cyberdyne Systems", external_id="A-2")  # its account was cancelled
     billing = tmp_path / "billing.csv"
-    billing.write_text(BILLING)
+    shutil.copyfile(Path(__file__).parent / "data" / "billing" / "value.csv", billing)
     value.record_reconciliation(reconcile.reconcile(billing), "billing.csv", "sam")
     assert snap_compare(app(), press=["v"], terminal_size=(80, 24), run_before=loaded)
 

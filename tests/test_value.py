@@ -5,7 +5,9 @@ reconciliation kept by `callers reconcile`, and the value figures in
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -16,14 +18,7 @@ from tests.support import factories
 
 NOW = "2026-11-23T12:00:00+00:00"  # this quarter began on 2026-10-01
 
-BILLING = (
-    "Account ID,Account Name,Plan,MRR,Status\n"
-    "B-1,Acme Ltd,Team,300,active\n"
-    'B-500,Cyberdyne Systems,Team,"1,000.50",Cancelled\n'
-    "B-400,Hooli Inc,Starter,49.50,active\n"
-    "B-401,Pied Piper,Starter,n/a,active\n"
-    "B-402,Initech,Starter,,active\n"
-)
+BILLING = Path(__file__).parent / "data" / "billing" / "value.csv"  # amounts: 1,000.50, n/a, empty
 
 
 def ago(days: float):
@@ -49,7 +44,7 @@ def test_reconcile_keeps_its_findings_for_the_report(db, now, tmp_path, capsys):
     now(NOW)
     customers()
     billing = tmp_path / "billing.csv"
-    billing.write_text(BILLING)
+    shutil.copyfile(BILLING, billing)
     assert main(["reconcile", str(billing)]) == 0
     capsys.readouterr()
     last = value.last_reconciliation()
@@ -136,7 +131,7 @@ def test_report_carries_the_value_section(db, now, tmp_path, capsys):
     customers()
     factories.customer("Stalled", implementation_state="stalled")
     billing = tmp_path / "billing.csv"
-    billing.write_text(BILLING)
+    shutil.copyfile(BILLING, billing)
     result = reconcile.reconcile(billing)
     value.record_reconciliation(result, "billing.csv", "sam")
     assert main(["report", "--format", "json"]) == 0
