@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import JOIN, fn
+from peewee import fn
 
 from callers import clock, forwards
 from callers.errors import CallersError
