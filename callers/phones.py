@@ -116,7 +116,8 @@ def _desc_test(desc) -> tuple[frozenset | None, re.Pattern | None]:
 def _matches(nsn: str, test) -> bool:
     lengths, pattern = test
     # (phonenumbers' match-then-fullmatch without prefix matches is fullmatch)
-    return pattern is not None and (lengths is None or len(nsn) in lengths) and pattern.fullmatch(nsn) is not None
+    return (pattern is not None and (lengths is None or len(nsn) in lengths)
+            and pattern.fullmatch(nsn) is not None)
 
 
 # id(metadata) -> (metadata, general, [(type, test)...], fixed line, mobile, same pattern)
