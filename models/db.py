@@ -238,13 +238,19 @@ def statement_journals_in_memory(db: peewee.Database | None = None):
     some 7 MB of small writes to /var/tmp per batch, which nobody ever
     reads. The journal of one statement is a few MB at most. PostgreSQL:
     nothing to do. (Changing temp_store drops the connection's temporary
-    tables; callers makes none.)"""
+    tables; callers makes none. SQLite refuses the change inside a
+    transaction once temporary storage is open: then the block runs as it
+    would have.)"""
     db = db or database.obj
     if not isinstance(db, SqliteDatabase):
         yield
         return
     old = db.execute_sql("PRAGMA temp_store").fetchone()[0]
-    db.execute_sql("PRAGMA temp_store = MEMORY")
+    try:
+        db.execute_sql("PRAGMA temp_store = MEMORY")
+    except (peewee.OperationalError, sqlite3.OperationalError):
+        yield
+        return
     try:
         yield
     finally:
