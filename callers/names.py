@@ -21,8 +21,11 @@ _NOT_WORD = re.compile(r"[^\w\s]")
 
 def fold(text: str) -> str:
     """Lower case, accents removed, punctuation removed, spaces collapsed."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text or ""
+    if not text.isascii():  # (ASCII has no accents: NFKD leaves it as it is)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
     text = text.replace("&", " and ")
     text = _NOT_WORD.sub(" ", text)
     return _SPACE.sub(" ", text).strip()

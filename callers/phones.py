@@ -17,12 +17,18 @@ from phonenumbers.phonemetadata import PhoneMetadata
 from phonenumbers.phonenumberutil import (
     COUNTRY_CODE_TO_REGION_CODE,
     REGION_CODE_FOR_NON_GEO_ENTITY,
-    _number_type_helper,
     country_code_for_valid_region,
     is_number_type_geographical,
     national_significant_number,
 )
 from phonenumbers.re_util import re_compile
+
+# Keep every compiled metadata pattern (phonenumbers otherwise asks `re` for
+# it again at each of the ten or so pattern tests of a number, and `re`'s
+# own cache is bounded). Same patterns, same results; 9.0.x releases before
+# the switch existed go without it.
+if hasattr(phonenumbers, "enable_pattern_cache"):
+    phonenumbers.enable_pattern_cache()
 
 # Zones are stored on a contact as one string; several zones joined by this.
 ZONE_SEPARATOR = "|"
@@ -52,12 +58,12 @@ class Phone:
 
 # A text without any of these (case-folded) cannot hold an extension marker.
 _MARKERS = ("x", "#", "dw", "durchwahl", "poste")
+_MARKER = re.compile("|".join(re.escape(marker) for marker in _MARKERS))
 
 
 def split_extension(raw: str) -> tuple[str, str | None]:
     """'+1 415 555 0100 ext. 23' -> ('+1 415 555 0100', '23')."""
-    folded = raw.casefold()
-    if not any(marker in folded for marker in _MARKERS):
+    if _MARKER.search(raw.casefold()) is None:
         return raw, None
     match = _EXTENSION.search(raw)
     if match and match.start() > 0:
@@ -88,16 +94,85 @@ def parse(raw: str | None, region: str | None = None) -> Phone:
     return _parse(str(raw).strip(), (region or "").upper() or None)
 
 
-def _classify(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
+# The tests of `_number_type_helper`, in its order: (type, metadata attribute).
+_TYPE_TESTS = (
+    (PhoneNumberType.PREMIUM_RATE, "premium_rate"), (PhoneNumberType.TOLL_FREE, "toll_free"),
+    (PhoneNumberType.SHARED_COST, "shared_cost"), (PhoneNumberType.VOIP, "voip"),
+    (PhoneNumberType.PERSONAL_NUMBER, "personal_number"), (PhoneNumberType.PAGER, "pager"),
+    (PhoneNumberType.UAN, "uan"), (PhoneNumberType.VOICEMAIL, "voicemail"),
+)
+_NEVER = (frozenset(), None)  # a description nothing matches
+
+
+def _desc_test(desc) -> tuple[frozenset | None, re.Pattern | None]:
+    """What `_is_number_matching_desc(nsn, desc)` tests, made once: (the
+    possible lengths, None for any; the compiled national number pattern)."""
+    if desc is None or not desc.national_number_pattern:
+        return _NEVER
+    lengths = frozenset(desc.possible_length) if len(desc.possible_length) > 0 else None
+    return lengths, re_compile(desc.national_number_pattern)
+
+
+def _matches(nsn: str, test) -> bool:
+    lengths, pattern = test
+    # (phonenumbers' match-then-fullmatch without prefix matches is fullmatch)
+    return (pattern is not None and (lengths is None or len(nsn) in lengths)
+            and pattern.fullmatch(nsn) is not None)
+
+
+# id(metadata) -> (metadata, general, [(type, test)...], fixed line, mobile, same pattern)
+_TYPE_PLANS: dict[int, tuple] = {}
+
+
+def _number_type(nsn: str, metadata) -> int:
+    """phonenumbers' `_number_type_helper(nsn, metadata)`, its pattern tests
+    prepared once per metadata (it goes through three calls and a pattern
+    lookup for each of a number's ten or so tests). Same tests, same order."""
+    plan = _TYPE_PLANS.get(id(metadata))
+    if plan is None or plan[0] is not metadata:
+        tests = [(kind, _desc_test(getattr(metadata, name))) for kind, name in _TYPE_TESTS]
+        plan = _TYPE_PLANS[id(metadata)] = (
+            metadata, _desc_test(metadata.general_desc), [(k, t) for k, t in tests if t is not _NEVER],
+            _desc_test(metadata.fixed_line), _desc_test(metadata.mobile),
+            metadata.same_mobile_and_fixed_line_pattern)
+    _, general, tests, fixed_line, mobile, same = plan
+    if not _matches(nsn, general):
+        return PhoneNumberType.UNKNOWN
+    for kind, test in tests:
+        if _matches(nsn, test):
+            return kind
+    if _matches(nsn, fixed_line):
+        if same or _matches(nsn, mobile):
+            return PhoneNumberType.FIXED_LINE_OR_MOBILE
+        return PhoneNumberType.FIXED_LINE
+    if not same and _matches(nsn, mobile):
+        return PhoneNumberType.MOBILE
+    return PhoneNumberType.UNKNOWN
+
+
+# (country calling code, digits of the national significant number) -> is_possible_number:
+# that is all it looks at (the lengths of the calling code's main region).
+_POSSIBLE: dict[tuple[int, int], bool] = {}
+
+
+def _possible(number: phonenumbers.PhoneNumber, nsn: str) -> bool:
+    key = (number.country_code, len(nsn))
+    found = _POSSIBLE.get(key)
+    if found is None:
+        found = _POSSIBLE[key] = phonenumbers.is_possible_number(number)
+    return found
+
+
+def _classify(number: phonenumbers.PhoneNumber, nsn: str) -> tuple[str | None, int]:
     """The number's region and type, exactly as `region_code_for_number`,
     `is_valid_number` and `number_type` find them, in one pass (each would
     look them up again; for a calling code shared by several regions, the
-    region search has already typed the number): valid when not UNKNOWN."""
+    region search has already typed the number): valid when not UNKNOWN.
+    `nsn`: its national significant number."""
     code = number.country_code
     regions = COUNTRY_CODE_TO_REGION_CODE.get(code)
     if regions is None:
         return None, PhoneNumberType.UNKNOWN
-    nsn = national_significant_number(number)
     typed = None  # (metadata, type) the region search found
     if len(regions) == 1:
         region = regions[0]
@@ -112,7 +187,7 @@ def _classify(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
                     region = candidate
                     break
             else:
-                kind = _number_type_helper(nsn, metadata)
+                kind = _number_type(nsn, metadata)
                 if kind != PhoneNumberType.UNKNOWN:
                     region, typed = candidate, (metadata, kind)
                     break
@@ -124,7 +199,7 @@ def _classify(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
         return region, PhoneNumberType.UNKNOWN
     if typed is not None and typed[0] is metadata:
         return region, typed[1]
-    return region, _number_type_helper(nsn, metadata)
+    return region, _number_type(nsn, metadata)
 
 
 @lru_cache(maxsize=4096)
@@ -144,9 +219,10 @@ def _parse(text: str, region: str | None) -> Phone:
                 ) from None
             raise PhoneError(f"phone {text!r}: unknown country code") from None
         raise PhoneError(f"phone {text!r} is not a phone number") from None
-    if not phonenumbers.is_possible_number(number):
+    nsn = national_significant_number(number)
+    if not _possible(number, nsn):
         raise PhoneError(f"phone {text!r} has the wrong number of digits")
-    number_region, kind = _classify(number)
+    number_region, kind = _classify(number, nsn)
     if kind == PhoneNumberType.UNKNOWN:
         where = f" for {region}" if region and not text.lstrip().startswith(("+", "00")) else ""
         raise PhoneError(f"phone {text!r} is not a valid number{where}")

@@ -228,6 +228,37 @@ def batch_size(columns: int) -> int:
 
 
 @contextlib.contextmanager
+def statement_journals_in_memory(db: peewee.Database | None = None):
+    """SQLite, on the open connection: statement journals kept in memory
+    while the block runs (`PRAGMA temp_store = MEMORY`), the old setting back
+    after. A statement that writes many rows inside a transaction (a bulk
+    INSERT into a table with triggers and foreign keys) keeps the pages it
+    changes in a statement journal, so that it alone can be undone; past
+    64 KiB SQLite spills that journal into a temporary file: for an import,
+    some 7 MB of small writes to /var/tmp per batch, which nobody ever
+    reads. The journal of one statement is a few MB at most. PostgreSQL:
+    nothing to do. (Changing temp_store drops the connection's temporary
+    tables; callers makes none. SQLite refuses the change inside a
+    transaction once temporary storage is open: then the block runs as it
+    would have.)"""
+    db = db or database.obj
+    if not isinstance(db, SqliteDatabase):
+        yield
+        return
+    old = db.execute_sql("PRAGMA temp_store").fetchone()[0]
+    try:
+        db.execute_sql("PRAGMA temp_store = MEMORY")
+    except (peewee.OperationalError, sqlite3.OperationalError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(peewee.PeeweeException, sqlite3.Error):
+            db.execute_sql(f"PRAGMA temp_store = {int(old)}")
+
+
+@contextlib.contextmanager
 def connection(keep: bool = False):
     """An open connection for the current thread (workers, CLI commands).
 

@@ -153,7 +153,7 @@ def insert_returning(model, columns: tuple, values: list, returning: tuple) -> l
     for start in range(0, len(values), size):
         chunk = values[start:start + size]
         sql = f"INSERT INTO {table} ({cols}) VALUES {_values(len(columns), len(chunk))} RETURNING {back}"
-        out.extend(db.execute_sql(sql, [v for row in chunk for v in row]).fetchall())
+        out.extend(db.execute_sql(sql, list(itertools.chain.from_iterable(chunk))).fetchall())
     return out
 
 

@@ -440,6 +440,41 @@ def _big_file(tmp_path) -> Path:
     return path
 
 
+def test_statement_journals_in_memory_while_importing_only(db, frozen, tmp_path):
+    """SQLite: the import's bulk INSERTs keep their statement journals in
+    memory (temp_store=MEMORY, no temporary files), and the connection's own
+    setting comes back after the import."""
+    from models.db import connection, database
+
+    if db.engine != "sqlite":
+        pytest.skip("temp_store is SQLite's")
+    seen = []
+
+    def progress(table):
+        return lambda rows: seen.append(database.obj.execute_sql("PRAGMA temp_store").fetchone()[0])
+
+    with connection():
+        database.obj.execute_sql("PRAGMA temp_store = FILE")
+        res = import_file(_big_file(tmp_path), progress=progress)
+        assert database.obj.execute_sql("PRAGMA temp_store").fetchone()[0] == 1
+    assert res.contacts_created == 3000
+    assert len(seen) >= 2 and set(seen) == {2}  # after each batch, and at the end
+
+
+def test_import_inside_a_transaction_with_temporary_storage_open(db, frozen, tmp_path):
+    """SQLite refuses to change temp_store there: the import runs all the same."""
+    from models.db import connection, database, write_transaction
+
+    if db.engine != "sqlite":
+        pytest.skip("temp_store is SQLite's")
+    with connection():
+        database.obj.execute_sql("CREATE TEMP TABLE scratch (x)")  # temporary storage open
+        with write_transaction():
+            res = import_file(_big_file(tmp_path))
+            assert database.obj.execute_sql("PRAGMA temp_store").fetchone()[0] == 0
+    assert res.contacts_created == 3000 and Contact.select().count() == 3000
+
+
 def test_progress_bar_only_on_a_terminal(db, frozen, tmp_path):
     import os
     import pty

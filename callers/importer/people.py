@@ -65,21 +65,22 @@ class People:
 
     def match(self, row: Row) -> Person | None:
         """The contact a row describes: same source id, else same number, else same e-mail."""
-        def compatible(p: Person) -> bool:
-            return not (row.contact_id and p.external_id and p.external_id != row.contact_id)
-
-        if row.contact_id:
-            for p in self.by_ext.get(row.contact_id, ()):
-                if p.external_id == row.contact_id:
+        contact_id = row.contact_id
+        # compatible(p): not (contact_id and p.external_id and p.external_id != contact_id)
+        if contact_id:
+            for p in self.by_ext.get(contact_id, ()):
+                if p.external_id == contact_id:
                     return p
         numbers = (row.phone, row.alt_phone) if row.alt_phone else (row.phone,)
         for number in numbers:
             for p in self.by_phone.get(number, ()):
-                if (p.phone == number or p.alt_phone == number) and compatible(p):
+                if ((p.phone == number or p.alt_phone == number)
+                        and not (contact_id and p.external_id and p.external_id != contact_id)):
                     return p
         if row.email:
             for p in self.by_email.get(row.email.casefold(), ()):
-                if _same_email(p.email, row.email) and compatible(p):
+                if (_same_email(p.email, row.email)
+                        and not (contact_id and p.external_id and p.external_id != contact_id)):
                     return p
         return None
 

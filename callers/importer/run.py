@@ -20,7 +20,7 @@ from callers.importer.layouts import Mapping, detect
 from callers.importer.rows import Rejected, RowReader, Skipped
 from callers.tabular import Table, Unreadable, open_table
 from callers.importer.writer import BatchWriter
-from models.db import connection, write_transaction
+from models.db import connection, statement_journals_in_memory, write_transaction
 
 OUTCOMES = ("created", "updated", "unchanged", "duplicate", "rejected", "skipped")
 ROW_BATCH = 2000
@@ -116,7 +116,7 @@ class Importer:
     def run(self) -> ImportResult:
         failure: BaseException | None = None
         try:
-            with connection(), _fewer_collections():
+            with connection(), _fewer_collections(), statement_journals_in_memory():
                 try:
                     if self.dry_run:
                         try:

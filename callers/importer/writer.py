@@ -131,7 +131,10 @@ class BatchWriter:
 
     def _apply_customer_facts(self, cust: _Cust, row: Row, by_id: bool) -> bool:
         """Copy the row's customer facts; True if that changed an existing customer."""
-        assigned = self.assigned.setdefault(("new", id(cust)) if cust.id is None else cust.id, set())
+        key = ("new", id(cust)) if cust.id is None else cust.id
+        assigned = self.assigned.get(key)
+        if assigned is None:
+            assigned = self.assigned[key] = set()
         changed = False
         if by_id and "name" not in assigned:
             assigned.add("name")
@@ -141,19 +144,20 @@ class BatchWriter:
                 cust.changes["name"] = row.customer
                 cust.changes["name_key"] = row.key
                 changed = True
-        for fact in _CUSTOMER_FACTS:
-            value = getattr(row, fact)
-            if value is None or fact in assigned:
-                continue
-            assigned.add(fact)
-            if getattr(cust, fact) != value:
-                setattr(cust, fact, value)
-                cust.changes[fact] = value
+        if not assigned.issuperset(_CUSTOMER_FACTS):  # (the customer's later rows: every fact taken)
+            for fact in _CUSTOMER_FACTS:
+                value = getattr(row, fact)
+                if value is None or fact in assigned:
+                    continue
+                assigned.add(fact)
+                if getattr(cust, fact) != value:
+                    setattr(cust, fact, value)
+                    cust.changes[fact] = value
+                    changed = True
+            if cust.country is None and row.phone_region and "country" not in assigned:
+                cust.country = row.phone_region
+                cust.changes["country"] = row.phone_region
                 changed = True
-        if cust.country is None and row.phone_region and "country" not in assigned:
-            cust.country = row.phone_region
-            cust.changes["country"] = row.phone_region
-            changed = True
         if row.customer_dnc and not cust.do_not_call:  # set by an import, never cleared by one
             cust.do_not_call = True
             cust.changes["do_not_call"] = True
