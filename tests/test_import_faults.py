@@ -133,9 +133,9 @@ def test_a_rejects_file_that_fills_the_disk_says_what_was_imported(db, frozen, t
 
 
 def test_a_full_disk_under_the_database_says_disk_full_and_what_was_written(tmp_path, monkeypatch, capsys):
-    """SQLite on a 2 MB file system: the database fills up after a batch or two."""
+    """SQLite on a 3 MB file system: the database fills up after a batch or two."""
     monkeypatch.setenv("CALLERS_NOW", NOW)
-    disk = _mount(tmp_path / "disk", "2m")
+    disk = _mount(tmp_path / "disk", "3m")
     try:
         _database_fills_up(disk, tmp_path, capsys)
     finally:
@@ -217,7 +217,7 @@ def test_a_postgresql_import_cut_off_half_way_says_how_much_was_written(db, froz
 
 def test_a_demo_that_fills_the_disk_says_how_far_it_got_and_how_to_start_again(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CALLERS_NOW", NOW)
-    disk = _mount(tmp_path / "disk", "2m")
+    disk = _mount(tmp_path / "disk", "3m")
     try:
         target = disk / "demo.db"
         assert main(["--db", str(target), "demo", "--customers", "3000", "--no-ui"]) == 2
