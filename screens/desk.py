@@ -66,6 +66,10 @@ HOLD_PAINT_SECONDS = 0.12
 # How often, during a call, the desk checks for forwards a department finished.
 FORWARD_POLL_SECONDS = 15
 
+# After the first customer is painted, the desk settles (`_settle`) this much later.
+SETTLE_SECONDS = 0.3
+
+
 def _freeze_heap() -> None:
     gc.collect()  # garbage first: what is frozen is never collected
     gc.freeze()
@@ -117,6 +121,7 @@ class DeskScreen(Screen):
         self._paint_timer = None
         self._gc_was_on = True
         self._gc_frozen = False
+        self._settling = False  # the first customer (or nobody) was shown: `_settle` is coming
         self.last_error: str | None = None
 
     # ---- the session's state, as the screen shows it ----------------------------
@@ -288,11 +293,9 @@ class DeskScreen(Screen):
 
     def _show(self, kind: str, value: Any) -> None:
         self.busy = False
-        if not self._gc_frozen:
-            # Start-up's objects (modules, styles, widgets) live as long as the
-            # app: out of the collector's way, so a full pass stays short.
-            self._gc_frozen = True
-            self.call_after_refresh(_freeze_heap)
+        if not self._settling:
+            self._settling = True
+            self.set_timer(SETTLE_SECONDS, self._settle)
         if kind == "nobody":
             self._set_mode("nobody", f"{value}\nThe desk looks again every minute; ctrl+r looks now.")
             return
@@ -314,6 +317,18 @@ class DeskScreen(Screen):
         else:
             self.script.focus_current()
         self.refresh_bindings()
+
+    def _settle(self) -> None:
+        """Once the first customer is on screen and the caller reads it:
+        start-up's objects (modules, styles, widgets) live as long as the app,
+        so out of the collector's way (a full pass stays short), and the
+        collector, held during start-up (`CallersApp.started`), runs again."""
+        if not self._gc_frozen:
+            self._gc_frozen = True
+            _freeze_heap()
+        started = getattr(self.app, "started", None)
+        if started is not None:
+            started()
 
     def _set_mode(self, mode: str, message: str = "") -> None:
         self.mode = mode
