@@ -101,6 +101,7 @@ class DeskScreen(Screen):
     def __init__(self, caller: str, dialer: Any = None) -> None:
         """`dialer`: a callers.dialer.Dialer that places calls (F2), or None: the caller dials by hand."""
         super().__init__()
+        self.add_class(*self._breakpoint_class(), update=False)
         self.caller = caller
         self.zone = caller_zone()
         self.session = DeskSession(caller, zone=self.zone, listener=self.show_session_event, spawn=self._spawn,
@@ -123,6 +124,21 @@ class DeskScreen(Screen):
         self._gc_frozen = False
         self._settling = False  # the first customer (or nobody) was shown: `_settle` is coming
         self.last_error: str | None = None
+
+    def _breakpoint_class(self) -> tuple[str, ...]:
+        """The class of HORIZONTAL_BREAKPOINTS the screen's first Resize gives it
+        at the terminal's present width, set beforehand so that Resize finds it
+        set instead of styling every widget of the desk a second time (none
+        without an app to ask: the Resize sets it, as before)."""
+        try:
+            width = self.app.size.width
+        except RuntimeError:  # Textual's NoActiveAppError
+            return ()
+        found = ()
+        for threshold, name in sorted(self.HORIZONTAL_BREAKPOINTS):
+            if width >= threshold:
+                found = (name,)
+        return found
 
     # ---- the session's state, as the screen shows it ----------------------------
 
