@@ -66,8 +66,11 @@ HOLD_PAINT_SECONDS = 0.12
 # How often, during a call, the desk checks for forwards a department finished.
 FORWARD_POLL_SECONDS = 15
 
-# After the first customer is painted, the desk settles (`_settle`) this much later.
-SETTLE_SECONDS = 0.3
+# After the first customer is painted, the desk settles (`_settle`: a full
+# collection, tens of milliseconds) this much later: not in the refresh that
+# paints it, so the frame reaches the terminal first (the collection holds the
+# GIL the driver's writer thread needs), yet before a caller can press a key.
+SETTLE_SECONDS = 0.05
 
 
 def _freeze_heap() -> None:
