@@ -170,6 +170,10 @@ class DeskScreen(Screen):
     # ---- layout ---------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The first customer is looked for while the screen is built (and
+        # shown by `load()` from on_mount): the database's wait and the
+        # building overlap.
+        self.session.begin()
         yield Header()
         with Vertical(id="desk"):
             yield Static(self.message, id="desk-message", markup=False)
