@@ -8,6 +8,7 @@ when it finishes, so a slow endpoint never stacks runs up nor holds a key.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Callable
 
@@ -64,6 +65,12 @@ class CallersApp(App):
     CSS_PATH = first_sheets()
     HOOKS_FIRST = 2.0  # seconds after start, then every HOOKS_SECONDS: deliver due webhook events
     HOOKS_SECONDS = 15.0
+    # Start-up (the first screen's modules, styles and widgets) makes tens of
+    # thousands of objects that live as long as the app; the collector's
+    # passes over them (two full ones before the desk's first customer) only
+    # delay the first screen. The collector is held from mount until the first
+    # screen says it is up (`started`), or at the latest this many seconds.
+    START_GC_SECONDS = 2.0
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -74,6 +81,8 @@ class CallersApp(App):
         self.first = first or desk_screen
         self._all_sheets = False  # only first_sheets() until another screen is shown
         self._checkpointer = None
+        self._gc_held = False  # the collector is off for start-up (`started` turns it back on)
+        self._gc_was_on = True
 
     def _load_screen_css(self, screen: Screen) -> None:
         # Textual reads a screen's own CSS here, before the screen is styled.
@@ -87,6 +96,9 @@ class CallersApp(App):
         super()._load_screen_css(screen)
 
     def on_mount(self) -> None:
+        self._gc_was_on, self._gc_held = gc.isenabled(), True
+        gc.disable()
+        self.set_timer(self.START_GC_SECONDS, self.started, name="start-up collector")
         from models import engine
         from models.db import Checkpointer, database
 
@@ -99,7 +111,16 @@ class CallersApp(App):
         if database.obj is not None:
             self.set_timer(self.HOOKS_FIRST, self.deliver_hooks, name="webhooks")
 
+    def started(self) -> None:
+        """The first screen shows what it opened for: the collector runs again
+        (the desk calls this once its first customer is painted)."""
+        if self._gc_held:
+            self._gc_held = False
+            if self._gc_was_on:
+                gc.enable()
+
     def on_unmount(self) -> None:
+        self.started()
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType, timezone as pn_timezone
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from phonenumbers.phonemetadata import PhoneMetadata
 from phonenumbers.phonenumberutil import (
     COUNTRY_CODE_TO_REGION_CODE,
@@ -38,6 +38,20 @@ _EXTENSION = re.compile(
     r"\s*(?:,|;|\(|\b)?\s*(?:ext\.?|extension|x|#|durchwahl|dw\.?|poste)\s*[:.]?\s*(\d{1,10})\)?\s*$",
     re.IGNORECASE,
 )
+
+
+_pn_timezone = None
+
+
+def _timezones():
+    """phonenumbers.timezone, imported the first time a number's zones are
+    asked for: its data is not needed to show a number (the desk's start)."""
+    global _pn_timezone
+    if _pn_timezone is None:
+        from phonenumbers import timezone
+
+        _pn_timezone = timezone
+    return _pn_timezone
 
 
 class PhoneError(ValueError):
@@ -230,6 +244,7 @@ def _parse(text: str, region: str | None) -> Phone:
         extension = number.extension
     number.extension = None
     # pn_timezone.time_zones_for_number, with the type already known.
+    pn_timezone = _timezones()
     if is_number_type_geographical(kind, number.country_code):
         zones = pn_timezone.time_zones_for_geographical_number(number)
     else:
@@ -255,7 +270,7 @@ def spread_hours(zones, at=None) -> float:
 @lru_cache(maxsize=65536)
 def zones_for_e164(e164: str) -> tuple[str, ...]:
     number = phonenumbers.parse(e164, None)
-    zones = pn_timezone.time_zones_for_number(number)
+    zones = _timezones().time_zones_for_number(number)
     return tuple(sorted(z for z in zones if z != UNKNOWN_ZONE))
 
 

@@ -66,6 +66,13 @@ HOLD_PAINT_SECONDS = 0.12
 # How often, during a call, the desk checks for forwards a department finished.
 FORWARD_POLL_SECONDS = 15
 
+# After the first customer is painted, the desk settles (`_settle`: a full
+# collection, tens of milliseconds) this much later: not in the refresh that
+# paints it, so the frame reaches the terminal first (the collection holds the
+# GIL the driver's writer thread needs), yet before a caller can press a key.
+SETTLE_SECONDS = 0.05
+
+
 def _freeze_heap() -> None:
     gc.collect()  # garbage first: what is frozen is never collected
     gc.freeze()
@@ -97,6 +104,7 @@ class DeskScreen(Screen):
     def __init__(self, caller: str, dialer: Any = None) -> None:
         """`dialer`: a callers.dialer.Dialer that places calls (F2), or None: the caller dials by hand."""
         super().__init__()
+        self.add_class(*self._breakpoint_class(), update=False)
         self.caller = caller
         self.zone = caller_zone()
         self.session = DeskSession(caller, zone=self.zone, listener=self.show_session_event, spawn=self._spawn,
@@ -117,7 +125,23 @@ class DeskScreen(Screen):
         self._paint_timer = None
         self._gc_was_on = True
         self._gc_frozen = False
+        self._settling = False  # the first customer (or nobody) was shown: `_settle` is coming
         self.last_error: str | None = None
+
+    def _breakpoint_class(self) -> tuple[str, ...]:
+        """The class of HORIZONTAL_BREAKPOINTS the screen's first Resize gives it
+        at the terminal's present width, set beforehand so that Resize finds it
+        set instead of styling every widget of the desk a second time (none
+        without an app to ask: the Resize sets it, as before)."""
+        try:
+            width = self.app.size.width
+        except RuntimeError:  # Textual's NoActiveAppError
+            return ()
+        found = ()
+        for threshold, name in sorted(self.HORIZONTAL_BREAKPOINTS):
+            if width >= threshold:
+                found = (name,)
+        return found
 
     # ---- the session's state, as the screen shows it ----------------------------
 
@@ -146,6 +170,10 @@ class DeskScreen(Screen):
     # ---- layout ---------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The first customer is looked for while the screen is built (and
+        # shown by `load()` from on_mount): the database's wait and the
+        # building overlap.
+        self.session.begin()
         yield Header()
         with Vertical(id="desk"):
             yield Static(self.message, id="desk-message", markup=False)
@@ -288,11 +316,9 @@ class DeskScreen(Screen):
 
     def _show(self, kind: str, value: Any) -> None:
         self.busy = False
-        if not self._gc_frozen:
-            # Start-up's objects (modules, styles, widgets) live as long as the
-            # app: out of the collector's way, so a full pass stays short.
-            self._gc_frozen = True
-            self.call_after_refresh(_freeze_heap)
+        if not self._settling:
+            self._settling = True
+            self.set_timer(SETTLE_SECONDS, self._settle)
         if kind == "nobody":
             self._set_mode("nobody", f"{value}\nThe desk looks again every minute; ctrl+r looks now.")
             return
@@ -314,6 +340,18 @@ class DeskScreen(Screen):
         else:
             self.script.focus_current()
         self.refresh_bindings()
+
+    def _settle(self) -> None:
+        """Once the first customer is on screen and the caller reads it:
+        start-up's objects (modules, styles, widgets) live as long as the app,
+        so out of the collector's way (a full pass stays short), and the
+        collector, held during start-up (`CallersApp.started`), runs again."""
+        if not self._gc_frozen:
+            self._gc_frozen = True
+            _freeze_heap()
+        started = getattr(self.app, "started", None)
+        if started is not None:
+            started()
 
     def _set_mode(self, mode: str, message: str = "") -> None:
         self.mode = mode

@@ -121,6 +121,7 @@ class DeskSession:
         self._offline_attempts = 0
         self._retry_handle: asyncio.TimerHandle | None = None
         self._first_load = True
+        self._begun: asyncio.Future | None = None  # the first load, begun early (`begin`)
         self.dialling = Dialling(self, dialer)  # `dialer`: a callers.dialer.Dialer, None for manual
         self.nps_on = False  # the company asks the 0-10 question (the `nps` setting, read on the first load)
         # The open call's extras: forwards to ask "Was it fixed?" about, the NPS score saved.
@@ -247,12 +248,15 @@ class DeskSession:
             return []
         return list(forwards.departments())
 
-    async def load(self, restore: bool = True) -> Opened:
-        """The caller's unfinished call (answers kept in the journal written
-        first), else the next due customer's new call, else nobody. The first
-        load also reads the settings and the departments."""
-        first = self._first_load
+    def begin(self) -> None:
+        """Begin the first load (restoring an unfinished call) in the
+        database thread now, on the event loop's thread: a screen calls this
+        while it is still being built, and its first `load()` takes the result
+        (or the error) when it asks for it."""
+        if self._first_load and self._begun is None:
+            self._begun = self._ready().submit(self._load_job(True, True))
 
+    def _load_job(self, restore: bool, first: bool) -> Callable[[], tuple[Opened, dict]]:
         def job():
             extra = {}
             if first:
@@ -266,7 +270,18 @@ class DeskSession:
                 self.nps_on = nps.enabled()
             return self._next_call(restore), extra
 
-        opened, extra = await self.run(job)
+        return job
+
+    async def load(self, restore: bool = True) -> Opened:
+        """The caller's unfinished call (answers kept in the journal written
+        first), else the next due customer's new call, else nobody. The first
+        load also reads the settings and the departments."""
+        first = self._first_load
+        begun, self._begun = self._begun, None
+        if begun is not None and first and restore:
+            opened, extra = await begun
+        else:
+            opened, extra = await self.run(self._load_job(restore, first))
         if first:
             self._first_load = False
             self.target = int(extra.get("target") or 180)

@@ -42,7 +42,12 @@ class DatabaseThread:
 
     async def run(self, job: Callable[[], T]) -> T:
         """`job()` in the thread; its result, or its error raised here."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor, self.call, job)
+        return await self.submit(job)
+
+    def submit(self, job: Callable[[], T]) -> asyncio.Future:
+        """`job()` queued in the thread now (called on the event loop's
+        thread); await the future for its result or its error."""
+        return asyncio.get_running_loop().run_in_executor(self.executor, self.call, job)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -34,29 +34,24 @@ else the person's setting in the database, else `manual`.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from callers.dialer.base import Call, Clock, Dialer, ManualDialer
-from callers.dialer.events import (
-    ANSWERED,
-    BUSY,
-    CANCELLED,
-    FAILED,
-    NO_ANSWER,
-    STATES,
-    Answered,
-    CallEvent,
-    Dialled,
-    Dtmf,
-    Ended,
-    HandedOver,
-    Ringing,
-    Stamp,
-)
-from callers.dialer.url import DialerError, hide_secret, split
+if TYPE_CHECKING:
+    from callers.dialer.base import Clock, Dialer
 
 ENV = "CALLERS_DIALER"
+
+# What the package gives, by the module that holds it. They are imported the
+# first time one is asked for (PEP 562): the desk starts (manual dialling, and
+# its `callers.dialer.progress`) without the dialler's events, URLs and base.
+_FROM = {
+    **dict.fromkeys(("Call", "Clock", "Dialer", "ManualDialer"), "callers.dialer.base"),
+    **dict.fromkeys(("ANSWERED", "BUSY", "CANCELLED", "FAILED", "NO_ANSWER", "STATES", "Answered", "CallEvent",
+                     "Dialled", "Dtmf", "Ended", "HandedOver", "Ringing", "Stamp"), "callers.dialer.events"),
+    **dict.fromkeys(("DialerError", "hide_secret", "split"), "callers.dialer.url"),
+}
 
 __all__ = [
     "ANSWERED", "BUSY", "CANCELLED", "FAILED", "NO_ANSWER", "STATES", "ENV",
@@ -65,9 +60,25 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str):
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_FROM))
+
+
 def dialer_from(url: str | None, clock: Clock | None = None) -> Dialer:
     """The dialler a URL describes (not yet connected: nothing is opened
     until the first `dial()` or `test()`)."""
+    from callers.dialer.base import ManualDialer
+    from callers.dialer.url import split
+
     spec = split(url)
     if spec.kind == "manual":
         return ManualDialer(spec, clock)
@@ -91,6 +102,8 @@ class Choice:
 
     @property
     def shown(self) -> str:
+        from callers.dialer.url import hide_secret
+
         return hide_secret(self.url)
 
 

@@ -22,22 +22,15 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from callers.dialer.base import Call, Dialer
-from callers.dialer.events import (
-    ANSWERED,
-    BUSY,
-    CANCELLED,
-    FAR_END,
-    NO_ANSWER,
-    Answered,
-    Dialled,
-    Dtmf,
-    Ended,
-    HandedOver,
-    Ringing,
-)
-from callers.dialer.url import DialerError
+if TYPE_CHECKING:
+    from callers.dialer.base import Call, Dialer
+    from callers.dialer.events import Ended
+
+# The dialler's events, states and errors (callers.dialer.events, .url) are
+# imported where a call is placed or ends: a desk that dials by hand starts
+# without them.
 
 DIALLING, RINGING, TALKING, ENDED, HANDED_OVER, DOWN = (
     "dialling", "ringing", "answered", "ended", "handed_over", "down")
@@ -64,6 +57,8 @@ def suggested_outcome(ended: Ended) -> str | None:
     wrong number (the network says the number does not exist) or no answer
     (unreachable for any other reason). None once someone answered: what the
     call found is the caller's to say."""
+    from callers.dialer.events import ANSWERED, BUSY
+
     if ended.answered is not None or ended.state == ANSWERED:
         return None
     if ended.state == BUSY:
@@ -74,6 +69,8 @@ def suggested_outcome(ended: Ended) -> str | None:
 
 
 def ended_text(ended: Ended) -> str:
+    from callers.dialer.events import BUSY, CANCELLED, FAR_END, NO_ANSWER
+
     cause = f": {ended.cause}" if ended.cause else ""
     if ended.answered is not None:
         who = "customer hung up" if ended.by == FAR_END else "hung up"
@@ -119,6 +116,8 @@ class DeskDial:
     async def dial(self, number: str, extension: str | None = None) -> Progress:
         """Place the call. Returns the first progress (DIALLING, HANDED_OVER
         or DOWN); later progress goes to the listener as it happens."""
+        from callers.dialer.url import DialerError
+
         if self.live:
             return self.progress  # one line at a time: F2 again does nothing
         self._show(Progress(DIALLING, "dialling…"))
@@ -137,6 +136,8 @@ class DeskDial:
         return first
 
     async def _events(self, call: Call) -> None:
+        from callers.dialer.events import FAR_END, Answered, Dialled, Dtmf, Ended, HandedOver, Ringing
+
         answered_at = None
         async for event in call:
             if isinstance(event, Dialled):

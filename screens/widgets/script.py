@@ -677,37 +677,64 @@ class ScriptPanel(Vertical):
         self.saved_note = ""
         self.before_comment: str | None = None  # the step F4 came from
         self._stale: set[str] = set()  # steps whose list still shows the previous customer
+        self._made: set[str] = set()  # steps whose box is made (`_step`): the others are made when first shown
+        self._questions: list = []  # the call's "Was it fixed?" questions (callers.loop.Question)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="call-status"):
             yield CallTimer(id="call-timer")
             yield StepBar(id="step-bar")
         with ContentSwitcher(initial="step-contacts", id="steps"):
-            with Vertical(id="step-fixed", classes="step"):
-                yield LoopList(id="fixed-list")
-                yield Static("", classes="step-more", markup=False)
+            # The desk starts with the contacts step only: the others, hidden
+            # until then, are made when first shown (`_step`), so they are not
+            # built, styled and restyled before the first customer.
+            self._made.add("contacts")
             with Vertical(id="step-contacts", classes="step"):
-                yield ContactsList(id="contacts-list")
-                yield Static("", classes="step-more", markup=False)
-            with Vertical(id="step-referenceability", classes="step"):
-                yield ReferenceList(id="referenceability-list")
-                yield Static("", classes="step-more", markup=False)
-                with Horizontal(id="ref-condition-row"):
-                    yield Static("Condition (c):", id="ref-condition-label", markup=False)
-                    yield Input(placeholder="e.g. only after go-live",
-                                id="ref-condition", max_length=500, select_on_focus=False)
-            with Vertical(id="step-implementation", classes="step"):
-                yield ImplementationList(id="implementation-list")
-                yield Static("", classes="step-more", markup=False)
-            with Vertical(id="step-features", classes="step"):
-                yield FeatureList(id="features-list")
-                yield Static("", classes="step-more", markup=False)
+                for widget, children in self._step_parts("contacts"):
+                    yield widget
         yield Input(placeholder="in their words (F4): one line, optional", id="comment", max_length=1000,
                     select_on_focus=False)
 
-    def on_mount(self) -> None:
-        for label in self.query(".step-more"):
-            label.display = False
+    def _step_parts(self, step: str) -> list[tuple[Widget, list[Widget]]]:
+        """A step's widgets, as (widget, its children): its list, the "more
+        below" line and (references) the condition row."""
+        more = Static("", classes="step-more", markup=False)
+        more.display = False  # shown when rows are out of sight (`show_more`)
+        if step == LOOP:
+            loop_list = LoopList(id="fixed-list")
+            loop_list.questions = list(self._questions)
+            return [(loop_list, []), (more, [])]
+        if step == "referenceability":
+            condition = Input(placeholder="e.g. only after go-live", id="ref-condition", max_length=500,
+                              select_on_focus=False)
+            condition.value = self.saved_condition
+            return [(ReferenceList(id="referenceability-list"), []), (more, []),
+                    (Horizontal(id="ref-condition-row"),
+                     [Static("Condition (c):", id="ref-condition-label", markup=False), condition])]
+        made = {"contacts": ContactsList, "implementation": ImplementationList, "features": FeatureList}[step]
+        return [(made(id=f"{step}-list"), []), (more, [])]
+
+    def _step(self, step: str) -> None:
+        """Make the step's box if it is not yet made, in its place among the
+        others (the order of LOOP_ORDER), hidden until the switcher shows it.
+        Its widgets are mounted at once, so they can be queried and filled."""
+        if step in self._made:
+            return
+        self._made.add(step)
+        switcher = self.query_one("#steps", ContentSwitcher)
+        box = Vertical(id=f"step-{step}", classes="step")
+        box.display = False
+        later = [s for s in LOOP_ORDER[LOOP_ORDER.index(step) + 1:] if s in self._made]
+        if later:
+            switcher.mount(box, before=f"#step-{later[0]}")
+        else:
+            switcher.mount(box)
+        for widget, children in self._step_parts(step):
+            box.mount(widget)
+            if children:
+                widget.mount(*children)
+        if step == LOOP and self._questions and self.profile is not None:
+            self.query_one("#fixed-list", LoopList).load(self.profile, self.now)
 
     def step_list(self, step: str) -> StepList | FeatureList:
         """The step's list, filled with this customer's answers. Only the
@@ -715,6 +742,7 @@ class ScriptPanel(Vertical):
         first shown or asked for (four option lists rebuilt per customer
         were a third of the time between the outcome key and the next
         customer on screen)."""
+        self._step(step)
         found = self.query_one(f"#{step}-list")
         if step in self._stale and self.profile is not None:
             self._stale.discard(step)
@@ -727,16 +755,19 @@ class ScriptPanel(Vertical):
         profile = state.profile
         self.profile, self.now = profile, now
         self.order = LOOP_ORDER if questions else ORDER
-        loop_list = self.query_one("#fixed-list", LoopList)
-        loop_list.questions = list(questions or [])
-        if questions:
-            loop_list.load(profile, now)
+        self._questions = list(questions or [])
+        if LOOP in self._made:
+            loop_list = self.query_one("#fixed-list", LoopList)
+            loop_list.questions = list(self._questions)
+            if questions:
+                loop_list.load(profile, now)
         self.asked = calls.steps_asked(state.answers)
         self.left = set()
         self.before_comment = None
         self._stale = set(STEPS)
-        condition = self.query_one("#ref-condition", Input)
-        condition.value = self.saved_condition = printable(profile.ref_condition or "")  # as shown: unchanged, unsaved
+        self.saved_condition = printable(profile.ref_condition or "")  # as shown: unchanged, unsaved
+        if "referenceability" in self._made:
+            self.query_one("#ref-condition", Input).value = self.saved_condition
         comment = self.query_one("#comment", Input)
         comment.value = self.saved_note = printable(state.note or "")
         self.show_step(start or next((s for s in STEPS if s not in self.asked), "comment"), focus=False,
@@ -854,6 +885,8 @@ class ScriptPanel(Vertical):
             self.save_condition()
 
     def save_condition(self) -> None:
+        if "referenceability" not in self._made:
+            return  # never shown: nothing typed
         value = self.query_one("#ref-condition", Input).value.strip()
         if value != self.saved_condition:
             self.saved_condition = value
