@@ -435,7 +435,7 @@ class DeskScreen(Screen):
             self.load()
 
     def action_start_call(self) -> None:
-        if self.call is None or self.call.started_at is not None or self.session.dialling.live:
+        if not self.check_action("start_call", ()):  # run directly (a handed-over key), not only as a binding
             return
         if self.session.dialling.places_calls:
             # The dialler places the call; the timer starts when the customer answers.

@@ -24,7 +24,7 @@ class Cancelled(Exception):
 
 
 def build(period: Period, now: datetime | None = None,
-          cancelled: Callable[[], bool] | None = None, parallel: bool = True) -> Report:
+          cancelled: Callable[[], bool] | None = None, parallel: bool = True, keep: bool = False) -> Report:
     """Every figure for the period.
 
     The sections are independent queries; with `parallel` they run at once on
@@ -32,7 +32,10 @@ def build(period: Period, now: datetime | None = None,
     readers run side by side), which roughly halves the wall time on a big
     database. `cancelled` is asked before each section starts and when they
     are done; when it says True, `Cancelled` is raised (a dashboard that moved
-    on to another period) and no further section starts.
+    on to another period) and no further section starts. `keep`: leave this
+    thread's connection open for its next report (a board's reader thread:
+    a new SQLite connection starts with a cold page cache, ~30 ms more on a
+    million customers).
     """
     now = now or clock.now()
 
@@ -40,7 +43,7 @@ def build(period: Period, now: datetime | None = None,
         if cancelled is not None and cancelled():
             raise Cancelled()
 
-    with connection():  # this thread's connection, kept for every section run here
+    with connection(keep=keep):  # this thread's connection, kept for every section run here
         values = settings.get_all()
         _compact()
 
