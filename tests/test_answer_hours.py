@@ -108,3 +108,13 @@ def test_unknown_zones_are_no_local_hour():
     assert answer_hours.local_hour(datetime(2026, 1, 1, 12), "../etc/passwd") is None
     assert answer_hours.local_hour(datetime(2026, 1, 1, 12), "") is None
     assert answer_hours.local_hour(datetime(2026, 1, 1, 12), "Asia/Kolkata") == 17  # 17:30
+
+
+def test_a_number_in_several_zones_has_a_local_hour_when_they_agree():
+    """phonenumbers places some numbers in several zones (a zone key "A|B"):
+    the call's local hour is known when every zone gives the same one."""
+    noon = datetime(2026, 1, 15, 12)
+    assert answer_hours.local_hour(noon, "Europe/Guernsey|Europe/Jersey|Europe/London") == 12
+    assert answer_hours.local_hour(datetime(2026, 7, 15, 12), "Europe/Guernsey|Europe/London") == 13  # BST
+    assert answer_hours.local_hour(noon, "Australia/Perth|Australia/Sydney") is None  # 20h and 23h
+    assert answer_hours.local_hour(noon, "Europe/London|Mars/Olympus") is None

@@ -7,7 +7,8 @@ month of a million customers' calls is a few thousand rows. The tally is by
 whole UTC hours: a period that starts or ends inside an hour counts that
 whole hour. An attempt's hour is when it was dialled (a dialler placed it),
 else when it was answered, else when the customer was shown. Calls with no
-known zone are left out of the local hours (they are counted in `unknown`).
+known zone are left out of the local hours (they are counted in `unknown`), and
+so are calls to a number placed in several zones that disagree on the hour.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from peewee import fn
 
 from callers import clock
+from callers.phones import ZONE_SEPARATOR
 from models.db import connection
 from models.engine import aggregate_datetime
 from models.tables import TallyCallLocal
@@ -68,11 +70,17 @@ def _zone(key: str) -> ZoneInfo | None:
 
 def local_hour(utc_hour: datetime, zone: str) -> int | None:
     """The customer's local hour (0-23) at a stored (naive UTC) hour, or None
-    when the zone is unknown."""
-    tz = _zone(zone) if zone else None
-    if tz is None:
-        return None
-    return utc_hour.replace(tzinfo=timezone.utc).astimezone(tz).hour
+    when the zone is unknown. A number phonenumbers places in several zones
+    (a zone key "A|B") has a local hour when all of them agree on it at that
+    hour (Europe/London and Europe/Jersey), else none (Perth and Sydney)."""
+    moment = utc_hour.replace(tzinfo=timezone.utc)
+    hours = set()
+    for name in zone.split(ZONE_SEPARATOR) if zone else ():
+        tz = _zone(name)
+        if tz is None:
+            return None
+        hours.add(moment.astimezone(tz).hour)
+    return hours.pop() if len(hours) == 1 else None
 
 
 def tally_rows(since: datetime, until: datetime) -> list[tuple[datetime, str, str, bool, int]]:
