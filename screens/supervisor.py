@@ -334,11 +334,13 @@ class SupervisorScreen(Screen):
         # database connections (and their warm caches) from one refresh to
         # the next.
         self._reader = ThreadPoolExecutor(max_workers=self.MAX_FETCHES, thread_name_prefix="board-report")
+        self._closing = False
         self.focus_panel()
         self.show_period_bar()
         self.load()
 
     def on_unmount(self) -> None:
+        self._closing = True  # a report still running stops before its next section
         self._reader.shutdown(wait=False, cancel_futures=True)
 
     def on_resize(self) -> None:
@@ -389,8 +391,8 @@ class SupervisorScreen(Screen):
     @work(exit_on_error=False, group="supervisor-load", name="supervisor-load")
     async def fetch(self, key: str) -> tuple[str, Report]:
         period = report.period_for(key)
-        job = partial(report.build, period, cancelled=lambda: self.period_key != key, parallel=self.parallel,
-                      keep=True)
+        job = partial(report.build, period, cancelled=lambda: self._closing or self.period_key != key,
+                      parallel=self.parallel, keep=True)
         return key, await asyncio.get_running_loop().run_in_executor(self._reader, job)
 
     def arm(self, delay: float) -> None:
