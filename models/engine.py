@@ -37,6 +37,12 @@ class Dialect:
             return f"date_trunc('hour', {x})"
         return f"substr({x}, 1, 13) || ':00:00'"
 
+    def hour_of_day(self, x: str) -> str:
+        """The UTC hour (0-23) of a stored time, as an integer."""
+        if self.name == "postgresql":
+            return f"CAST(EXTRACT(HOUR FROM {x}) AS INTEGER)"
+        return f"CAST(substr({x}, 12, 2) AS INTEGER)"
+
     def seconds(self, start: str, end: str) -> str:
         """Whole seconds from start to end (the same SQL as models.db.seconds_between,
         with its constants written out, as an expression index needs)."""

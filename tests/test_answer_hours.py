@@ -118,3 +118,37 @@ def test_a_number_in_several_zones_has_a_local_hour_when_they_agree():
     assert answer_hours.local_hour(datetime(2026, 7, 15, 12), "Europe/Guernsey|Europe/London") == 13  # BST
     assert answer_hours.local_hour(noon, "Australia/Perth|Australia/Sydney") is None  # 20h and 23h
     assert answer_hours.local_hour(noon, "Europe/London|Mars/Olympus") is None
+
+
+def test_the_hours_summed_by_offset_are_the_hours_one_by_one(db):
+    """The report sums the tally over pieces of the period in which no zone
+    changes its offset, one GROUP BY on the hour of day per piece; it must
+    give exactly what summing every UTC hour one by one gives: attempts in
+    many zones (several with daylight saving time changing inside the
+    period, a half-hour zone, a number in several zones, an unknown zone),
+    over periods that start and end inside hours and across the changes."""
+    import random
+
+    from models.tables import TallyCallLocal
+
+    zones = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "Asia/Kolkata",
+             "Europe/Guernsey|Europe/London", "Australia/Perth|Australia/Sydney", "America/Sao_Paulo", "",
+             "Mars/Olympus"]
+    rng = random.Random(7)
+    start = datetime(2026, 3, 1)
+    rows = [dict(hour=start + timedelta(hours=rng.randrange(24 * 300)), zone=rng.choice(zones),
+                 country=rng.choice(["DE", "US", "AU", "IN", "GB", "BR", ""]), answered=rng.random() < 0.4,
+                 n=rng.randint(1, 5)) for _ in range(3000)]
+    TallyCallLocal.insert_many(rows).execute()
+    periods = [(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC)),
+               (datetime(2026, 3, 20, 10, 30, tzinfo=UTC), datetime(2026, 4, 10, 7, 15, tzinfo=UTC)),
+               (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 15, tzinfo=UTC)),
+               # whole days from 01:00 UTC: Europe changes at 01:00 UTC, on a day's first hour
+               (datetime(2026, 3, 1, 1, tzinfo=UTC), datetime(2026, 4, 30, 1, tzinfo=UTC)),
+               (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), datetime(2026, 10, 25, 1, 1, tzinfo=UTC))]
+    for since, until in periods:
+        one_by_one = answer_hours.by_country(answer_hours.tally_rows(since, until))
+        summed = answer_hours.answer_hours(since, until)
+        assert [answer_hours.as_dict(c) for c in summed] == [answer_hours.as_dict(c) for c in one_by_one]
+    whole = periods[0]
+    assert sum(c.attempts for c in answer_hours.answer_hours(*whole)) == sum(r["n"] for r in rows)

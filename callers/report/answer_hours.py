@@ -14,16 +14,16 @@ so are calls to a number placed in several zones that disagree on the hour.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from peewee import fn
+from peewee import SQL, fn
 
 from callers import clock
 from callers.phones import ZONE_SEPARATOR
 from models.db import connection
-from models.engine import aggregate_datetime
+from models.engine import aggregate_datetime, dialect
 from models.tables import TallyCallLocal
 
 @dataclass
@@ -132,10 +132,66 @@ def by_country(rows: list[tuple[datetime, str, str, bool, int]]) -> list[Country
     return sorted(countries.values(), key=lambda c: (-c.attempts, c.country))
 
 
+def _offset(tz: ZoneInfo, hour: datetime) -> timedelta | None:
+    return hour.replace(tzinfo=timezone.utc).astimezone(tz).utcoffset()
+
+
+def _changes(first: datetime, end: datetime, names: set[str]) -> set[datetime]:
+    """The whole UTC hours in (first, end) at which one of the zones changes
+    its offset (daylight saving time): a day at a time, and inside a day
+    whose two ends differ, halving to the hour."""
+    found = set()
+    for name in names:
+        tz = _zone(name)
+        if tz is None:
+            continue
+        day = first
+        while day < end:
+            lo, hi = day, min(day + timedelta(days=1), end)
+            before = _offset(tz, lo)
+            if _offset(tz, hi) != before:  # the first hour in (lo, hi] with another offset
+                while hi - lo > timedelta(hours=1):
+                    mid = lo + timedelta(hours=((hi - lo) // timedelta(hours=1)) // 2)
+                    lo, hi = (mid, hi) if _offset(tz, mid) == before else (lo, mid)
+                found.add(hi)
+            day += timedelta(days=1)
+    return found
+
+
+def segment_rows(since: datetime, until: datetime) -> list[tuple[datetime, str, str, bool, int]]:
+    """The same attempts as `tally_rows`, summed over the hours that share a
+    UTC hour of day and every zone's offset: the period is cut where any of
+    its zones changes offset, and each piece is one GROUP BY on the hour of
+    day. A row's hour is the first hour of its piece with that hour of day
+    (every zone's local hour there is the same as at every other such hour
+    of the piece). Ninety days of a million customers' calls: ~3,000 rows
+    instead of ~28,000."""
+    first = clock.to_db(since).replace(minute=0, second=0, microsecond=0)
+    end = clock.to_db(until)
+    if first >= end:
+        return []
+    T = TallyCallLocal
+    with connection() as db:
+        d = dialect(db)
+        keys = [k for (k,) in db.execute(T.select(T.zone).where(T.hour >= first, T.hour < end).distinct())]
+        names = {name for key in keys for name in (key or "").split(ZONE_SEPARATOR) if name}
+        cuts = sorted({first, end} | {c for c in _changes(first, end, names) if first < c < end})
+        hour_of_day = SQL(d.hour_of_day('"hour"'))
+        out = []
+        for a, b in zip(cuts, cuts[1:]):
+            query = (T.select(T.zone, T.country, T.answered, hour_of_day, fn.SUM(T.n))
+                     .where(T.hour >= a, T.hour < b)
+                     .group_by(T.zone, T.country, T.answered, hour_of_day))
+            for zone, country, answered, hod, n in db.execute(query).fetchall():
+                moment = a + timedelta(hours=(int(hod) - a.hour) % 24)
+                out.append((moment, zone, country, bool(answered), int(n or 0)))
+    return out
+
+
 def answer_hours(since: datetime, until: datetime) -> list[CountryHours]:
     """Every country's answer rate by the customer's local hour, for the
     attempts finished in [since, until) (counted by whole UTC hours)."""
-    return by_country(tally_rows(since, until))
+    return by_country(segment_rows(since, until))
 
 
 def as_dict(item: CountryHours) -> dict:
