@@ -13,7 +13,7 @@ from callers import clock, nps
 from callers.app import CallersApp
 from models.tables import Call, CallAnswer, Department, Forward, ForwardEvent
 from screens.widgets.nps import NpsQuestion
-from tests.support.desk import NOW, SIZE, Keys, desk_data, shown
+from tests.support.desk import NOW, SIZE, Keys, desk_app, desk_data, shown
 from tests.support.painted import key_bar_fits, screen_text, toast_painted
 
 
@@ -38,10 +38,7 @@ def loop_events(forward_id: int) -> list[tuple[str, int | None, int | None]]:
 
 
 async def test_a_forward_done_since_the_last_call_is_asked_first(asking, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         assert shown(app) == "Acme Ltd"
         script = keys.desk.script
         assert script.current == "fixed"
@@ -63,10 +60,7 @@ async def test_a_forward_done_since_the_last_call_is_asked_first(asking, engine)
 
 
 async def test_no_reopens_with_the_customer_s_words_and_the_count(asking, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "f4")
         await keys.type("still cannot log in")
         await keys.press("f4")  # back to the question, the words kept on their line
@@ -82,10 +76,7 @@ async def test_no_reopens_with_the_customer_s_words_and_the_count(asking, engine
 
 
 async def test_enter_skips_and_records_nothing(asking, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "enter", "enter")
         script = keys.desk.script
         assert script.current == "contacts"
@@ -100,10 +91,7 @@ async def test_enter_skips_and_records_nothing(asking, engine):
 async def test_a_customer_without_done_forwards_is_not_asked(db, now, engine):
     now(NOW)
     desk_data()  # Acme already said its forward was fixed
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2")
         assert keys.desk.script.current == "contacts"
         assert "Was it fixed?" not in screen_text(app) and "Fixed" not in screen_text(app)
@@ -112,10 +100,7 @@ async def test_a_customer_without_done_forwards_is_not_asked(db, now, engine):
 async def test_answers_carry_the_seconds_their_step_was_on_screen(db, now, engine):
     now(NOW)
     desk_data()
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2")
         now("2026-11-24T15:30:05+00:00")
@@ -134,10 +119,7 @@ async def test_nps_on_asks_at_the_end_of_the_words_step(db, now, engine):
     now(NOW)
     desk_data()
     nps.set_enabled(True)
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "f4")
         await keys.type("happy with the API")
@@ -164,10 +146,7 @@ async def test_nps_on_asks_at_the_end_of_the_words_step(db, now, engine):
 async def test_nps_off_asks_nothing(db, now, engine):
     now(NOW)
     desk_data()
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "f4")
         await keys.type("fine")
@@ -181,10 +160,7 @@ async def test_enter_on_the_nps_question_saves_nothing(db, now, engine):
     now(NOW)
     desk_data()
     nps.set_enabled(True)
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "f4", "enter")
         assert isinstance(app.screen, NpsQuestion)

@@ -30,7 +30,7 @@ from screens.widgets.call_timer import CallTimer
 from screens.widgets.error import ErrorModal
 from screens.widgets.outcome import OutcomePicker
 from tests.support import factories
-from tests.support.desk import NOW, SIZE, Keys, desk_data, shown
+from tests.support.desk import NOW, SIZE, Keys, desk_app, desk_data, shown
 from tests.support.painted import key_bar_fits, screen_text, toast_painted
 
 
@@ -49,10 +49,7 @@ def desk(db, now):
 
 
 async def test_routine_call_is_seven_keys_and_saves_everything(desk, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         assert shown(app) == "Acme Ltd"
         first = keys.desk.call.call_id
         keys.count = 0
@@ -78,10 +75,7 @@ async def test_each_step_shows_the_customer_on_the_desk_not_the_one_before(desk)
     """The steps after the first are filled when they show: after Acme's
     call, Beta's steps show Beta's facts (no features ticked, implementation
     not set), never Acme's."""
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         script = keys.desk.script
         await keys.press("f2", "enter", "enter")
         assert script.current == "implementation"
@@ -105,10 +99,7 @@ async def test_each_step_shows_the_customer_on_the_desk_not_the_one_before(desk)
 
 
 async def test_enter_starts_the_call_and_the_header_shows_everything(desk):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         text = screen_text(app)
         for expected in ("Acme Ltd", "ACC-1", "Software", "250 employees", "AM Lee Park", "Jane Doe",
                          "buyer", "Head of IT", "+44 20 7946 0958 ext. 23", "020 7946 0958 ext. 23",
@@ -124,10 +115,7 @@ async def test_enter_starts_the_call_and_the_header_shows_everything(desk):
 
 
 async def test_changed_answers_are_saved_the_moment_they_are_given(desk, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "enter")  # contacts unchanged
         # referenceability: prospect calls -> no, case study -> yes, a condition
@@ -162,10 +150,7 @@ async def test_changed_answers_are_saved_the_moment_they_are_given(desk, engine)
 async def test_the_field_being_typed_in_the_contact_form_shows_its_text(desk):
     """At 80x24 the focused field once took a tall border in one row of
     height: its text, and what the caller typed, did not show."""
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "e")  # correct Jane: the name field has focus
         assert app.focused.id == "contact-name"
         assert "Jane Doe" in screen_text(app)
@@ -175,10 +160,7 @@ async def test_the_field_being_typed_in_the_contact_form_shows_its_text(desk):
 
 
 async def test_contacts_correct_add_and_mark_gone(desk, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "e")  # correct Jane: new title
         title = app.screen.query_one("#contact-title")
         title.value = "CTO"
@@ -244,10 +226,7 @@ async def test_a_killed_desk_comes_back_with_the_call_timer_and_answers(desk, en
 
 
 async def test_timer_colours_at_two_thirty_and_past_three(desk, monkeypatch):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2")
         timer = app.screen.query_one(CallTimer)
         start = clock.now()
@@ -266,10 +245,7 @@ async def test_timer_colours_at_two_thirty_and_past_three(desk, monkeypatch):
 
 
 async def test_no_answer_before_the_call_starts(desk):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f9")
         assert isinstance(app.screen, OutcomePicker)
@@ -282,10 +258,7 @@ async def test_no_answer_before_the_call_starts(desk):
 
 async def test_callback_time_in_their_zone_shown_in_both(desk, engine, monkeypatch):
     monkeypatch.setenv("TZ", "America/New_York")
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "f9", "5")
         await keys.type("tomorrow 10:00")
@@ -315,10 +288,7 @@ async def test_the_picker_stays_until_the_next_customer_is_ready(desk, monkeypat
         return end_call(*args, **kwargs)
 
     monkeypatch.setattr(calls, "end_call", slow)
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         first = keys.desk.call.call_id
         await keys.press("f2", "f9")
         picker = app.screen
@@ -350,10 +320,7 @@ async def test_a_failed_outcome_closes_the_picker_and_offers_a_retry(desk, monke
         return end_call(*args, **kwargs)
 
     monkeypatch.setattr(calls, "end_call", flaky)
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         first = keys.desk.call.call_id
         await keys.press("f2", "f9", "1")
         assert isinstance(app.screen, ErrorModal)
@@ -365,20 +332,14 @@ async def test_a_failed_outcome_closes_the_picker_and_offers_a_retry(desk, monke
 
 
 async def test_escape_from_the_picker_returns_to_the_call(desk):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "f9", "escape")
         assert isinstance(app.screen, DeskScreen) and shown(app) == "Acme Ltd"
         assert app.focused.id == "contacts-list"
 
 
 async def test_skip_with_a_reason(desk, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f3", "enter")  # no reason: refused, stays open
         assert "Type a reason" in screen_text(app)
@@ -392,10 +353,7 @@ async def test_skip_with_a_reason(desk, engine):
 async def test_nobody_due_says_until_when(db, now):
     now("2026-11-28T12:00:00+00:00")  # Saturday
     factories.customer("Acme Ltd")
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         assert keys.desk.call is None and keys.desk.mode == "nobody"
         assert "Nobody is due until Mon 09:00 local" in screen_text(app)
         await keys.press("f2", "f9", "enter")  # nothing to start or end: nothing happens
@@ -406,10 +364,7 @@ async def test_nobody_due_says_until_when(db, now):
 
 
 async def test_forward_while_a_text_field_has_focus_then_withdraw(desk, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "f4")
         assert app.focused.id == "comment"
@@ -438,10 +393,7 @@ async def test_forward_while_a_text_field_has_focus_then_withdraw(desk, engine):
 async def test_a_forward_the_department_finishes_shows_during_the_call(desk, engine):
     from callers import forwards
 
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "f5")
         await keys.type("refund for [INV-9]")
@@ -459,10 +411,7 @@ async def test_a_forward_the_department_finishes_shows_during_the_call(desk, eng
 
 
 async def test_forward_right_after_the_call_from_the_outcome_picker(desk):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "f9", "f6")
         await keys.type("cannot log in")
         await keys.press("enter")
@@ -479,10 +428,7 @@ def _broken(engine: str) -> peewee.Database:
 
 
 async def test_a_failed_forward_keeps_the_note_for_a_retry(desk, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "f5")
         await keys.type("refund please")
         real = database.obj
@@ -503,10 +449,7 @@ async def test_a_failed_forward_keeps_the_note_for_a_retry(desk, engine):
 
 
 async def test_a_dropped_database_keeps_answers_and_saves_them_once_back(desk, engine):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         outbox = keys.desk.outbox
         await keys.press("f2")
@@ -576,10 +519,7 @@ async def test_an_answer_is_in_the_journal_at_once_and_synced_off_the_ui_thread(
         return real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2")
         outbox = keys.desk.outbox
@@ -605,10 +545,7 @@ async def test_an_answer_is_in_the_journal_at_once_and_synced_off_the_ui_thread(
 async def test_an_unwritable_journal_still_saves_the_answer(desk):
     """A journal that cannot be written (a full disk, its folder gone) is
     said, and the answer goes to the database all the same."""
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2")
         blocker = keys.desk.outbox.path.parent / "not-a-folder"
@@ -650,10 +587,7 @@ async def test_on_sqlite_the_app_checkpoints_in_a_thread_of_its_own(desk, engine
 
     if engine != "sqlite":
         pytest.skip("SQLite's write-ahead log")
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         assert shown(app) == "Acme Ltd"
         assert "sqlite-checkpoint" in [t.name for t in threading.enumerate()]
 
@@ -689,10 +623,7 @@ async def test_wide_terminal_puts_header_and_script_side_by_side(desk):
         assert desk_screen.has_class("-wide")
         header, script = desk_screen.header.region, desk_screen.script.region
         assert header.x < script.x and header.y == script.y
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         header, script = keys.desk.header.region, keys.desk.script.region
         assert header.x == script.x and header.bottom <= script.y
 
@@ -737,10 +668,7 @@ async def test_enter_on_a_never_confirmed_customer_records_nothing(never_confirm
     and the confirmation names them."""
     from callers.cli import main
 
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "enter")
         text = screen_text(app)
@@ -771,10 +699,7 @@ async def test_real_answers_for_nobody_said_take_few_keys(never_confirmed, engin
     """No to every reference (N), a state by its digit, none of the features
     in production (n): each one key, each an answer with its time. The next
     call of the customer opens on the first step left unasked."""
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "tab", "N")  # contacts passed by (not asked), no to every reference
         assert keys.desk.script.step_list("referenceability").answers == dict.fromkeys(
@@ -795,10 +720,7 @@ async def test_real_answers_for_nobody_said_take_few_keys(never_confirmed, engin
                     callback_at=None).where(Customer.id == row.id).execute()
     from callers import due
     due.forget_zone_keys()
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         assert shown(app) == "Nova Never Ltd" and keys.desk.script.current == "features"
         await keys.press("f2", "n", "enter")
         await keys.press("f9", "1")
@@ -810,10 +732,7 @@ async def test_real_answers_for_nobody_said_take_few_keys(never_confirmed, engin
 
 async def test_a_value_changed_and_changed_back_at_a_frozen_moment_keeps_the_last(desk, engine):
     """CALLERS_NOW is frozen: every answer has the same time, and each is kept."""
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "enter", "enter", "4", "shift+tab", "3", "shift+tab", "4", "shift+tab", "3")
     assert [a[2] for a in answers(call_id) if a[0] == "implementation"] == ["stalled", "live", "stalled", "live"]
@@ -821,10 +740,7 @@ async def test_a_value_changed_and_changed_back_at_a_frozen_moment_keeps_the_las
 
 
 async def test_a_refused_answer_is_said_and_the_call_goes_on(desk):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "e")
         app.screen.query_one("#contact-phone").value = "12"
         app.screen.query_one("#contact-phone").focus()
@@ -838,10 +754,7 @@ async def test_a_refused_answer_is_said_and_the_call_goes_on(desk):
 
 
 async def test_f_keys_act_from_the_contact_form_the_note_and_the_desk_fields(desk):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         # From the contact form: F5 saves the correction, then opens the Billing note.
         await keys.press("f2", "e")
@@ -876,10 +789,7 @@ async def test_f_keys_act_from_the_contact_form_the_note_and_the_desk_fields(des
 
 
 async def test_do_not_call_asks_once_more(desk):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "f9", "7")
         assert "Take Acme Ltd out of the list for good?" in screen_text(app)
         await keys.press("n")  # anything but y: back to the picker, nothing saved
@@ -895,10 +805,7 @@ async def test_five_open_forwards_say_how_many_more_and_list_them(desk):
     for n in range(4):
         Forward.create(customer=desk["acme"], caller="bob", department=billing, note=f"problem [{n}]",
                        status="open", created_at=clock.to_db(clock.now() - timedelta(days=1)))
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         text = screen_text(app)
         assert "more forwards: ctrl+o lists them" in text and "^o Forwards" in text, text
         await keys.press("ctrl+o")
@@ -915,10 +822,7 @@ async def test_the_palette_lists_the_desk_s_actions_with_their_keys(desk):
 
     from screens.commands import screen_commands
 
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2", "enter")
         titles = [title for title, _run in screen_commands(keys.desk)]
         for expected in ("End call  (F9)", "Skip  (F3)", "Forward to Billing  (F5)", "No to all  (N)", "Yes  (y)",
@@ -937,10 +841,7 @@ async def test_the_palette_lists_the_desk_s_actions_with_their_keys(desk):
 
 
 async def test_the_key_bar_fits_80_columns_in_every_state_with_ctrl_q(desk):
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         key_bar_fits(app)  # idle
         for key in ("f2", "enter", "c", "escape", "enter", "enter", "enter"):  # each step, the condition line
             await keys.press(key)
@@ -953,10 +854,7 @@ async def test_contacts_out_of_sight_are_counted(desk):
     for n in range(5):
         Contact.create(customer=desk["acme"], name=f"Extra Person {n}", role="user", phone=f"+44207946010{n}",
                        timezone="Europe/London", created_at=at, updated_at=at)
-    app = CallersApp(caller="alice")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(app, pilot)
-        await keys.settle()
+    async with desk_app() as (app, pilot, keys):
         await keys.press("f2")
         text = screen_text(app)
         assert "more contacts below (PgDn)" in text and "Jane Doe" in text

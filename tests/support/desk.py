@@ -3,6 +3,7 @@ counts keys and waits until the desk has settled."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from callers import clock
@@ -102,3 +103,16 @@ class Keys:
 def shown(app) -> str | None:
     desk = next(s for s in app.screen_stack if isinstance(s, DeskScreen))
     return desk.call.profile.customer.name if desk.call else None
+
+
+@contextlib.asynccontextmanager
+async def desk_app(caller: str = "alice", size: tuple[int, int] = SIZE, notifications: bool = True):
+    """The real app on the desk, under a pilot, settled on its first
+    customer: yields (app, pilot, keys)."""
+    from callers.app import CallersApp
+
+    app = CallersApp(caller=caller)
+    async with app.run_test(size=size, notifications=notifications) as pilot:
+        keys = Keys(app, pilot)
+        await keys.settle()
+        yield app, pilot, keys
