@@ -152,3 +152,21 @@ def test_the_hours_summed_by_offset_are_the_hours_one_by_one(db):
         assert [answer_hours.as_dict(c) for c in summed] == [answer_hours.as_dict(c) for c in one_by_one]
     whole = periods[0]
     assert sum(c.attempts for c in answer_hours.answer_hours(*whole)) == sum(r["n"] for r in rows)
+
+
+def test_a_period_of_centuries_looks_for_changes_only_where_there_are_attempts(db, monkeypatch):
+    """The daylight-saving changes are looked for between the first and the
+    last hour with attempts (a few days here), not over the three centuries
+    asked for (some 110,000 days)."""
+    from models.tables import TallyCallLocal
+
+    TallyCallLocal.insert_many([
+        dict(hour=datetime(2026, 3, 28, 23), zone="Europe/Berlin", country="DE", answered=True, n=1),
+        dict(hour=datetime(2026, 3, 29, 2), zone="Europe/Berlin", country="DE", answered=False, n=2),
+    ]).execute()
+    looked = []
+    offset = answer_hours._offset
+    monkeypatch.setattr(answer_hours, "_offset", lambda tz, hour: looked.append(hour) or offset(tz, hour))
+    got = answer_hours.answer_hours(datetime(1900, 1, 1, tzinfo=UTC), datetime(2199, 12, 31, tzinfo=UTC))
+    assert [(h.hour, h.attempts, h.answered) for h in got[0].hours] == [(0, 1, 1), (4, 2, 0)]  # CET, then CEST
+    assert len(looked) < 50 and min(looked) >= datetime(2026, 3, 28)

@@ -174,8 +174,15 @@ def segment_rows(since: datetime, until: datetime) -> list[tuple[datetime, str, 
     with connection() as db:
         d = dialect(db)
         keys = [k for (k,) in db.execute(T.select(T.zone).where(T.hour >= first, T.hour < end).distinct())]
+        if not keys:
+            return []
         names = {name for key in keys for name in (key or "").split(ZONE_SEPARATOR) if name}
-        cuts = sorted({first, end} | {c for c in _changes(first, end, names) if first < c < end})
+        # Offsets are looked at only where there are attempts (a report
+        # --since 1900 reads the same few months of tally as one of 90 days).
+        low, high = db.execute(T.select(fn.MIN(T.hour), fn.MAX(T.hour))
+                               .where(T.hour >= first, T.hour < end)).fetchone()
+        low, high = aggregate_datetime(low), aggregate_datetime(high) + timedelta(hours=1)
+        cuts = sorted({first, end} | {c for c in _changes(low, high, names) if first < c < end})
         hour_of_day = SQL(d.hour_of_day('"hour"'))
         out = []
         for a, b in zip(cuts, cuts[1:]):
