@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
@@ -40,18 +40,13 @@ _EXTENSION = re.compile(
 )
 
 
-_pn_timezone = None
-
-
+@cache
 def _timezones():
     """phonenumbers.timezone, imported the first time a number's zones are
     asked for: its data is not needed to show a number (the desk's start)."""
-    global _pn_timezone
-    if _pn_timezone is None:
-        from phonenumbers import timezone
+    from phonenumbers import timezone
 
-        _pn_timezone = timezone
-    return _pn_timezone
+    return timezone
 
 
 class PhoneError(ValueError):

@@ -134,14 +134,13 @@ class DeskScreen(Screen):
         set instead of styling every widget of the desk a second time (none
         without an app to ask: the Resize sets it, as before)."""
         try:
-            width = self.app.size.width
+            app = self.app
+            width = app.size.width
         except RuntimeError:  # Textual's NoActiveAppError
             return ()
-        found = ()
-        for threshold, name in sorted(self.HORIZONTAL_BREAKPOINTS):
-            if width >= threshold:
-                found = (name,)
-        return found
+        breakpoints = (app.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is None
+                       else self.HORIZONTAL_BREAKPOINTS) or []
+        return tuple(self._get_breakpoint_classes(width, breakpoints))  # what Screen._on_resize sets
 
     # ---- the session's state, as the screen shows it ----------------------------
 

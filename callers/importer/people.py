@@ -66,7 +66,6 @@ class People:
     def match(self, row: Row) -> Person | None:
         """The contact a row describes: same source id, else same number, else same e-mail."""
         contact_id = row.contact_id
-        # compatible(p): not (contact_id and p.external_id and p.external_id != contact_id)
         if contact_id:
             for p in self.by_ext.get(contact_id, ()):
                 if p.external_id == contact_id:
@@ -74,15 +73,18 @@ class People:
         numbers = (row.phone, row.alt_phone) if row.alt_phone else (row.phone,)
         for number in numbers:
             for p in self.by_phone.get(number, ()):
-                if ((p.phone == number or p.alt_phone == number)
-                        and not (contact_id and p.external_id and p.external_id != contact_id)):
+                if (p.phone == number or p.alt_phone == number) and _compatible(p, contact_id):
                     return p
         if row.email:
             for p in self.by_email.get(row.email.casefold(), ()):
-                if (_same_email(p.email, row.email)
-                        and not (contact_id and p.external_id and p.external_id != contact_id)):
+                if _same_email(p.email, row.email) and _compatible(p, contact_id):
                     return p
         return None
+
+
+def _compatible(p: Person, contact_id: str | None) -> bool:
+    """A contact the row may be: not one the source knows by another id."""
+    return not (contact_id and p.external_id and p.external_id != contact_id)
 
 
 def contact_changes(p: Person, row: Row) -> dict:
