@@ -120,6 +120,22 @@ def test_a_number_in_several_zones_has_a_local_hour_when_they_agree():
     assert answer_hours.local_hour(noon, "Europe/London|Mars/Olympus") is None
 
 
+def _hour_by_hour(since: datetime, until: datetime) -> list[tuple]:
+    """The definition the report's sums must meet: the tally's rows of the
+    whole UTC hours that overlap [since, until), one by one."""
+    from peewee import fn
+
+    from models.engine import aggregate_datetime
+    from models.tables import TallyCallLocal as T
+
+    first = since.astimezone(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    end = until.astimezone(UTC).replace(tzinfo=None)
+    rows = (T.select(T.hour, T.zone, T.country, T.answered, fn.SUM(T.n)).where(T.hour >= first, T.hour < end)
+            .group_by(T.hour, T.zone, T.country, T.answered).tuples())
+    return [(aggregate_datetime(hour), zone, country, bool(answered), int(n)) for hour, zone, country, answered, n
+            in rows]
+
+
 def test_the_hours_summed_by_offset_are_the_hours_one_by_one(db):
     """The report sums the tally over pieces of the period in which no zone
     changes its offset, one GROUP BY on the hour of day per piece; it must
@@ -147,7 +163,7 @@ def test_the_hours_summed_by_offset_are_the_hours_one_by_one(db):
                (datetime(2026, 3, 1, 1, tzinfo=UTC), datetime(2026, 4, 30, 1, tzinfo=UTC)),
                (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), datetime(2026, 10, 25, 1, 1, tzinfo=UTC))]
     for since, until in periods:
-        one_by_one = answer_hours.by_country(answer_hours.tally_rows(since, until))
+        one_by_one = answer_hours.by_country(_hour_by_hour(since, until))
         summed = answer_hours.answer_hours(since, until)
         assert [answer_hours.as_dict(c) for c in summed] == [answer_hours.as_dict(c) for c in one_by_one]
     whole = periods[0]
@@ -170,3 +186,20 @@ def test_a_period_of_centuries_looks_for_changes_only_where_there_are_attempts(d
     got = answer_hours.answer_hours(datetime(1900, 1, 1, tzinfo=UTC), datetime(2199, 12, 31, tzinfo=UTC))
     assert [(h.hour, h.attempts, h.answered) for h in got[0].hours] == [(0, 1, 1), (4, 2, 0)]  # CET, then CEST
     assert len(looked) < 50 and min(looked) >= datetime(2026, 3, 28)
+
+
+def test_a_period_that_starts_in_another_season_than_its_attempts(db):
+    """Attempts only in summer, a period from January: the hour is the
+    customer's summer hour (the sums never take an hour of the winter, where
+    there are no attempts, to stand for the summer's)."""
+    from models.tables import TallyCallLocal
+
+    TallyCallLocal.insert_many([
+        dict(hour=datetime(2026, 6, 1, 12), zone="Europe/Berlin", country="DE", answered=True, n=1),
+        dict(hour=datetime(2026, 6, 2, 12), zone="America/New_York", country="US", answered=False, n=1),
+    ]).execute()
+    since, until = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC)
+    got = {c.country: [h.hour for h in c.hours] for c in answer_hours.answer_hours(since, until)}
+    assert got == {"DE": [14], "US": [8]}  # CEST, EDT
+    assert answer_hours.answer_hours(since, until) == answer_hours.by_country(_hour_by_hour(since, until))
+
