@@ -8,7 +8,6 @@ when it finishes, so a slow endpoint never stacks runs up nor holds a key.
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +18,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 import screens
+from callers import collector
 
 SCREENS_DIR = Path(screens.__file__).parent
 
@@ -81,8 +81,7 @@ class CallersApp(App):
         self.first = first or desk_screen
         self._all_sheets = False  # only first_sheets() until another screen is shown
         self._checkpointer = None
-        self._gc_held = False  # the collector is off for start-up (`started` turns it back on)
-        self._gc_was_on = True
+        self._gc_held = False  # the collector is held for start-up (`started` releases it)
 
     def _load_screen_css(self, screen: Screen) -> None:
         # Textual reads a screen's own CSS here, before the screen is styled.
@@ -96,8 +95,8 @@ class CallersApp(App):
         super()._load_screen_css(screen)
 
     def on_mount(self) -> None:
-        self._gc_was_on, self._gc_held = gc.isenabled(), True
-        gc.disable()
+        self._gc_held = True
+        collector.hold()
         self.set_timer(self.START_GC_SECONDS, self.started, name="start-up collector")
         from models import engine
         from models.db import Checkpointer, database
@@ -116,8 +115,7 @@ class CallersApp(App):
         (the desk calls this once its first customer is painted)."""
         if self._gc_held:
             self._gc_held = False
-            if self._gc_was_on:
-                gc.enable()
+            collector.release()
 
     def on_unmount(self) -> None:
         self.started()

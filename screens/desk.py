@@ -30,7 +30,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
-from callers import calls, clock
+from callers import calls, clock, collector
 from callers.calls import CallState, Profile
 from callers.desk import CallProgress, Connection, DeskSession, Finished, Notice, Opened, ProfileStale, SaveFailed
 from callers.dialer.progress import DOWN, ENDED, HANDED_OVER, TALKING, Progress
@@ -123,7 +123,6 @@ class DeskScreen(Screen):
         self._saving_picker = None  # the outcome picker showing "saving…", popped with the next customer
         self._paint_held = False
         self._paint_timer = None
-        self._gc_was_on = True
         self._gc_frozen = False
         self._settling = False  # the first customer (or nobody) was shown: `_settle` is coming
         self.last_error: str | None = None
@@ -722,8 +721,7 @@ class DeskScreen(Screen):
         milliseconds (it runs right after)."""
         if not self._paint_held:
             self._paint_held = True
-            self._gc_was_on = gc.isenabled()
-            gc.disable()
+            collector.hold()
             self.app._begin_batch()  # what App.batch_update() does, across callbacks (Textual 8)
             self._paint_timer = self.set_timer(HOLD_PAINT_SECONDS, self._release_paint)
 
@@ -734,8 +732,7 @@ class DeskScreen(Screen):
                 self._paint_timer.stop()
                 self._paint_timer = None
             self.app._end_batch()
-            if self._gc_was_on:
-                self.call_after_refresh(gc.enable)
+            self.call_after_refresh(collector.release)
 
     def _close_picker(self, refocus: bool = True) -> None:
         picker, self._saving_picker = self._saving_picker, None

@@ -233,3 +233,29 @@ def test_where_prints_the_database(tmp_path, monkeypatch):
     monkeypatch.setenv("CALLERS_DB", str(tmp_path / "team.db"))
     result = run_cli("where")
     assert result.stdout.splitlines()[0] == str(tmp_path / "team.db")
+
+
+def test_collector_holds_are_counted():
+    """Start-up and the desk's outcome key both hold the collector: it runs
+    again when the last hold is given back, and only if it ran before."""
+    import gc
+
+    from callers import collector
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        collector.hold()
+        collector.hold()
+        collector.release()
+        assert not gc.isenabled()  # one hold is still out
+        collector.release()
+        assert gc.isenabled()
+        collector.release()  # one too many: nothing changes
+        assert gc.isenabled()
+        gc.disable()
+        collector.hold()
+        collector.release()
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        (gc.enable if was else gc.disable)()
