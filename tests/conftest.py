@@ -173,3 +173,13 @@ def _isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("CALLERS_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("CALLERS_DB", raising=False)
     monkeypatch.delenv("CALLERS_NOW", raising=False)
+
+
+@pytest.fixture
+def desk(db, now):
+    """The desk's two due customers (tests/support/desk.py `desk_data`) at its
+    clock (a Tuesday afternoon, inside calling hours)."""
+    from tests.support.desk import NOW, desk_data
+
+    now(NOW)
+    return desk_data()

@@ -16,16 +16,10 @@ from models.tables import Call
 from screens.widgets.outcome import OutcomePicker
 from tests.support import dial_parts
 from tests.support.painted import screen_text, toast_painted
-from tests.support.desk import NOW, SIZE, Keys, desk_data
+from tests.support.desk import SIZE, Keys
 
 real_parts = pytest.mark.skipif(dial_parts.missing() is not None, reason=str(dial_parts.missing()))
 BOUND = 20
-
-
-@pytest.fixture
-def desk(db, now):
-    now(NOW)
-    return desk_data()
 
 
 @pytest.fixture

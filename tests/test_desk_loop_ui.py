@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 
 from callers import clock, nps
-from callers.app import CallersApp
 from models.tables import Call, CallAnswer, Department, Forward, ForwardEvent
 from screens.widgets.nps import NpsQuestion
-from tests.support.desk import NOW, SIZE, Keys, desk_app, desk_data, shown
+from tests.support.desk import NOW, desk_app, desk_data, shown
 from tests.support.painted import key_bar_fits, screen_text, toast_painted
 
 
@@ -88,18 +87,15 @@ async def test_enter_skips_and_records_nothing(asking, engine):
     assert Forward.get_by_id(asking["done_forward"].id).status == "done"
 
 
-async def test_a_customer_without_done_forwards_is_not_asked(db, now, engine):
-    now(NOW)
-    desk_data()  # Acme already said its forward was fixed
+async def test_a_customer_without_done_forwards_is_not_asked(desk, now, engine):
+    # (the desk's data: Acme already said its forward was fixed)
     async with desk_app() as (app, pilot, keys):
         await keys.press("f2")
         assert keys.desk.script.current == "contacts"
         assert "Was it fixed?" not in screen_text(app) and "Fixed" not in screen_text(app)
 
 
-async def test_answers_carry_the_seconds_their_step_was_on_screen(db, now, engine):
-    now(NOW)
-    desk_data()
+async def test_answers_carry_the_seconds_their_step_was_on_screen(desk, now, engine):
     async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2")
@@ -115,9 +111,7 @@ async def test_answers_carry_the_seconds_their_step_was_on_screen(db, now, engin
     assert rows == [("contacts", 5), ("referenceability", 8), ("referenceability", 2)]
 
 
-async def test_nps_on_asks_at_the_end_of_the_words_step(db, now, engine):
-    now(NOW)
-    desk_data()
+async def test_nps_on_asks_at_the_end_of_the_words_step(desk, now, engine):
     nps.set_enabled(True)
     async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
@@ -143,9 +137,7 @@ async def test_nps_on_asks_at_the_end_of_the_words_step(db, now, engine):
     assert CallAnswer.get(CallAnswer.call == call_id, CallAnswer.step == "comment").value == "happy with the API"
 
 
-async def test_nps_off_asks_nothing(db, now, engine):
-    now(NOW)
-    desk_data()
+async def test_nps_off_asks_nothing(desk, now, engine):
     async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2", "f4")
@@ -156,9 +148,7 @@ async def test_nps_off_asks_nothing(db, now, engine):
     assert Call.get_by_id(call_id).nps is None
 
 
-async def test_enter_on_the_nps_question_saves_nothing(db, now, engine):
-    now(NOW)
-    desk_data()
+async def test_enter_on_the_nps_question_saves_nothing(desk, now, engine):
     nps.set_enabled(True)
     async with desk_app() as (app, pilot, keys):
         call_id = keys.desk.call.call_id
@@ -170,25 +160,17 @@ async def test_enter_on_the_nps_question_saves_nothing(db, now, engine):
     assert Call.get_by_id(call_id).nps is None
 
 
-async def test_after_a_restore_the_open_step_s_time_is_not_known(db, now, engine):
+async def test_after_a_restore_the_open_step_s_time_is_not_known(desk, now, engine):
     """A desk restarted mid-call: the first answer on the step it opens on
     has no seconds (how long it was up before is not known); the next one
     counts from that answer."""
-    now(NOW)
-    desk_data()
-    first = CallersApp(caller="alice")
-    async with first.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(first, pilot)
-        await keys.settle()
+    async with desk_app() as (_app, _pilot, keys):
         call_id = keys.desk.call.call_id
         await keys.press("f2")
         now("2026-11-24T15:30:04+00:00")
         await keys.press("enter")  # contacts: 4 s
     now("2026-11-24T15:32:00+00:00")
-    second = CallersApp(caller="alice")
-    async with second.run_test(size=SIZE, notifications=True) as pilot:
-        keys = Keys(second, pilot)
-        await keys.settle()
+    async with desk_app() as (_app, _pilot, keys):  # a second desk: the first was closed mid-call
         assert keys.desk.call.call_id == call_id and keys.desk.script.current == "referenceability"
         now("2026-11-24T15:32:06+00:00")
         await keys.press("y")

@@ -39,12 +39,6 @@ def answers(call_id: int) -> list[tuple[str, str, str | None]]:
             .order_by(CallAnswer.id)]
 
 
-@pytest.fixture
-def desk(db, now):
-    now(NOW)
-    return desk_data()
-
-
 # ---- the routine call ------------------------------------------------------------
 
 
