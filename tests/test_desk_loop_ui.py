@@ -41,6 +41,8 @@ async def test_a_forward_done_since_the_last_call_is_asked_first(asking, engine)
         assert shown(app) == "Acme Ltd"
         script = keys.desk.script
         assert script.current == "fixed"
+        # Six steps and "not started" on an 80-column bar: every step is named, the last one too.
+        assert "1 Fixed 2 Contacts 3 Refs 4 Impl. 5 Features 6 Words" in screen_text(app)
         await keys.press("f2")
         text = screen_text(app)
         assert "Was it fixed?" in text and "password reset" in text and "Support" in text

@@ -622,8 +622,11 @@ class StepBar(Static):
         self.current, self.asked, self.left = current, asked, left
         self.order = order or self.order
         room = self.size.width - 2 if self.size.width else 0
-        for short, words in ((False, True), (True, True), (True, False)):
-            content = self._content(short, words)
+        # Roomiest first; last, every step by its short name ("1 Fixed" when
+        # "Was it fixed?" would push the last step off an 80-column bar).
+        for short, words, whole_current in ((False, True, True), (True, True, True), (True, False, True),
+                                            (True, False, False)):
+            content = self._content(short, words, whole_current)
             if not room or content.cell_length <= room:
                 break
         self.update(content)
@@ -632,12 +635,13 @@ class StepBar(Static):
         if hasattr(self, "current"):
             self.show(self.current, self.asked, self.left)
 
-    def _content(self, short: bool, words: bool) -> Content:
+    def _content(self, short: bool, words: bool, whole_current: bool = True) -> Content:
         parts: list = []
         for n, step in enumerate(self.order, 1):
             if parts:
                 parts.append((" " if short else " › ", "$text-muted"))
-            name = STEP_LABELS[step] if (step == self.current or not short) else SHORT_LABELS[step]
+            whole = not short or (whole_current and step == self.current)
+            name = STEP_LABELS[step] if whole else SHORT_LABELS[step]
             label = f"{n} {name}".rstrip()
             if step in self.asked:
                 label += " ✓"
