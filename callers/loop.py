@@ -34,7 +34,7 @@ from datetime import datetime
 
 from peewee import fn
 
-from callers import clock, forwards
+from callers import clock
 from callers.errors import CallersError
 from models.db import connection, lock_key, write_transaction
 from models.tables import Call, Customer, Department, Forward, ForwardEvent
@@ -122,6 +122,8 @@ def answer(call_id: int, forward_id: int, key: str | None, words: str | None = N
     "no", they go to the department with the reopened forward). `seconds`:
     how long the question was on screen. Answering the same forward again on
     the same call returns the answer already saved (a replay)."""
+    from callers import forwards  # here: the desk's first load asks `to_ask` without it
+
     status = parse(key)
     if status is None:
         return None

@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from callers import clock, forwards
+from callers import clock, departments, forwards
 from callers.errors import CallersError
 from callers.forwards import QueueItem
 from screens.widgets.formatting import assemble, shown
@@ -197,7 +197,7 @@ class QueueScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-load", name="queue-load")
     def load(self, department: str, assignee: str | None, show_done: bool,
              text: str) -> tuple[str, list[QueueItem]]:
-        info = forwards.department(department)
+        info = departments.department(department)
         return info, forwards.queue(department, assignee=assignee, include_done=show_done, text=text)
 
     def arm_poll(self) -> None:
@@ -316,7 +316,7 @@ class QueueScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "assignee":
-            return self.kind == forwards.ACCOUNT_MANAGER
+            return self.kind == departments.ACCOUNT_MANAGER
         if action == "close_filter":
             return self.query_one("#queue-filter-input").display
         return True

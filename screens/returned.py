@@ -23,8 +23,9 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from callers import clock, forwards
-from callers.forwards import DepartmentInfo, QueueItem
+from callers import clock, departments, forwards
+from callers.departments import DepartmentInfo
+from callers.forwards import QueueItem
 from screens.queue import _message, detail, short
 
 POLL_SECONDS = 5.0
@@ -100,7 +101,7 @@ class ReturnedScreen(Screen):
     def load(self) -> tuple[list[QueueItem], list[DepartmentInfo]]:
         items = forwards.listing(status="returned")
         items.sort(key=lambda i: (i.resolved_at or i.created_at, i.id))
-        return items, forwards.departments()
+        return items, departments.departments()
 
     def arm_poll(self) -> None:
         if self._poll is not None:

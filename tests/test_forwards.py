@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from textual.app import App
 
-from callers import calls, clock, forwards
+from callers import calls, clock, departments, forwards
 from callers.calls import ForwardFact
 from callers.cli import main
 from callers.errors import CallersError
@@ -30,7 +30,7 @@ def acme(db, now):
 
 
 def test_default_departments_in_order(db):
-    assert [(d.name, d.kind, d.key) for d in forwards.departments()] == [
+    assert [(d.name, d.kind, d.key) for d in departments.departments()] == [
         ("Billing", "billing", "f5"),
         ("Support", "support", "f6"),
         ("Account management", "account_manager", "f7"),
@@ -38,25 +38,25 @@ def test_default_departments_in_order(db):
 
 
 def test_add_department_with_key(db):
-    added = forwards.add_department("Professional services", key="F8")
+    added = departments.add_department("Professional services", key="F8")
     assert (added.name, added.kind, added.key) == ("Professional services", "other", "f8")
-    assert [d.name for d in forwards.departments()][-1] == "Professional services"
+    assert [d.name for d in departments.departments()][-1] == "Professional services"
 
 
 @pytest.mark.parametrize("key", ["F1", "f2", "F3", "F4", "F9", "F10", "F11", "F12"])
 def test_add_department_refuses_desk_keys(db, key):
     with pytest.raises(CallersError, match="desk's own key"):
-        forwards.add_department("Legal", key=key)
+        departments.add_department("Legal", key=key)
     assert Department.select().count() == 3
 
 
 def test_add_department_refuses_taken_key_name_and_non_function_keys(db):
     with pytest.raises(CallersError, match="F5 already forwards to Billing"):
-        forwards.add_department("Legal", key="F5")
+        departments.add_department("Legal", key="F5")
     with pytest.raises(CallersError, match="already a department named 'Billing'"):
-        forwards.add_department("billing")
+        departments.add_department("billing")
     with pytest.raises(CallersError, match="function key"):
-        forwards.add_department("Legal", key="x")
+        departments.add_department("Legal", key="x")
 
 
 # ---- filing ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from callers import calls, clock, forwards, loop, report, webhooks
+from callers import calls, clock, departments, forwards, loop, report, webhooks
 from callers.cli import main
 from callers.errors import CallersError
 from models import tallies
@@ -139,7 +139,7 @@ def test_bad_answers_get_one_clear_line(acme, now):
 
 def test_reopened_goes_to_the_departments_webhook_and_fixed_does_not(acme, now):
     customer, fid = acme
-    webhooks.set_hook(forwards.department("Billing").id, "http://127.0.0.1:9/hook", "sam")
+    webhooks.set_hook(departments.department("Billing").id, "http://127.0.0.1:9/hook", "sam")
     call_id = _next_call(now, customer)
     loop.answer(call_id, fid, "n", words="still wrong")
     bodies = [json.loads(d.body) for d in WebhookDelivery.select().order_by(WebhookDelivery.id)]

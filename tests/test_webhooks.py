@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from callers import forwards, webhooks
+from callers import departments, forwards, webhooks
 from callers.cli import main
 from callers.errors import CallersError
 from models.tables import Forward, ForwardEvent, WebhookDelivery
@@ -152,7 +152,7 @@ def acme(db, now):
 
 
 def hook(department: str, url: str, secret: str | None = SECRET) -> None:
-    webhooks.set_hook(forwards.department(department).id, url, "sam", secret=secret)
+    webhooks.set_hook(departments.department(department).id, url, "sam", secret=secret)
 
 
 def queued() -> list[tuple[str, str, int]]:
@@ -249,7 +249,7 @@ def test_a_new_url_gets_what_waits_at_once(acme, receiver):
     assert webhooks.deliver_due(now=at(0), timeout=0.5).failed == 1
     assert webhooks.pending()[0].next_attempt_at == at(10)
     receiver.start()
-    webhooks.set_hook(forwards.department("Billing").id, receiver.url, "sam", now=at(1))
+    webhooks.set_hook(departments.department("Billing").id, receiver.url, "sam", now=at(1))
     assert webhooks.deliver_due(now=at(1), timeout=2).delivered == 1  # not held back by the old backoff
     assert receiver.accepted[0].signed  # the secret was kept
 
@@ -562,7 +562,7 @@ def test_cli_webhooks_are_for_supervisors(db, capsys):
     assert "bill is a department member" in capsys.readouterr().err
     assert main(["departments", "hooks", "--as", "bill"]) == 1
     assert main(["departments", "set", "Billing", "--webhook", "https://x.example/h", "--as", "sam"]) == 0
-    assert webhooks.hooks()[forwards.department("Billing").id].url == "https://x.example/h"
+    assert webhooks.hooks()[departments.department("Billing").id].url == "https://x.example/h"
 
 
 # ---- the running app ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from callers import access, csvout, forwards, webhooks
+from callers import access, csvout, departments, forwards, webhooks
 from callers.errors import CallersError
 from callers.invocation import acting_user, add_command, open_db
 from callers.forwards import as_json
@@ -35,7 +35,7 @@ def run_forwards(args) -> int:
     if args.action is None:
         if args.id is not None:
             raise CallersError("give an action before the id: callers forwards done|ack|return ID")
-        dept = forwards.department(args.department).name if args.department else None
+        dept = departments.department(args.department).name if args.department else None
         if dept is None:  # a department member's listing is their department's
             dept = access.person(me).department
         access.require(me, "forwards", dept)
@@ -98,7 +98,7 @@ def _send_on(args, me: str) -> int:
 def run_queue(args) -> int:
     open_db(args)
     me = _me(args)
-    dept = forwards.department(args.department)
+    dept = departments.department(args.department)
     access.require(me, "queue", dept.name)
     from callers.app import CallersApp
     from screens.queue import QueueScreen
@@ -113,7 +113,7 @@ def run_departments(args) -> int:
         if not args.name:
             raise CallersError("`callers departments add` needs a NAME")
         access.require(_me(args), "admin")
-        added = forwards.add_department(args.name, key=args.key, kind=args.kind)
+        added = departments.add_department(args.name, key=args.key, kind=args.kind)
         key = f" on {added.key.upper()}" if added.key else " (no desk key)"
         print(f"Department {added.name} added{key}")
         return 0
@@ -123,7 +123,7 @@ def run_departments(args) -> int:
         return _hooks(args)
     if args.name:
         raise CallersError("to add a department: callers departments add NAME [--key F8]")
-    items = forwards.departments()
+    items = departments.departments()
     # Webhook URLs are secrets (a Slack or Teams URL is its own key): only
     # supervisors see where they point.
     see_hooks = access.allowed(access.person(_me(args)), "supervise")
@@ -164,7 +164,7 @@ def _set_webhook(args) -> int:
         secret = sys.stdin.readline().rstrip("\r\n")
         if not secret:
             raise CallersError("--secret -: no secret on standard input (an empty line)")
-    dept = forwards.department(args.name)
+    dept = departments.department(args.name)
     hook, dropped = webhooks.set_hook(dept.id, url, me, secret=secret)
     if hook is None:
         waiting = f"; {dropped} undelivered event(s) dropped" if dropped else ""
@@ -262,7 +262,7 @@ def register(sub, common) -> None:
                    help="list; add NAME; set NAME --webhook URL; hooks [--retry]")
     d.add_argument("name", nargs="?", metavar="NAME")
     d.add_argument("--key", metavar="F8", help="the desk key that forwards to it (F1-F4 and F9-F12 are the desk's)")
-    d.add_argument("--kind", choices=list(forwards.KINDS), default="other",
+    d.add_argument("--kind", choices=list(departments.KINDS), default="other",
                    help="account_manager: forwards go to the customer's account manager")
     d.add_argument("--webhook", metavar="URL",
                    help="set: POST every forward event of the department to this http(s) URL ('' removes it)")

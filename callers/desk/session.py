@@ -112,7 +112,7 @@ class DeskSession:
         self.filed: list[tuple[int, str, str | None]] = []  # this call's forwards (id, department, note)
         self.target = 180
         self.cycle_days = 90
-        self.departments: list = []  # callers.forwards.DepartmentInfo, read on the first load
+        self.departments: list = []  # callers.departments.DepartmentInfo, read on the first load
         # Answers not yet in the database, oldest first, each also in the journal.
         self.pending: deque[_Answer] = deque()
         self._seq = 0  # the number of the last answer given in this call (calls.record_answer's seq)
@@ -243,10 +243,10 @@ class DeskSession:
     @staticmethod
     def _load_departments() -> list:
         try:
-            from callers import forwards
+            from callers import departments
         except ImportError:  # forwarding not installed: no forward keys
             return []
-        return list(forwards.departments())
+        return list(departments.departments())
 
     def begin(self) -> None:
         """Begin the first load (restoring an unfinished call) in the
