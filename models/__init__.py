@@ -3,6 +3,11 @@
 Knows nothing of screens or of the CLI.
 """
 
+from models.driver import import_peewee
+
+import_peewee()  # before anything imports peewee: PostgreSQL's driver only when used (models.driver)
+
+
 from models.db import (
     DatabaseUnavailable,
     DatabaseURLError,

@@ -17,6 +17,8 @@ import peewee
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.pool import PooledPostgresqlDatabase
 
+from models import driver
+
 database = DatabaseProxy()
 
 SQLITE_PRAGMAS = {
@@ -78,7 +80,7 @@ def make_database(url: str) -> peewee.Database:
         )
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql", "postgresql+psycopg2", "psql"):
-        if peewee.psycopg2 is None:  # peewee looked for the driver when it was imported
+        if not driver.load_postgresql():
             raise DatabaseURLError(POSTGRESQL_MISSING)
         name = unquote(parsed.path.lstrip("/"))
         if not name:

@@ -37,3 +37,51 @@ def test_sqlite_needs_no_postgresql_driver(tmp_path):
                 f"sys.exit(main(['--db', {url!r}, 'db', 'check']))", tmp_path)
     assert done.returncode == 0, done.stderr
     assert "psycopg2" not in done.stderr
+
+
+def _fresh(code: str, tmp_path) -> subprocess.CompletedProcess:
+    """`code` in a new interpreter with the driver installed as it is here."""
+    env = {**os.environ, "CALLERS_HOME": str(tmp_path / "home")}
+    env.pop("CALLERS_DB", None)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_sqlite_desk_does_not_import_the_postgresql_driver(tmp_path):
+    """With the driver installed (as here), a desk on an existing SQLite file
+    never imports it (a new file's migrations may: peewee's migrator does)."""
+    url = str(tmp_path / "c.db")
+    made = _fresh(f"from callers.cli import main\nassert main(['--db', {url!r}, 'db', 'init']) == 0\n", tmp_path)
+    assert made.returncode == 0, made.stderr
+    done = _fresh("import sys\n"
+                  "from callers.cli import main\n"
+                  f"assert main(['--db', {url!r}, 'next']) == 0\n"
+                  "import screens.desk\n"
+                  "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg2', 'psycopg')))\n",
+                  tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_the_driver_comes_in_when_a_postgresql_database_is_opened_after_sqlite(tmp_path):
+    """peewee was imported without psycopg2 (models.driver): opening PostgreSQL
+    later in the same process brings it in and peewee's adapter works."""
+    pg = os.environ.get("CALLERS_TEST_PG")
+    if not pg:
+        import pytest
+
+        pytest.skip("PostgreSQL tests need CALLERS_TEST_PG=postgresql://user@host:port/db")
+    done = _fresh("import sys, uuid\n"
+                  "import models\n"
+                  "import peewee\n"
+                  "assert peewee.psycopg2 is None and 'psycopg2' not in sys.modules\n"
+                  "from models.db import make_database\n"
+                  f"db = make_database({pg!r})\n"
+                  "db.connect()\n"
+                  "key = uuid.UUID(int=7)\n"
+                  "print(db.execute_sql('SELECT %s::uuid, 1', (key,)).fetchone() == (key, 1))\n"
+                  "print(db.in_transaction() is False, peewee.Psycopg2Adapter.txn_idle)\n"
+                  "db.close()\n",
+                  tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "0"]
