@@ -53,9 +53,17 @@ def _needs_other_sheets(screen: Screen) -> bool:
 
 
 def desk_screen(caller: str, dialer=None) -> Screen:
+    """The caller's desk. Its session (no Textual) begins looking for the first
+    customer in its database thread before the screen's modules are imported,
+    so that the lookup and the import overlap."""
+    from callers import clock
+    from callers.desk import DeskSession
+
+    session = DeskSession(caller, zone=clock.local_zone(), dialer=dialer)
+    session.begin()
     from screens.desk import DeskScreen
 
-    return DeskScreen(caller=caller, dialer=dialer)
+    return DeskScreen(caller=caller, dialer=dialer, session=session)
 
 
 class CallersApp(App):

@@ -10,6 +10,7 @@ aware UTC (`from_db`): both engines then agree byte for byte.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 from callers.errors import CallersError
@@ -89,3 +90,25 @@ def from_db(value: datetime | None) -> datetime | None:
 def db_now() -> datetime:
     """`now()` as the database stores it."""
     return to_db(now())
+
+
+def local_zone() -> str:
+    """The IANA name of this machine's zone (the caller's own), 'UTC' if unknown
+    (`TZ` first, then /etc/localtime, then /etc/timezone)."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name and "/" in name:
+        return name
+    try:
+        link = Path("/etc/localtime").resolve()
+        parts = link.parts
+        if "zoneinfo" in parts:
+            return "/".join(parts[parts.index("zoneinfo") + 1:])
+    except OSError:
+        pass
+    try:
+        text = Path("/etc/timezone").read_text().strip()
+        if text:
+            return text
+    except OSError:
+        pass
+    return "UTC"

@@ -39,7 +39,7 @@ from screens.messages import Answered, EditContact, FixedAnswered, StepShown, Wo
 from screens.widgets.call_header import CallHeader
 from screens.widgets.call_timer import CallTimer
 from screens.commands import ScreenActions
-from screens.widgets.formatting import assemble, caller_zone, shown
+from screens.widgets.formatting import assemble, shown
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.script import ContactsList, ScriptPanel
 
@@ -63,6 +63,10 @@ if TYPE_CHECKING:
 
 # The longest the screen waits, after an outcome, for the next customer before it repaints.
 HOLD_PAINT_SECONDS = 0.12
+# The longest a new desk waits for its first customer before it paints "Looking for the
+# next due customer…": a first frame that already shows the customer (usually within a
+# tenth of a second) costs one layout and paint instead of two.
+FIRST_PAINT_SECONDS = 0.3
 # How often, during a call, the desk checks for forwards a department finished.
 FORWARD_POLL_SECONDS = 15
 
@@ -101,19 +105,24 @@ class DeskScreen(Screen):
     # Always on the key bar, whatever else fits at 80 columns (with ctrl+q).
     KEY_BAR_ESSENTIAL = ("desk-start", "desk-end", "desk-refresh")
 
-    def __init__(self, caller: str, dialer: Any = None) -> None:
-        """`dialer`: a callers.dialer.Dialer that places calls (F2), or None: the caller dials by hand."""
+    def __init__(self, caller: str, dialer: Any = None, session: DeskSession | None = None) -> None:
+        """`dialer`: a callers.dialer.Dialer that places calls (F2), or None: the caller dials by hand.
+        `session`: the caller's session, made (and begun, `callers.app.desk_screen`) before this
+        screen's modules were imported; by default a new one."""
         super().__init__()
         self.add_class(*self._breakpoint_class(), update=False)
         self.caller = caller
-        self.zone = caller_zone()
-        self.session = DeskSession(caller, zone=self.zone, listener=self.show_session_event, spawn=self._spawn,
-                                   dialer=dialer)
+        if session is None:
+            session = DeskSession(caller, zone=clock.local_zone(), dialer=dialer)
+        self.zone = session.zone
+        session.listener = self.show_session_event
+        session.spawn = self._spawn
+        self.session = session
         self._hanging_up = False  # F9 hung the placed call up: the picker opens from there
         self.mode = "loading"  # loading | call | nobody | error
         self.message = "Looking for the next due customer…"
         self.busy = False  # ending, skipping or loading: desk keys wait
-        self.departments: dict[int, Any] = {}  # id -> callers.forwards.DepartmentInfo, bound to keys
+        self.departments: dict[int, Any] = {}  # id -> callers.departments.DepartmentInfo, bound to keys
         self._polling_forwards = False
         self._jobs: dict[Worker, tuple] = {}
         self._seconds = 0
@@ -193,6 +202,7 @@ class DeskScreen(Screen):
         return self.query_one("#call-timer", CallTimer)
 
     def on_mount(self) -> None:
+        self._hold_paint(FIRST_PAINT_SECONDS)
         self.session.start()
         self.query_one("#desk-body").display = False
         self.script.can_focus_children = False
@@ -295,7 +305,10 @@ class DeskScreen(Screen):
             if first:
                 self._first_load = False
                 self._bind_departments(self.session.departments)
-            self._show(*opened)
+            try:
+                self._show(*opened)
+            finally:
+                self._release_paint()
 
         self._run(lambda: self.session.load(restore), done, "loading the next customer")
 
@@ -713,7 +726,7 @@ class DeskScreen(Screen):
         self._hold_paint()
         self._finish(outcome)
 
-    def _hold_paint(self) -> None:
+    def _hold_paint(self, seconds: float = HOLD_PAINT_SECONDS) -> None:
         """Between the digit and the next customer on screen (at most
         HOLD_PAINT_SECONDS): no repaint, since a repaint of the picker and
         the desk under it while the database works only delays what it waits
@@ -723,7 +736,7 @@ class DeskScreen(Screen):
             self._paint_held = True
             collector.hold()
             self.app._begin_batch()  # what App.batch_update() does, across callbacks (Textual 8)
-            self._paint_timer = self.set_timer(HOLD_PAINT_SECONDS, self._release_paint)
+            self._paint_timer = self.set_timer(seconds, self._release_paint)
 
     def _release_paint(self) -> None:
         if self._paint_held:
@@ -732,7 +745,16 @@ class DeskScreen(Screen):
                 self._paint_timer.stop()
                 self._paint_timer = None
             self.app._end_batch()
+            self._paint_now()
             self.call_after_refresh(collector.release)
+
+    def _paint_now(self) -> None:
+        """Lay out and paint what the hold kept back now, not at the screen's
+        next frame tick: Textual paints at most every 1/60 s, so the customer
+        the caller waited for would wait up to 17 ms more with nothing to do.
+        (`Screen._on_timer_update` is what that tick runs; Textual 8.)"""
+        if self.is_current and not self.app._batch_count:
+            self._on_timer_update()
 
     def _close_picker(self, refocus: bool = True) -> None:
         picker, self._saving_picker = self._saving_picker, None

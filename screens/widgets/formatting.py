@@ -7,9 +7,7 @@ line breaks kept): it never drives the terminal."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual.content import Content
@@ -108,27 +106,6 @@ def local_time(zone_key: str | None, now: datetime) -> str:
     first = now.astimezone(_zone(zones[0]))
     shown = seen[:3] + (["…"] if len(seen) > 3 else [])
     return f"{first:%a} " + " / ".join(shown)
-
-
-def caller_zone() -> str:
-    """The IANA name of this machine's zone (the caller's own), 'UTC' if unknown."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name and "/" in name:
-        return name
-    try:
-        link = Path("/etc/localtime").resolve()
-        parts = link.parts
-        if "zoneinfo" in parts:
-            return "/".join(parts[parts.index("zoneinfo") + 1:])
-    except OSError:
-        pass
-    try:
-        text = Path("/etc/timezone").read_text().strip()
-        if text:
-            return text
-    except OSError:
-        pass
-    return "UTC"
 
 
 def mmss(seconds: float) -> str:
