@@ -11,14 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from textual import on, work
-from textual.app import App
-from textual.binding import Binding
-from textual.screen import Screen
-from textual.worker import Worker, WorkerState, get_current_worker
-
-import screens
 from callers import collector
+
+collector.hold_start()  # while the app starts: ended when its first screen is up (`started`)
+
+from textual import on, work  # noqa: E402
+from textual.app import App  # noqa: E402
+from textual.binding import Binding  # noqa: E402
+from textual.screen import Screen  # noqa: E402
+from textual.worker import Worker, WorkerState, get_current_worker  # noqa: E402
+
+import screens  # noqa: E402
 
 SCREENS_DIR = Path(screens.__file__).parent
 
@@ -52,18 +55,37 @@ def _needs_other_sheets(screen: Screen) -> bool:
     return False
 
 
+class Desk:
+    """The caller's desk as the app's first screen, opened in two halves:
+    `prepare(caller)` (the app calls it when it is made, before Textual
+    starts) makes the desk's session (no Textual) and begins looking for the
+    first customer in its database thread, so that the lookup runs while the
+    app starts and the screen's modules are imported; calling it makes the
+    screen on that session."""
+
+    def __init__(self, dialer=None) -> None:
+        self.dialer = dialer
+        self.session = None
+
+    def prepare(self, caller: str) -> None:
+        from callers import clock
+        from callers.desk import DeskSession
+
+        self.session = DeskSession(caller, zone=clock.local_zone(), dialer=self.dialer)
+        self.session.begin()
+
+    def __call__(self, caller: str) -> Screen:
+        if self.session is None or self.session.caller != caller:
+            self.prepare(caller)
+        from screens.desk import DeskScreen
+
+        session, self.session = self.session, None
+        return DeskScreen(caller=caller, dialer=self.dialer, session=session)
+
+
 def desk_screen(caller: str, dialer=None) -> Screen:
-    """The caller's desk. Its session (no Textual) begins looking for the first
-    customer in its database thread before the screen's modules are imported,
-    so that the lookup and the import overlap."""
-    from callers import clock
-    from callers.desk import DeskSession
-
-    session = DeskSession(caller, zone=clock.local_zone(), dialer=dialer)
-    session.begin()
-    from screens.desk import DeskScreen
-
-    return DeskScreen(caller=caller, dialer=dialer, session=session)
+    """The caller's desk (a new session)."""
+    return Desk(dialer)(caller)
 
 
 class CallersApp(App):
@@ -86,10 +108,23 @@ class CallersApp(App):
     def __init__(self, caller: str = "caller", first: Callable[[str], Screen] | None = None) -> None:
         super().__init__()
         self.caller = caller
-        self.first = first or desk_screen
+        self.first = first or Desk()
         self._all_sheets = False  # only first_sheets() until another screen is shown
         self._checkpointer = None
         self._gc_held = False  # the collector is held for start-up (`started` releases it)
+        prepare = getattr(self.first, "prepare", None)
+        if prepare is not None:
+            self._start_checkpointer()  # before the desk's database thread opens its connection
+            prepare(caller)  # the desk's first customer is looked for while Textual starts
+
+    def _start_checkpointer(self) -> None:
+        """SQLite: before the screens open their connections, so that none of
+        their commits waits for the log to be copied back (models.db.Checkpointer)."""
+        from models import engine
+        from models.db import Checkpointer, database
+
+        if self._checkpointer is None and database.obj is not None and engine.is_file_database():
+            self._checkpointer = Checkpointer(database.obj).start()
 
     def _load_screen_css(self, screen: Screen) -> None:
         # Textual reads a screen's own CSS here, before the screen is styled.
@@ -106,14 +141,10 @@ class CallersApp(App):
         self._gc_held = True
         collector.hold()
         self.set_timer(self.START_GC_SECONDS, self.started, name="start-up collector")
-        from models import engine
-        from models.db import Checkpointer, database
+        from models.db import database
 
         self.sub_title = self.caller
-        if engine.is_file_database():
-            # Before the screens open their connections: none of their
-            # commits waits for the log to be copied back.
-            self._checkpointer = Checkpointer(database.obj).start()
+        self._start_checkpointer()
         self.push_screen(self.first(self.caller))
         if database.obj is not None:
             self.set_timer(self.HOOKS_FIRST, self.deliver_hooks, name="webhooks")
@@ -121,6 +152,7 @@ class CallersApp(App):
     def started(self) -> None:
         """The first screen shows what it opened for: the collector runs again
         (the desk calls this once its first customer is painted)."""
+        collector.end_start()
         if self._gc_held:
             self._gc_held = False
             collector.release()

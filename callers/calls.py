@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 
 from peewee import fn
 
-from callers import clock, due, hours, phones, queue, settings, timeparse
+from callers import clock, due, hours, phones, queue, settings
 from callers.due import DueCustomer
 from callers.errors import CallersError
 from callers.script import (  # the script's steps: re-exported, `calls.first_step` etc. keep working
@@ -646,6 +646,8 @@ def record_answer(call_id: int, step: str, key: str, value: str | None, now: dat
 
 
 def _when(at: datetime, key: str | None) -> str:
+    from callers import timeparse  # (here and in end_call: the desk starts without it)
+
     return timeparse.describe_both(at, key, None)
 
 
@@ -729,6 +731,8 @@ def end_call(call_id: int, outcome: str, callback_at: datetime | str | None = No
         call = _open(call_id)
         customer = _customer(call.customer_id)
         if isinstance(callback_at, str):
+            from callers import timeparse
+
             callback_at = timeparse.parse_callback(callback_at, customer.call_tz, now)
         if callback_at is not None:
             callback_at = callback_at.astimezone(timezone.utc)

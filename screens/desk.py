@@ -32,8 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from callers import calls, clock, collector
 from callers.calls import CallState, Profile
-from callers.desk import CallProgress, Connection, DeskSession, Finished, Notice, Opened, ProfileStale, SaveFailed
-from callers.dialer.progress import DOWN, ENDED, HANDED_OVER, TALKING, Progress
+from callers.desk import DeskSession, Finished, Opened
 from callers.errors import describe_error, first_line
 from screens.messages import Answered, EditContact, FixedAnswered, StepShown, WordsDone
 from screens.widgets.call_header import CallHeader
@@ -43,8 +42,9 @@ from screens.widgets.formatting import assemble, shown
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.script import ContactsList, ScriptPanel
 
-# The modals (screens.widgets.contact_form, error, outcome, skip, withdraw) are
-# imported where they are first shown: the desk starts faster without them.
+# The modals (screens.widgets.contact_form, error, outcome, skip, withdraw), the
+# session's events and the dialler's progress are imported where they are first
+# needed: the desk starts faster without them.
 
 # Keys the desk itself uses: a department key that clashes with one is skipped.
 DESK_KEYS = {"f2", "f3", "f4", "f9", "f12", "enter", "tab", "shift+tab", "ctrl+r", "ctrl+o", "ctrl+q", "ctrl+p"}
@@ -59,6 +59,7 @@ def footer_name(name: str) -> str:
 
 
 if TYPE_CHECKING:
+    from callers.dialer.progress import Progress
     from screens.widgets.outcome import OutcomePicker
 
 # The longest the screen waits, after an outcome, for the next customer before it repaints.
@@ -450,6 +451,8 @@ class DeskScreen(Screen):
             return
         if self.session.dialling.places_calls:
             # The dialler places the call; the timer starts when the customer answers.
+            from callers.dialer.progress import DOWN, Progress
+
             self.header.border_subtitle = "dialling…"
             self._run(self.session.dial, self._dialled, "dialling", group="dialler",
                       failed=lambda error: self._dialled(Progress(DOWN, f"dialler: {describe_error(error)}")))
@@ -460,6 +463,8 @@ class DeskScreen(Screen):
         """The dialler's first word: dialling (the rest comes as CallProgress),
         handed to the desktop's handler (tel: the timer starts now), or down
         (one line; the caller dials by hand and the timer starts now)."""
+        from callers.dialer.progress import DOWN, HANDED_OVER
+
         if progress.state == DOWN:
             text = progress.text if progress.text.endswith(("?", ".", "!")) else f"{progress.text}."
             self.notify(f"{text} Dial by hand: the timer runs from now.", title="Dialler",
@@ -553,6 +558,9 @@ class DeskScreen(Screen):
 
     def show_session_event(self, event: Any) -> None:
         """What the session reports by itself, rendered."""
+        from callers.desk.events import CallProgress, Connection, Notice, ProfileStale, SaveFailed
+        from callers.dialer.progress import Progress
+
         if isinstance(event, Connection):
             if event.online:
                 self.app.sub_title = self.caller
@@ -576,6 +584,8 @@ class DeskScreen(Screen):
         """A placed call's progress: the header says it; the answer starts the
         timer; an unanswered end opens the outcome picker on what the network
         said (one key accepts it); a customer's hang-up is said."""
+        from callers.dialer.progress import ENDED, TALKING
+
         self.header.border_subtitle = progress.text
         if progress.state == TALKING and progress.answered_at is not None and self.timer.started_at is None:
             self.timer.started_at = progress.answered_at

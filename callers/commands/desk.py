@@ -12,12 +12,12 @@ ORDER = 10
 def run_desk(args) -> int:
     open_db(args)
     from callers import access
-    from callers.app import CallersApp, desk_screen
+    from callers.app import CallersApp, Desk
 
     caller = acting_user(args)
     access.require(caller, "call")
     dialer = _dialer(args, caller)
-    CallersApp(caller=caller, first=lambda who: desk_screen(who, dialer)).run()
+    CallersApp(caller=caller, first=Desk(dialer)).run()
     return 0
 
 

@@ -15,15 +15,21 @@ to `listener` as the small events in `callers.desk.events`. No Textual here:
 `screens/desk.py` renders; tests drive the session directly.
 """
 
-from callers.desk.events import (
-    CallProgress,
-    Connection,
-    Notice,
-    ProfileStale,
-    SaveFailed,
-)
 from callers.desk.session import DeskSession, Finished, Opened
 from callers.desk.thread import DatabaseThread
+
+# The events are imported the first time one is asked for (PEP 562): the desk
+# starts without them.
+_EVENTS = ("CallProgress", "Connection", "Notice", "ProfileStale", "SaveFailed")
+
+
+def __getattr__(name: str):
+    if name in _EVENTS:
+        from callers.desk import events
+
+        return getattr(events, name)
+    raise AttributeError(f"module 'callers.desk' has no attribute {name!r}")
+
 
 __all__ = [
     "CallProgress",

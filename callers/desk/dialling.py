@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callers import network
-from callers.desk.events import CallProgress
-from callers.dialer.progress import DOWN, TALKING, DeskDial, Progress
+# What placing a call needs (callers.network, the dialler's progress and the
+# desk's CallProgress event) is imported when a call is placed: a desk that
+# dials by hand, and every desk until its first F2, starts without it.
 
 if TYPE_CHECKING:
     from callers.desk.session import DeskSession
     from callers.dialer import Dialer
+    from callers.dialer.progress import DeskDial, Progress
 
 
 class Dialling:
@@ -51,11 +52,16 @@ class Dialling:
         return self.current.progress if self.current is not None else None
 
     def _emit(self, progress: Progress) -> None:
+        from callers.desk.events import CallProgress
+
         self.session._emit(CallProgress(self._call_id, progress))
 
     async def dial(self) -> Progress:
         """Place the open call's number (F2). The first progress: DIALLING,
         HANDED_OVER (tel) or DOWN (one line why; dial by hand)."""
+        from callers import network
+        from callers.dialer.progress import TALKING, DeskDial
+
         state = self.session.call
         contact = state.profile.customer.contact if state is not None else None
         if self.live:
@@ -82,6 +88,8 @@ class Dialling:
         return await self.current.dial(contact.phone, contact.extension)
 
     def _down(self, text: str) -> Progress:
+        from callers.dialer.progress import DOWN, Progress
+
         progress = Progress(DOWN, text)
         self._emit(progress)
         return progress

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -43,6 +43,11 @@ class DatabaseThread:
     async def run(self, job: Callable[[], T]) -> T:
         """`job()` in the thread; its result, or its error raised here."""
         return await self.submit(job)
+
+    def start(self, job: Callable[[], T]) -> Future:
+        """`job()` queued in the thread now, from any thread, with or without
+        an event loop; `asyncio.wrap_future` awaits it."""
+        return self.executor.submit(self.call, job)
 
     def submit(self, job: Callable[[], T]) -> asyncio.Future:
         """`job()` queued in the thread now (called on the event loop's

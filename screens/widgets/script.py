@@ -24,6 +24,7 @@ from math import ceil
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, OptionList, Static
@@ -48,6 +49,7 @@ from screens.widgets.formatting import (
 )
 
 ORDER = (*STEPS, "comment")
+COMMENT_HINT = "in their words (F4): one line, optional"
 LOOP = "fixed"  # "Was it fixed?": a step only when there is something to ask
 LOOP_ORDER = (LOOP, *ORDER)
 
@@ -666,6 +668,7 @@ class ScriptPanel(Vertical):
     ScriptPanel #ref-condition-label { width: auto; color: $text-muted; }
     ScriptPanel #ref-condition { height: 1; border: none; padding: 0 1; margin: 0; width: 1fr; }
     ScriptPanel #comment { height: 1; border: none; padding: 0 1; margin: 0; }
+    ScriptPanel #comment-hint { height: 1; width: 100%; padding: 0 1; background: $surface; color: $text-disabled; }
     ScriptPanel #comment:focus, ScriptPanel #ref-condition:focus { background: $boost; }
     """
 
@@ -696,8 +699,28 @@ class ScriptPanel(Vertical):
             with Vertical(id="step-contacts", classes="step"):
                 for widget, children in self._step_parts("contacts"):
                     yield widget
-        yield Input(placeholder="in their words (F4): one line, optional", id="comment", max_length=1000,
-                    select_on_focus=False)
+        # The "in their words" line starts as its placeholder: the Input (with
+        # its styles, cursor and timers) is made the first time it is needed
+        # (`_comment`), which for most calls is never, and never before the first customer.
+        yield Static(COMMENT_HINT, id="comment-hint", markup=False)
+
+    def _comment(self) -> Input:
+        """The "in their words" line, made in the placeholder's place if it is not yet made."""
+        try:
+            return self.query_one("#comment", Input)
+        except NoMatches:
+            comment = Input(placeholder=COMMENT_HINT, id="comment", max_length=1000, select_on_focus=False)
+            hint = self.query_one("#comment-hint", Static)
+            self.mount(comment, before=hint)
+            hint.remove()
+            return comment
+
+    def _typed_note(self) -> str:
+        """What the "in their words" line holds ('' while it is its placeholder)."""
+        try:
+            return self.query_one("#comment", Input).value.strip()
+        except NoMatches:
+            return ""
 
     def _step_parts(self, step: str) -> list[tuple[Widget, list[Widget]]]:
         """A step's widgets, as (widget, its children): its list, the "more
@@ -772,8 +795,9 @@ class ScriptPanel(Vertical):
         self.saved_condition = printable(profile.ref_condition or "")  # as shown: unchanged, unsaved
         if "referenceability" in self._made:
             self.query_one("#ref-condition", Input).value = self.saved_condition
-        comment = self.query_one("#comment", Input)
-        comment.value = self.saved_note = printable(state.note or "")
+        self.saved_note = printable(state.note or "")
+        if self.saved_note or self.query("#comment"):
+            self._comment().value = self.saved_note
         self.show_step(start or next((s for s in STEPS if s not in self.asked), "comment"), focus=False,
                        opening=True)
         self.left = set()  # opening on a step is not leaving the ones before it
@@ -833,7 +857,7 @@ class ScriptPanel(Vertical):
 
     def focus_current(self) -> None:
         if self.current == "comment":
-            self.query_one("#comment", Input).focus()
+            self._comment().focus()
         else:
             step_list = self.step_list(self.current)
             step_list.focus()
@@ -899,7 +923,7 @@ class ScriptPanel(Vertical):
 
     def save_note(self) -> bool:
         """Save the 'in their words' line if it changed. True if it did."""
-        value = self.query_one("#comment", Input).value.strip()
+        value = self._typed_note()
         if value == self.saved_note:
             return False
         self.saved_note = value
@@ -907,5 +931,4 @@ class ScriptPanel(Vertical):
         return True
 
     def pending_note(self) -> str | None:
-        value = self.query_one("#comment", Input).value.strip()
-        return value or None
+        return self._typed_note() or None
