@@ -23,7 +23,7 @@ import sys
 import peewee
 
 import callers.commands
-from callers import __version__
+from callers import __version__, collector
 from callers.errors import CallersError, failure_cause, is_disk_full, root_error
 from callers.invocation import (  # noqa: F401 (also callers.cli's names, as before)
     AS_HELP,
@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The command's own work runs with the collector (callers.app holds it
+    # again while a screen starts).
+    collector.end_start()
     if not getattr(args, "command", None):
         from callers.commands.desk import run_desk
 

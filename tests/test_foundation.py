@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -10,6 +11,8 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 from callers import clock
 from callers.cli import main
@@ -242,6 +245,7 @@ def test_collector_holds_are_counted():
 
     from callers import collector
 
+    collector.end_start()  # the hold this test process's imports took
     was = gc.isenabled()
     try:
         gc.enable()
@@ -259,3 +263,66 @@ def test_collector_holds_are_counted():
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_the_start_hold_ends_once_whoever_ends_it_and_at_the_latest_on_its_timer():
+    """callers' imports hold the collector (`hold_start`); the first screen,
+    a command beginning its work, or the timer ends it, once."""
+    import gc
+    import time
+
+    from callers import collector
+
+    collector.end_start()  # the hold this test process's imports took
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        collector.hold_start(seconds=60)
+        collector.hold_start(seconds=60)  # held already: not a second hold
+        assert not gc.isenabled()
+        collector.hold()  # the desk's own hold outlives the start hold
+        collector.end_start()
+        assert not gc.isenabled()
+        collector.release()
+        assert gc.isenabled()
+        collector.end_start()  # ended already: nothing changes
+        assert gc.isenabled()
+
+        collector.hold_start(seconds=0.05)  # nobody ends it: the timer does
+        assert not gc.isenabled()
+        deadline = time.monotonic() + 5
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gc.isenabled()
+        collector.end_start()  # after the timer: nothing to give back
+        assert gc.isenabled()
+    finally:
+        collector.end_start()
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_command_runs_with_the_collector_on(tmp_path):
+    """`callers` ends the start hold before a command's own work (an import of
+    a large file must not run without its collector for two seconds)."""
+    env = {**os.environ, "CALLERS_HOME": str(tmp_path / "home")}
+    code = ("import gc\n"
+            "import callers\n"
+            "assert not gc.isenabled()  # callers' imports hold it\n"
+            "from callers import cli\n"
+            "seen = []\n"
+            "real = cli.build_parser\n"
+            "def build():\n"
+            "    parser = real()\n"
+            "    sub = next(a for a in parser._actions if a.dest == 'command')\n"
+            "    for p in sub.choices.values():\n"
+            "        h = p.get_default('handler')\n"
+            "        if h is not None:\n"
+            "            p.set_defaults(handler=lambda args, h=h: seen.append(gc.isenabled()) or h(args))\n"
+            "    return parser\n"
+            "cli.build_parser = build\n"
+            f"code = cli.main(['--db', {str(tmp_path / 'c.db')!r}, 'db', 'init'])\n"
+            "print(code, seen)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 [True]"
