@@ -16,7 +16,7 @@ Each answer may carry how long its question was on screen (`seconds`): it is
 the script's "forwards" step in the report's step times.
 
 The report counts the answers per department (`callers.report.fixed_figures`,
-from the tally `tally_forward_answer`) into `LoopFigures`: confirmed fixed,
+from the tally `tally_forward_answer`) into `callers.report.figures.LoopFigures`: confirmed fixed,
 partly, reopened, and the confirmed-fixed rate (confirmed fixed / every
 answer). Plain values in and out; no UI here.
 
@@ -30,6 +30,7 @@ Use::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime
 
 from peewee import fn
@@ -61,8 +62,9 @@ class Question:
     reopened: int  # times already reopened
 
 
-@dataclass(frozen=True)
-class Answered:
+class Answered(NamedTuple):
+    """An answer recorded (a tuple: made at every answer, no dataclass to build at start-up)."""
+
     forward_id: int
     status: str  # fixed / partly_fixed / reopened
     department: str
@@ -172,24 +174,3 @@ def _message(status: str, department: str, reopened: int) -> str:
         return f"Partly fixed: {department}"
     times = f" ({_ordinal(reopened)} time)" if reopened > 1 else ""
     return f"Reopened to {department}{times}"
-
-
-# ---- the report -------------------------------------------------------------------
-
-
-@dataclass
-class LoopFigures:
-    """One department's answers to "Was it fixed?" in a period."""
-
-    confirmed_fixed: int = 0
-    partly_fixed: int = 0
-    reopened: int = 0
-
-    @property
-    def asked(self) -> int:
-        return self.confirmed_fixed + self.partly_fixed + self.reopened
-
-    @property
-    def confirmed_fixed_rate(self) -> float | None:
-        """Confirmed fixed, of every answer (None: nobody was asked)."""
-        return round(self.confirmed_fixed / self.asked, 3) if self.asked else None

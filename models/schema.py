@@ -8,7 +8,7 @@ migrations it does not know, instead of writing into a schema it misreads.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import peewee
@@ -24,8 +24,7 @@ class SchemaTooNew(RuntimeError):
     """The database was written by a newer callers."""
 
 
-@dataclass(frozen=True)
-class SchemaStatus:
+class SchemaStatus(NamedTuple):
     database_version: int  # 0: empty database
     code_version: int
     pending: tuple[str, ...]

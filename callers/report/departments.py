@@ -10,8 +10,7 @@ from typing import Callable
 from peewee import JOIN, SQL, fn
 
 from callers import clock, loop
-from callers.loop import LoopFigures
-from callers.report.figures import DepartmentFigures, MEDIAN_CHANGE_DAYS, OPEN_CHANGE, change
+from callers.report.figures import DepartmentFigures, LoopFigures, MEDIAN_CHANGE_DAYS, OPEN_CHANGE, change
 from callers.report.periods import DAY, Period
 from callers.report.sums import HOUR, ONE_DAY, _int, _split, _sum_if, _within
 from models import engine, tallies

@@ -146,3 +146,21 @@ class Report:
     nps: dict | None = None  # callers/nps.py: enabled, responses, score, low, high, note...
     cycle: object | None = None  # callers.cycle.CycleNeeds: what the cycle needs
     value: object | None = None  # callers.value.Value: what the function earns
+
+
+@dataclass
+class LoopFigures:
+    """One department's answers to "Was it fixed?" in a period."""
+
+    confirmed_fixed: int = 0
+    partly_fixed: int = 0
+    reopened: int = 0
+
+    @property
+    def asked(self) -> int:
+        return self.confirmed_fixed + self.partly_fixed + self.reopened
+
+    @property
+    def confirmed_fixed_rate(self) -> float | None:
+        """Confirmed fixed, of every answer (None: nobody was asked)."""
+        return round(self.confirmed_fixed / self.asked, 3) if self.asked else None

@@ -14,7 +14,7 @@ palette) when there is room. Nothing is cut in the middle of a word.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.content import Content
 from textual.widgets import Static
@@ -23,8 +23,7 @@ QUIT = {"quit", "app.quit"}
 PALETTE = {"command_palette", "app.command_palette"}
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     display: str
     description: str
     enabled: bool
