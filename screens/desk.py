@@ -203,11 +203,19 @@ class DeskScreen(Screen):
         return self.query_one("#call-timer", CallTimer)
 
     def on_mount(self) -> None:
-        self._hold_paint(FIRST_PAINT_SECONDS)
         self.session.start()
         self.query_one("#desk-body").display = False
         self.script.can_focus_children = False
         self.set_interval(1.0, self._tick)
+        # Usually the first customer was found while the app started: shown now,
+        # its first frame is the screen's first frame.
+        opened = self.session.loaded_already()
+        if opened is not None:
+            self._first_load = False
+            self._bind_departments(self.session.departments)
+            self._show(*opened)
+            return
+        self._hold_paint(FIRST_PAINT_SECONDS)
         self.load()
 
     def on_unmount(self) -> None:

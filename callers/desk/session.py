@@ -285,6 +285,21 @@ class DeskSession:
             opened, extra = await asyncio.wrap_future(begun)
         else:
             opened, extra = await self.run(self._load_job(restore, first))
+        return self._loaded(opened, extra, first)
+
+    def loaded_already(self) -> Opened | None:
+        """The first load's result when `begin()` began it and it has finished
+        without an error (a screen shows it as it is built, with no worker and
+        no frame of "Looking for…" before it); else None: `load()` waits for it
+        (and raises its error)."""
+        begun = self._begun
+        if begun is None or not self._first_load or not begun.done() or begun.exception() is not None:
+            return None
+        self._begun = None
+        opened, extra = begun.result()
+        return self._loaded(opened, extra, True)
+
+    def _loaded(self, opened: Opened, extra: dict, first: bool) -> Opened:
         if first:
             self._first_load = False
             self.target = int(extra.get("target") or 180)

@@ -6,9 +6,13 @@ Each measurement is a fresh process (`python -m tests.benchmarks.bench_startup
 child ...`): the time runs from starting the process until the customer's name
 is in the rendered screen (80x24, headless), so interpreter start, imports,
 opening the database and the first query all count, for both apps alike.
-Runs alternate desk / bare; the figure is the median of each, after one
-warm-up run of each that also compiles both to bytecode (kept in the run's
-temporary folder).
+Runs alternate desk / bare, after one warm-up run of each that also compiles
+both to bytecode (kept in the run's temporary folder). The times are the
+median of each; the ratio is the median of each desk run over the bare run
+beside it: the machine's own speed drifts by a fifth from one second to the
+next here (shared virtual cores), and a pair measured a moment apart sees
+the same machine, where two medians of seven did not (1.38x to 1.52x over
+three runs of the same code).
 """
 
 from __future__ import annotations
@@ -30,38 +34,40 @@ CUSTOMERS = 200_000  # shares bench-data/ with the desk benchmarks
 TIMEOUT = 120
 
 
-def _screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+def _painted_text(update) -> str:
+    """The text of one painted update (what Textual hands its driver): a
+    whole-screen LayoutUpdate's strips, or a ChopsUpdate's changed pieces,
+    each line joined left to right."""
+    lines = []
+    for line in getattr(update, "strips", None) or ():  # each line a Strip, or its Strips left to right
+        pieces = [line] if hasattr(line, "text") else line
+        lines.append("".join(strip.text for strip in pieces if strip is not None))
+    for chops in getattr(update, "chops", None) or ():
+        lines.append("".join(strip.text for _x, strip in sorted(chops.items()) if strip is not None))
+    return "\n".join(lines)
 
 
 def _until_shown(app, expect: str):
-    """Read the screen after each paint until it shows `expect`.
+    """Wait until a frame painted for the terminal shows `expect`.
 
     Textual calls `App._display` with every update it paints (headless, it
-    writes nothing); the screen is read only when a paint happened since the
-    last look. (Reading the whole screen every 2 ms whether or not anything
-    was painted cost each app 0.3-2 ms of the main thread a time, taken from
-    the start-up being measured, and the more so the longer an app waits on
-    its database: the observer slowed what it observed.)"""
-    paints = [0]
+    writes nothing); each update's own text is searched as it is painted, at
+    a cost that does not depend on the screen. (Reading the whole screen
+    every 2 ms cost each app 0.3-2 ms of the main thread a time; reading it
+    after each paint still cost the desk, whose screen is fuller, 5 ms to
+    the bare app's 0.6: the observer slowed what it observed.)"""
+    seen = [False]
     display = app._display
 
-    def counted(screen, renderable) -> None:
+    def watched(screen, renderable) -> None:
         display(screen, renderable)
-        paints[0] += 1
+        if not seen[0] and renderable is not None and expect in _painted_text(renderable):
+            seen[0] = True
 
-    app._display = counted
+    app._display = watched
 
     async def pilot(_pilot) -> None:
-        seen = 0
-        while True:
-            if paints[0] != seen:
-                seen = paints[0]
-                try:
-                    if expect in _screen_text(app):
-                        break
-                except Exception:  # the screen is still being built
-                    pass
+        while not seen[0]:
             await asyncio.sleep(0.002)
         print("READY", flush=True)
         app.exit()
@@ -116,7 +122,7 @@ def run(bench: Bench) -> None:
 
     customers = bench.n(CUSTOMERS)
     source = data.database(customers)
-    repeats = 7 if bench.scale >= 1 else 3
+    repeats = 15 if bench.scale >= 1 else 3
     with tempfile.TemporaryDirectory(prefix="callers-startup-") as tmp:
         # A copy: the desk claims the customer it shows; the shared file stays as built.
         from models.db import sqlite_path
@@ -140,13 +146,14 @@ def run(bench: Bench) -> None:
             desk.append(_once("desk", url, expect, env))
             bare.append(_once("bare", url, expect, env))
     desk_s, bare_s = statistics.median(desk), statistics.median(bare)
-    ratio = desk_s / bare_s
+    ratio = statistics.median(d / b for d, b in zip(desk, bare))
     bench.note(f"{customers:,} customers; {repeats} runs each, desk {[ms(t) for t in desk]} ms, "
                f"bare {[ms(t) for t in bare]} ms")
     bench.figure("desk start-up to first due customer", ms(desk_s), "ms", f"<= {GOAL_RATIO}x bare",
                  baseline=f"bare Textual app {ms(bare_s)} ms")
-    bench.figure("desk start-up ratio", round(ratio, 3), "x", f"<= {GOAL_RATIO}",
-                 baseline=f"bare Textual app {ms(bare_s)} ms", ok=ratio <= GOAL_RATIO)
+    bench.figure("desk start-up ratio (median of desk/bare pairs)", round(ratio, 3), "x", f"<= {GOAL_RATIO}",
+                 baseline=f"bare Textual app {ms(bare_s)} ms; ratio of the medians {desk_s / bare_s:.3f}",
+                 ok=ratio <= GOAL_RATIO)
 
 
 def _first_due(url: str, env: dict) -> str:
