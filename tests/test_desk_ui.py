@@ -31,7 +31,7 @@ from screens.widgets.error import ErrorModal
 from screens.widgets.outcome import OutcomePicker
 from tests.support import factories
 from tests.support.desk import NOW, SIZE, Keys, desk_app, desk_data, shown
-from tests.support.painted import key_bar_fits, screen_text, toast_painted
+from tests.support.painted import key_bar_fits, screen_text, toast_painted, update_text
 
 
 def answers(call_id: int) -> list[tuple[str, str, str | None]]:
@@ -571,6 +571,28 @@ async def test_the_first_load_failing_leaves_a_usable_desk(desk, engine):
 
 
 # ---- text is data, keys, layout -----------------------------------------------------
+
+
+async def test_a_customer_found_while_the_app_starts_is_in_its_first_frame(desk, engine):
+    """The app looks for the first customer as it is made (callers.app.Desk):
+    found by the time the desk is built, the desk's first frame shows it,
+    with no frame of "Looking for…" before it."""
+    app = CallersApp(caller="alice")
+    app.first.session._begun.result(timeout=30)  # the lookup is done before Textual starts
+    frames: list[str] = []
+    display = app._display
+
+    def watched(screen, update) -> None:
+        display(screen, update)
+        if update is not None and isinstance(screen, DeskScreen):
+            frames.append(update_text(update))
+
+    app._display = watched
+    async with app.run_test(size=SIZE) as pilot:
+        await Keys(app, pilot).settle()
+        assert shown(app) == "Acme Ltd"
+    assert frames and "Acme Ltd" in frames[0]
+    assert not any("Looking for" in frame for frame in frames)
 
 
 async def test_on_sqlite_the_app_checkpoints_in_a_thread_of_its_own(desk, engine):

@@ -28,23 +28,11 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.harness import ROOT, Bench, ms
+from tests.support.painted import update_text
 
 GOAL_RATIO = 1.4
 CUSTOMERS = 200_000  # shares bench-data/ with the desk benchmarks
 TIMEOUT = 120
-
-
-def _painted_text(update) -> str:
-    """The text of one painted update (what Textual hands its driver): a
-    whole-screen LayoutUpdate's strips, or a ChopsUpdate's changed pieces,
-    each line joined left to right."""
-    lines = []
-    for line in getattr(update, "strips", None) or ():  # each line a Strip, or its Strips left to right
-        pieces = [line] if hasattr(line, "text") else line
-        lines.append("".join(strip.text for strip in pieces if strip is not None))
-    for chops in getattr(update, "chops", None) or ():
-        lines.append("".join(strip.text for _x, strip in sorted(chops.items()) if strip is not None))
-    return "\n".join(lines)
 
 
 def _until_shown(app, expect: str):
@@ -61,7 +49,7 @@ def _until_shown(app, expect: str):
 
     def watched(screen, renderable) -> None:
         display(screen, renderable)
-        if not seen[0] and renderable is not None and expect in _painted_text(renderable):
+        if not seen[0] and renderable is not None and expect in update_text(renderable):
             seen[0] = True
 
     app._display = watched

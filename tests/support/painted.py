@@ -14,6 +14,19 @@ def screen_text(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+def update_text(update) -> str:
+    """The text of one painted update (what Textual hands its driver): a
+    whole-screen LayoutUpdate's strips, or a ChopsUpdate's changed pieces,
+    each line joined left to right."""
+    lines = []
+    for line in getattr(update, "strips", None) or ():  # each line a Strip, or its Strips left to right
+        pieces = [line] if hasattr(line, "text") else line
+        lines.append("".join(strip.text for strip in pieces if strip is not None))
+    for chops in getattr(update, "chops", None) or ():
+        lines.append("".join(strip.text for _x, strip in sorted(chops.items()) if strip is not None))
+    return "\n".join(lines)
+
+
 def toast_texts(app) -> list[str]:
     """Each toast on the screen, as painted (its lines joined, spaces collapsed)."""
     from textual.widgets._toast import Toast
