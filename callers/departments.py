@@ -8,7 +8,7 @@ Read by the desk on its first load (its forward keys), by the queue, the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from peewee import fn
 
@@ -34,8 +34,7 @@ _FKEY = re.compile(r"^f([1-9]|1[0-9]|2[0-4])$")
 _FKEY = re.compile(r"^f([1-9]|1[0-9]|2[0-4])$")
 
 
-@dataclass(frozen=True)
-class DepartmentInfo:
+class DepartmentInfo(NamedTuple):
     id: int
     name: str
     kind: str  # billing / support / account_manager / other

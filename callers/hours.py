@@ -11,9 +11,9 @@ place that reads the settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callers import phones
@@ -32,8 +32,7 @@ def _hhmm(value: str, name: str) -> time:
         raise CallersError(f"setting {name}={value!r} is not a time like 09:00") from None
 
 
-@dataclass(frozen=True)
-class Hours:
+class Hours(NamedTuple):
     """The calling window: these weekdays (0 = Monday), from start to end local time."""
 
     days: frozenset[int] = frozenset({0, 1, 2, 3, 4})

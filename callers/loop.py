@@ -29,9 +29,8 @@ Use::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime
+from typing import NamedTuple
 
 from peewee import fn
 
@@ -49,8 +48,7 @@ QUESTION = "Was it fixed?"
 KEYS_HINT = "y yes · n no · p partly · Enter skips"
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     """A forward to ask the customer about."""
 
     forward_id: int

@@ -8,8 +8,8 @@ calling-hours rule.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
@@ -53,8 +53,7 @@ class PhoneError(ValueError):
     """A number that cannot be used, with the reason as its message."""
 
 
-@dataclass(frozen=True)
-class Phone:
+class Phone(NamedTuple):
     e164: str
     extension: str | None
     region: str | None  # ISO country code of the number

@@ -25,7 +25,7 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -49,8 +49,7 @@ class Opened(NamedTuple):
     value: Any
 
 
-@dataclass(frozen=True)
-class Finished:
+class Finished(NamedTuple):
     """A call ended (or skipped) and the next one looked for. `scheduled`:
     when the customer is due again (None for a skip); `opened`: the next
     call or nobody, None when looking failed (`error`: one line why; the
