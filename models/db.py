@@ -1,5 +1,10 @@
 """The one database seam: a peewee `DatabaseProxy` and everything that differs
 between SQLite and PostgreSQL. Nothing outside `models/` asks which engine runs.
+
+Longer than 500 lines because it is every way callers reaches a database
+(the URL, SQLite's pragmas and checkpointer, PostgreSQL's pool, connections
+and transactions, errors that mean "unreachable", compiled query shapes):
+what a connection is, in one place.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ retry); the background saving reports through `listener` (`callers.desk.events`)
 Calls are placed through `dialling` (`callers.desk.dialling`: F2 dials,
 the answer starts the talk time, F9 hangs up); its progress reaches the
 listener as `CallProgress`.
+
+Longer than 500 lines because the session is one state (the open call, its
+queued answers, online or not) that loading, answering, saving, forwarding
+and finishing all read and change; split, each part would reach into the others.
 """
 
 from __future__ import annotations
