@@ -29,9 +29,6 @@ environment, no redirects followed, a timeout per request).
 
 About 500 lines: the delivery queue, its lease and the POST belong together:
 what is delivered once and in order is decided by all three.
-
-Longer than 500 lines because queueing, claiming, delivering, signing and retrying are
-one delivery guarantee (in order, once, nothing lost), read together.
 """
 
 from __future__ import annotations
