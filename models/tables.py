@@ -335,6 +335,7 @@ class ReferenceRequest(BaseModel):
     criteria = TextField(null=True)  # JSON of the filters used
     customer = ForeignKeyField(Customer, null=True, backref="reference_requests", on_delete="SET NULL")
     outcome = CharField(null=True, max_length=30)  # proposed / used / declined / none found
+    logged_by = CharField(null=True, max_length=200)  # who logged it (the person logged in); None: not known
 
 
 class ReferenceUse(BaseModel):
@@ -346,6 +347,7 @@ class ReferenceUse(BaseModel):
     requested_by = CharField(max_length=200)
     used_at = DateTimeField()
     override_reason = TextField(null=True)  # set when used while resting
+    logged_by = CharField(null=True, max_length=200)  # who logged it (the person logged in); None: not known
 
     class Meta:
         indexes = ((("customer", "used_at"), False),)
@@ -358,6 +360,7 @@ class ThankYou(BaseModel):
     owed_since = DateTimeField()
     sent_at = DateTimeField(null=True)
     sent_by = CharField(null=True, max_length=200)
+    logged_by = CharField(null=True, max_length=200)  # who marked it sent (the person logged in)
 
     class Meta:
         indexes = ((("sent_at", "owed_since"), False),)

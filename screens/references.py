@@ -249,7 +249,7 @@ class ReferencesScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="references-use")
     def log_use(self, cand: refs.Candidate, answer: UseAnswer) -> refs.Logged:
         return refs.log_use(cand.id, answer.ref_type, answer.prospect, answer.requested_by,
-                            override_reason=answer.reason)
+                            override_reason=answer.reason, logged_by=self.caller)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -385,7 +385,7 @@ class ThanksScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="thanks-sent")
     def mark(self, thank_id: int) -> refs.Thanks:
-        return refs.mark_thanked(thank_id, self.caller)[0]
+        return refs.mark_thanked(thank_id, self.caller, logged_by=self.caller)[0]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

@@ -372,6 +372,30 @@ def test_use_can_answer_a_logged_request(clock_now, capsys):
     assert request.outcome == "used" and ReferenceUse.get().request_id == request.id
 
 
+def test_who_logged_is_the_person_logged_in_whoever_asked_or_sent(clock_now, capsys):
+    """--requested-by and --by name who asked and who sent the thanks (facts
+    given); logged_by is whoever is logged in (`--as` on SQLite)."""
+    mk("Acme", external_id="A1")
+    assert main(["--as", "rita", "references", "--type", "prospect-call", "--for", "Globex",
+                 "--requested-by", "sally"]) == 0
+    assert main(["--as", "rita", "references", "use", "A1", "--type", "prospect-call", "--for", "Initech",
+                 "--requested-by", "sally"]) == 0
+    assert [(r.requested_by, r.logged_by) for r in ReferenceRequest.select().order_by(ReferenceRequest.id)] == [
+        ("sally", "rita"), ("sally", "rita")]
+    assert [(u.requested_by, u.logged_by) for u in ReferenceUse.select()] == [("sally", "rita")]
+    capsys.readouterr()
+    assert main(["references", "log", "--format", "json"]) == 0
+    assert [x["logged_by"] for x in json.loads(capsys.readouterr().out)] == ["rita", "rita"]
+    assert main(["references", "log"]) == 0
+    assert "asked by sally, logged by rita" in capsys.readouterr().out
+    owed = ThankYou.get()
+    assert owed.logged_by is None  # owed: nobody has marked it sent
+    assert main(["--as", "otto", "references", "thanked", str(owed.id), "--by", "mona", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["sent_by"], out["logged_by"]) == ("mona", "otto")
+    assert (ThankYou.get().sent_by, ThankYou.get().logged_by) == ("mona", "otto")
+
+
 def test_thanks_oldest_first_with_gift_restriction_then_thanked(clock_now, capsys):
     now = clock_now
     older = mk("Older", external_id="O1", gift_restriction="public body: no gifts")

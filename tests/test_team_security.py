@@ -158,6 +158,15 @@ def test_the_audit_trail_names_the_logged_in_user(team, capsys):
     from models.tables import ReferenceRequest
 
     assert ReferenceRequest.select().order_by(ReferenceRequest.id.desc()).first().requested_by == team["rita"].name
+    # Who asked may be someone else (a salesperson); who logged it is the login.
+    code, _out, err = team.run(capsys, "rita", "references", "use", "ACC-1", "--type", "prospect-call",
+                               "--for", "Other Co", "--requested-by", "Sally Sales", "--override", "test")
+    assert code == 0, err
+    from models.tables import ReferenceUse
+
+    use = ReferenceUse.select().order_by(ReferenceUse.id.desc()).first()
+    assert (use.requested_by, use.logged_by, use.request.logged_by) == ("Sally Sales", team["rita"].name,
+                                                                        team["rita"].name)
 
 
 # ---- 2. the cases from the Why -----------------------------------------------------------

@@ -89,7 +89,7 @@ def run_references(args) -> int:
             raise CallersError(f"{args.target!r} is not a thank-you id (a number from `callers references thanks`)") \
                 from None
         by = args.by or me
-        thanks, new = refs.mark_thanked(ident, by)
+        thanks, new = refs.mark_thanked(ident, by, logged_by=me)
         if args.format == "json":
             print(json.dumps(thanks.as_dict(), indent=2, ensure_ascii=False))
         elif new:
@@ -110,6 +110,8 @@ def run_references(args) -> int:
         for line in lines:
             who = f"{line.customer}" if line.customer else "-"
             extra = f"  override: {line.override_reason}" if line.override_reason else ""
+            if line.logged_by and line.logged_by != line.requested_by:
+                extra = f", logged by {line.logged_by}{extra}"
             print(f"{line.requested_at:%Y-%m-%d %H:%M}  {line.ref_type:<13} {line.outcome or '-':<10} "
                   f"{who}  for {line.prospect or '-'}, asked by {line.requested_by}{extra}")
     return 0
@@ -127,7 +129,7 @@ def _find(args, me: str) -> int:
     found = refs.find(crit, limit=args.limit or None)
     if args.prospect:
         offered = next((c for c in found.candidates if not c.resting), None)
-        refs.log_request(crit, args.requested_by or me, args.prospect, offered)
+        refs.log_request(crit, args.requested_by or me, args.prospect, offered, logged_by=me)
     if args.format == "csv":
         return _csv(refs.CANDIDATE_CSV, found.candidates)
     if args.format == "json":
@@ -170,7 +172,7 @@ def _use(args, me: str) -> int:
     if not args.type:
         raise CallersError(f"`callers references use` needs --type {'|'.join(refs.REF_TYPES)}")
     logged = refs.log_use(args.target, args.type, args.prospect, args.requested_by or me,
-                          override_reason=args.override, request_id=args.request)
+                          override_reason=args.override, request_id=args.request, logged_by=me)
     if args.format == "json":
         print(json.dumps({
             "use_id": logged.use_id, "request_id": logged.request_id, "thank_you_id": logged.thank_you_id,

@@ -18,7 +18,7 @@ from models.db import connection, lock_key, write_transaction
 from models.tables import Customer, ReferenceRequest, ReferenceUse, ThankYou
 
 REQUEST_CSV = ("id", "requested_at", "requested_by", "type", "prospect", "name", "external_id", "outcome",
-               "criteria", "override_reason")
+               "criteria", "override_reason", "logged_by")
 
 
 def find_customer(text: str) -> Customer:
@@ -90,8 +90,9 @@ def standing(customer_id: int, now: datetime | None = None) -> Standing:
 
 def log_use(customer: str | int, ref_type: str, prospect: str | None, requested_by: str,
             override_reason: str | None = None, request_id: int | None = None,
-            now: datetime | None = None) -> Logged:
+            now: datetime | None = None, logged_by: str | None = None) -> Logged:
     """Log one use of a customer as a reference, its request and the thank-you it earns.
+    `requested_by`: who asked (a name given); `logged_by`: who logs it (the person logged in).
 
     Refused when the customer has not agreed to that kind of reference, is
     do-not-call, or is resting and no override reason is given.
@@ -141,23 +142,26 @@ def log_use(customer: str | int, ref_type: str, prospect: str | None, requested_
             else:
                 request = ReferenceRequest.create(
                     requested_at=at, requested_by=requested_by, ref_type=ref_type, prospect=prospect,
-                    customer=row.id, outcome="used")
+                    customer=row.id, outcome="used", logged_by=logged_by)
             use = ReferenceUse.create(customer=row.id, request=request.id, ref_type=ref_type, prospect=prospect,
-                                      requested_by=requested_by, used_at=at, override_reason=reason)
+                                      requested_by=requested_by, used_at=at, override_reason=reason,
+                                      logged_by=logged_by)
             thanks = ThankYou.create(use=use.id, customer=row.id, owed_since=at)
     return Logged(use.id, request.id, thanks.id, row.name, row.external_id, ref_type, prospect, now, reason,
                   stand.uses_in_window + 1, row.gift_restriction)
 
 
 def log_request(crit: Criteria, requested_by: str, prospect: str | None, proposed: Candidate | None,
-                now: datetime | None = None) -> int:
-    """Log a search made for someone: what was asked, who was proposed (the first offered)."""
+                now: datetime | None = None, logged_by: str | None = None) -> int:
+    """Log a search made for someone: what was asked, who was proposed (the first offered);
+    `logged_by`: who logs it (the person logged in)."""
     at = clock.to_db(now or clock.now())
     with connection(), write_transaction():
         row = ReferenceRequest.create(
             requested_at=at, requested_by=requested_by, ref_type=crit.ref_type or "any",
             prospect=(prospect or "").strip() or None, criteria=crit.as_json(),
-            customer=proposed.id if proposed else None, outcome="proposed" if proposed else "none found")
+            customer=proposed.id if proposed else None, outcome="proposed" if proposed else "none found",
+            logged_by=logged_by)
     return row.id
 
 
@@ -173,13 +177,14 @@ class RequestLine:
     outcome: str | None
     criteria: str | None
     override_reason: str | None
+    logged_by: str | None = None  # who logged it (None: before schema 15)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "requested_at": _iso(self.requested_at), "requested_by": self.requested_by,
                 "type": self.ref_type, "prospect": self.prospect, "name": self.customer,
                 "external_id": self.external_id, "outcome": self.outcome,
                 "criteria": json.loads(self.criteria) if self.criteria else None,
-                "override_reason": self.override_reason}
+                "override_reason": self.override_reason, "logged_by": self.logged_by}
 
 
 def request_log(since: datetime | None = None, limit: int | None = 200) -> list[RequestLine]:
@@ -203,5 +208,5 @@ def request_log(since: datetime | None = None, limit: int | None = 200) -> list[
             lines.append(RequestLine(r.id, clock.from_db(r.requested_at), r.requested_by, r.ref_type, r.prospect,
                                      r.name if r.customer_id else None,
                                      r.external_id if r.customer_id else None,
-                                     r.outcome, r.criteria, r.why))
+                                     r.outcome, r.criteria, r.why, r.logged_by))
         return lines
