@@ -14,6 +14,8 @@ row-level security with the policies below. In psql as in callers:
   their events, and only the customers and contacts those forwards are about;
 - a requester reads the reference tables and, of the customers, only those
   references need (referenceable, or already in the reference log);
+- a requester or a supervisor logs references (and marks thank-yous sent)
+  only under its own user's name (`logged_by`);
 - a supervisor reads everything and changes no call.
 
 Who a login is: the app user whose `login` is `session_user`, looked up once
@@ -78,9 +80,6 @@ _GRANTS: dict[str, dict[str, str]] = {
         "call_answer": "SELECT",
         "forward": "SELECT, UPDATE",
         "forward_event": "SELECT, INSERT",
-        "reference_request": "SELECT, INSERT, UPDATE",
-        "reference_use": "SELECT, INSERT, UPDATE",
-        "thank_you": "SELECT, INSERT, UPDATE",
         "billing_link": "SELECT, INSERT, UPDATE, DELETE",
         "app_user": "SELECT, INSERT, UPDATE, DELETE",
         "department": "SELECT, INSERT, UPDATE",
@@ -91,9 +90,6 @@ _GRANTS: dict[str, dict[str, str]] = {
         "customer": "SELECT",
         "contact": "SELECT",
         "customer_feature": "SELECT",
-        "reference_request": "SELECT, INSERT, UPDATE",
-        "reference_use": "SELECT, INSERT, UPDATE",
-        "thank_you": "SELECT, INSERT, UPDATE",
     },
 }
 
@@ -157,6 +153,17 @@ def member(role: str) -> str:
 
 MY_DEPARTMENT = ("(SELECT u.department_id FROM app_user u "
                  f"WHERE u.login = {_LOGIN} AND u.role = 'department')")
+
+
+_REFERENCE_ROLES = ("supervisor", "requester")
+# A use answers a request (its customer and outcome); a thank-you is marked sent.
+_REFERENCE_GRANTS = {
+    "reference_request": "SELECT, INSERT, UPDATE (customer_id, outcome)",
+    "reference_use": "SELECT, INSERT",
+    "thank_you": "SELECT, INSERT, UPDATE (sent_at, sent_by, logged_by)",
+}
+for _role in _REFERENCE_ROLES:
+    _GRANTS[_role].update(_REFERENCE_GRANTS)
 
 
 @dataclass(frozen=True)
@@ -260,6 +267,21 @@ POLICIES: tuple[Policy, ...] = (
            f"status = 'open' AND {_held('customer_id')}", label="reopen"),
     Policy("forward_event", "supervisor", "SELECT", member("supervisor")),
     Policy("forward_event", "supervisor", "INSERT", None, f"by = {me('supervisor')}"),
+    # The reference log (callers/references): who has it reads all of it; a
+    # request or a use is logged under the login's own name, a thank-you is
+    # owed (no one marked it) when made and marked sent under that name. Who
+    # asked (`requested_by`) and who sent the thanks (`sent_by`) are facts
+    # given, any name. Updates are limited to those columns by the grants.
+    *(policy for role in _REFERENCE_ROLES for policy in (
+        Policy("reference_request", role, "SELECT", member(role)),
+        Policy("reference_request", role, "INSERT", None, f"logged_by = {me(role)}"),
+        Policy("reference_request", role, "UPDATE", member(role), member(role)),
+        Policy("reference_use", role, "SELECT", member(role)),
+        Policy("reference_use", role, "INSERT", None, f"logged_by = {me(role)}"),
+        Policy("thank_you", role, "SELECT", member(role)),
+        Policy("thank_you", role, "INSERT", None, "logged_by IS NULL AND sent_at IS NULL"),
+        Policy("thank_you", role, "UPDATE", member(role), f"logged_by = {me(role)}"),
+    )),
 )
 RLS_TABLES = tuple(dict.fromkeys(p.table for p in POLICIES))
 

@@ -487,6 +487,42 @@ def test_what_each_role_sees_through_its_commands(team, capsys):
         rita.close()
 
 
+def test_in_psql_a_reference_is_logged_only_under_the_logins_own_name(team, capsys):
+    """The database keeps `logged_by` to the login's user: a request, a use or
+    a thank-you marked sent under another name is refused, and who asked or
+    who logged cannot be rewritten afterwards."""
+    code, out, err = team.run(capsys, "rita", "references", "use", "ACC-1", "--type", "prospect-call",
+                              "--for", "Prospect Co", "--requested-by", "Sally Sales", "--format", "json")
+    assert code == 0, err
+    logged = json.loads(out)
+    rita_name, sam_name = team["rita"].name, team["sam"].name
+    rita = team.connect("rita")
+    try:
+        at = clock.db_now()
+        insert = ("INSERT INTO reference_request (requested_at, requested_by, ref_type, logged_by) "
+                  "VALUES (%s, 'Sally Sales', 'any', %s)")
+        with pytest.raises(peewee.ProgrammingError, match="row-level security"):
+            with rita.atomic():
+                rita.execute_sql(insert, (at, sam_name))
+        with rita.atomic():
+            rita.execute_sql(insert, (at, rita_name))  # under her own name: logged
+        for sql in ("UPDATE reference_request SET logged_by = 'someone' WHERE id = %s",
+                    "UPDATE reference_request SET requested_by = 'someone' WHERE id = %s"):
+            with pytest.raises(peewee.ProgrammingError, match="permission denied"):
+                with rita.atomic():
+                    rita.execute_sql(sql, (logged["request_id"],))
+        with pytest.raises(peewee.ProgrammingError, match="row-level security"):
+            with rita.atomic():
+                rita.execute_sql("UPDATE thank_you SET sent_at = %s, sent_by = 'Mona', logged_by = %s WHERE id = %s",
+                                 (at, sam_name, logged["thank_you_id"]))
+    finally:
+        rita.close()
+    code, out, err = team.run(capsys, "rita", "references", "thanked", str(logged["thank_you_id"]), "--by", "Mona",
+                              "--format", "json")
+    assert code == 0, err
+    assert (json.loads(out)["sent_by"], json.loads(out)["logged_by"]) == ("Mona", rita_name)
+
+
 # ---- the screens, as their logins ------------------------------------------------------------
 
 

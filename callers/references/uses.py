@@ -136,9 +136,9 @@ def log_use(customer: str | int, ref_type: str, prospect: str | None, requested_
                 request = ReferenceRequest.get_or_none(ReferenceRequest.id == request_id)
                 if request is None:
                     raise CallersError(f"no reference request {request_id}")
-                request.customer = row.id
-                request.outcome = "used"
-                request.save()
+                # Only what the use answers (the team's roles may change no other column).
+                ReferenceRequest.update(customer=row.id, outcome="used").where(
+                    ReferenceRequest.id == request.id).execute()
             else:
                 request = ReferenceRequest.create(
                     requested_at=at, requested_by=requested_by, ref_type=ref_type, prospect=prospect,
