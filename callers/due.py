@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import threading
 import time as _time
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from callers import clock, hours, phones, settings
 from models import engine, queue
@@ -54,8 +54,7 @@ NEW_CYCLE_EVERY = timedelta(minutes=1)
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
 
-@dataclass(frozen=True)
-class DueContact:
+class DueContact(NamedTuple):
     id: int
     name: str
     role: str
@@ -77,8 +76,7 @@ class DueContact:
         return hours.local_time(self.timezone, now or clock.now())
 
 
-@dataclass(frozen=True)
-class DueCustomer:
+class DueCustomer(NamedTuple):
     id: int
     external_id: str | None
     name: str
