@@ -8,6 +8,7 @@ when it finishes, so a slow endpoint never stacks runs up nor holds a key.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -101,6 +102,12 @@ class CallersApp(App):
     # delay the first screen. The collector is held from mount until the first
     # screen says it is up (`started`), or at the latest this many seconds.
     START_GC_SECONDS = 2.0
+    # While the desk's first load runs in its database thread beside start-up's
+    # imports and layout, the interpreter hands the GIL over every half
+    # millisecond instead of every 5: each query lets go of the GIL and the
+    # main thread took it back for a whole interval, so the load's thirty-odd
+    # queries took 70 ms where they need 15. Restored when the first screen is up.
+    START_SWITCH_SECONDS = 0.0005
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -112,9 +119,12 @@ class CallersApp(App):
         self._all_sheets = False  # only first_sheets() until another screen is shown
         self._checkpointer = None
         self._gc_held = False  # the collector is held for start-up (`started` releases it)
+        self._switch_interval: float | None = None  # the interpreter's, while start-up's is in force
         prepare = getattr(self.first, "prepare", None)
         if prepare is not None:
             self._start_checkpointer()  # before the desk's database thread opens its connection
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch_interval, self.START_SWITCH_SECONDS))
             prepare(caller)  # the desk's first customer is looked for while Textual starts
 
     def _start_checkpointer(self) -> None:
@@ -152,6 +162,9 @@ class CallersApp(App):
     def started(self) -> None:
         """The first screen shows what it opened for: the collector runs again
         (the desk calls this once its first customer is painted)."""
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
         collector.end_start()
         if self._gc_held:
             self._gc_held = False

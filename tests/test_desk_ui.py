@@ -577,7 +577,11 @@ async def test_a_customer_found_while_the_app_starts_is_in_its_first_frame(desk,
     """The app looks for the first customer as it is made (callers.app.Desk):
     found by the time the desk is built, the desk's first frame shows it,
     with no frame of "Looking for…" before it."""
+    import sys
+
+    interval = sys.getswitchinterval()
     app = CallersApp(caller="alice")
+    assert sys.getswitchinterval() <= CallersApp.START_SWITCH_SECONDS  # the load gets the GIL back promptly
     app.first.session._begun.result(timeout=30)  # the lookup is done before Textual starts
     frames: list[str] = []
     display = app._display
@@ -593,6 +597,7 @@ async def test_a_customer_found_while_the_app_starts_is_in_its_first_frame(desk,
         assert shown(app) == "Acme Ltd"
     assert frames and "Acme Ltd" in frames[0]
     assert not any("Looking for" in frame for frame in frames)
+    assert sys.getswitchinterval() == interval  # the interpreter's own again once the desk is up
 
 
 async def test_on_sqlite_the_app_checkpoints_in_a_thread_of_its_own(desk, engine):
