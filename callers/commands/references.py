@@ -59,54 +59,68 @@ def run_references(args) -> int:
                    "features": ",".join(args.feature or [])}
         CallersApp(caller=me, first=references_screen(filters)).run()
         return 0
-    if action == "find":
-        return _find(args, me)
-    if action == "use":
-        return _use(args, me)
-    if action == "thanks":
-        owed = refs.thanks_owed()
-        if args.format == "csv":
-            return _csv(refs.THANKS_CSV, owed)
-        if args.format == "json":
-            print(json.dumps([t.as_dict() for t in owed], indent=2, ensure_ascii=False))
-        elif not owed:
-            print("No thank-yous owed.")
-        else:
-            for t in owed:
-                line = (f"{t.id:>5}  owed since {_date(t.owed_since)}  {t.name}"
-                        f"{' (' + t.external_id + ')' if t.external_id else ''}  {t.ref_type}"
-                        f"{' for ' + t.prospect if t.prospect else ''}, asked by {t.requested_by}")
-                print(line)
-                if t.gift_restriction:
-                    print(f"       gift restriction: {t.gift_restriction}")
-        return 0
-    if action == "thanked":
-        if args.format == "csv":
-            raise CallersError("--format csv is for lists: references find, thanks or log")
-        try:
-            ident = int(str(args.target).strip())
-        except ValueError:
-            raise CallersError(f"{args.target!r} is not a thank-you id (a number from `callers references thanks`)") \
-                from None
-        by = args.by or me
-        thanks, new = refs.mark_thanked(ident, by, logged_by=me)
-        if args.format == "json":
-            print(json.dumps(thanks.as_dict(), indent=2, ensure_ascii=False))
-        elif new:
-            print(f"Thank-you {thanks.id} to {thanks.name} marked sent by {by}.")
-        else:
-            print(f"Thank-you {thanks.id} to {thanks.name} was already sent on {_date(thanks.sent_at)}"
-                  f" by {thanks.sent_by}.")
-        return 0
-    # log
-    lines = refs.request_log(limit=args.limit or None)
+    return {"find": _find, "use": _use, "thanks": _thanks, "thanked": _thanked, "log": _log}[action](args, me)
+
+
+def _listed(args, items: list, fields, empty: str, text) -> int:
+    """A list in the format asked for: CSV (`fields`, formula-safe cells),
+    JSON (each item's `as_dict()`), or text (`text(items)`; `empty` when none)."""
     if args.format == "csv":
-        return _csv(refs.REQUEST_CSV, lines)
+        return _csv(fields, items)
     if args.format == "json":
-        print(json.dumps([line.as_dict() for line in lines], indent=2, ensure_ascii=False))
-    elif not lines:
-        print("No reference requests yet.")
+        print(json.dumps([item.as_dict() for item in items], indent=2, ensure_ascii=False))
+    elif not items:
+        print(empty)
     else:
+        text(items)
+    return 0
+
+
+def _one_item(args) -> None:
+    """`use` and `thanked` answer with one item: no CSV."""
+    if args.format == "csv":
+        raise CallersError("--format csv is for lists: references find, thanks or log")
+
+
+def _thanks(args, me: str) -> int:
+    from callers import references as refs
+
+    def text(owed) -> None:
+        for t in owed:
+            print(f"{t.id:>5}  owed since {_date(t.owed_since)}  {t.name}"
+                  f"{' (' + t.external_id + ')' if t.external_id else ''}  {t.ref_type}"
+                  f"{' for ' + t.prospect if t.prospect else ''}, asked by {t.requested_by}")
+            if t.gift_restriction:
+                print(f"       gift restriction: {t.gift_restriction}")
+
+    return _listed(args, refs.thanks_owed(), refs.THANKS_CSV, "No thank-yous owed.", text)
+
+
+def _thanked(args, me: str) -> int:
+    from callers import references as refs
+
+    _one_item(args)
+    try:
+        ident = int(str(args.target).strip())
+    except ValueError:
+        raise CallersError(f"{args.target!r} is not a thank-you id (a number from `callers references thanks`)") \
+            from None
+    by = args.by or me
+    thanks, new = refs.mark_thanked(ident, by, logged_by=me)
+    if args.format == "json":
+        print(json.dumps(thanks.as_dict(), indent=2, ensure_ascii=False))
+    elif new:
+        print(f"Thank-you {thanks.id} to {thanks.name} marked sent by {by}.")
+    else:
+        print(f"Thank-you {thanks.id} to {thanks.name} was already sent on {_date(thanks.sent_at)}"
+              f" by {thanks.sent_by}.")
+    return 0
+
+
+def _log(args, me: str) -> int:
+    from callers import references as refs
+
+    def text(lines) -> None:
         for line in lines:
             who = f"{line.customer}" if line.customer else "-"
             extra = f"  override: {line.override_reason}" if line.override_reason else ""
@@ -114,7 +128,9 @@ def run_references(args) -> int:
                 extra = f", logged by {line.logged_by}{extra}"
             print(f"{line.requested_at:%Y-%m-%d %H:%M}  {line.ref_type:<13} {line.outcome or '-':<10} "
                   f"{who}  for {line.prospect or '-'}, asked by {line.requested_by}{extra}")
-    return 0
+
+    return _listed(args, refs.request_log(limit=args.limit or None), refs.REQUEST_CSV, "No reference requests yet.",
+                   text)
 
 
 def _any_filter(args) -> bool:
@@ -130,43 +146,37 @@ def _find(args, me: str) -> int:
     if args.prospect:
         offered = next((c for c in found.candidates if not c.resting), None)
         refs.log_request(crit, args.requested_by or me, args.prospect, offered, logged_by=me)
-    if args.format == "csv":
-        return _csv(refs.CANDIDATE_CSV, found.candidates)
-    if args.format == "json":
-        print(json.dumps([c.as_dict() for c in found.candidates], indent=2, ensure_ascii=False))
-        return 0
-    if not found.candidates:
-        print("No referenceable customer fits.")
-        return 0
-    print(f"{found.offered} offered, {found.total - found.offered} resting "
-          f"(cap {found.cap} uses in {found.window_days} days)"
-          + (f"; showing {len(found.candidates)}" if len(found.candidates) < found.total else ""))
-    for n, c in enumerate(found.candidates, start=1):
-        size = f"{c.employees:,} emp" if c.employees is not None else "size ?"
-        status = f"RESTING until {_date(c.resting_until)}" if c.resting else "offered"
-        print(f"{n:>3}. {c.name}  {c.external_id or ''}  {c.industry or '-'} · {size} · {c.country or '??'}"
-              f" · {c.implementation_state or 'state ?'}  [{status}]")
-        print(f"     why: {'; '.join(c.why)}")
-        confirmed = _date(c.confirmed_at) + (" (STALE)" if c.stale else "")
-        print(f"     confirmed {confirmed}; uses in window {c.uses_in_window}; last used {_date(c.last_used)}")
-        if c.features:
-            print(f"     features: {', '.join(c.features)}")
-        if c.condition:
-            print(f"     condition: {c.condition}")
-        if c.gift_restriction:
-            print(f"     gift restriction: {c.gift_restriction}")
-        for person in c.contacts:
-            reach = ", ".join(x for x in (person.phone, person.email) if x)
-            print(f"     {person.role}: {person.name}{', ' + person.title if person.title else ''}"
-                  f"{'  ' + reach if reach else ''}")
-    return 0
+
+    def text(candidates) -> None:
+        print(f"{found.offered} offered, {found.total - found.offered} resting "
+              f"(cap {found.cap} uses in {found.window_days} days)"
+              + (f"; showing {len(candidates)}" if len(candidates) < found.total else ""))
+        for n, c in enumerate(candidates, start=1):
+            size = f"{c.employees:,} emp" if c.employees is not None else "size ?"
+            status = f"RESTING until {_date(c.resting_until)}" if c.resting else "offered"
+            print(f"{n:>3}. {c.name}  {c.external_id or ''}  {c.industry or '-'} · {size} · {c.country or '??'}"
+                  f" · {c.implementation_state or 'state ?'}  [{status}]")
+            print(f"     why: {'; '.join(c.why)}")
+            confirmed = _date(c.confirmed_at) + (" (STALE)" if c.stale else "")
+            print(f"     confirmed {confirmed}; uses in window {c.uses_in_window}; last used {_date(c.last_used)}")
+            if c.features:
+                print(f"     features: {', '.join(c.features)}")
+            if c.condition:
+                print(f"     condition: {c.condition}")
+            if c.gift_restriction:
+                print(f"     gift restriction: {c.gift_restriction}")
+            for person in c.contacts:
+                reach = ", ".join(x for x in (person.phone, person.email) if x)
+                print(f"     {person.role}: {person.name}{', ' + person.title if person.title else ''}"
+                      f"{'  ' + reach if reach else ''}")
+
+    return _listed(args, found.candidates, refs.CANDIDATE_CSV, "No referenceable customer fits.", text)
 
 
 def _use(args, me: str) -> int:
     from callers import references as refs
 
-    if args.format == "csv":
-        raise CallersError("--format csv is for lists: references find, thanks or log")
+    _one_item(args)
     if not args.target:
         raise CallersError("`callers references use` needs a CUSTOMER (account id or name)")
     if not args.type:
