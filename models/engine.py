@@ -10,8 +10,8 @@ what it does) and never tests which engine it is talking to. Sections:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import peewee
 
@@ -19,8 +19,7 @@ from models.db import database, is_postgres
 
 # ---- SQL fragments ------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Dialect:
+class Dialect(NamedTuple):
     name: str
     false: str
     true: str

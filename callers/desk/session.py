@@ -29,7 +29,6 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -500,7 +499,7 @@ class DeskSession:
         known = {f.id for f in state.profile.resolved_forwards}
         news = [fact for fact in resolved if fact.id not in known]
         if (open_fw, resolved) != (state.profile.open_forwards, state.profile.resolved_forwards):
-            state.profile = replace(state.profile, open_forwards=open_fw, resolved_forwards=resolved)
+            state.profile = state.profile._replace(open_forwards=open_fw, resolved_forwards=resolved)
         return news
 
     # ---- forwarding ------------------------------------------------------------------
