@@ -31,7 +31,6 @@ DESK_KEYS = {
     "f12": "withdraw a forward",
 }
 _FKEY = re.compile(r"^f([1-9]|1[0-9]|2[0-4])$")
-_FKEY = re.compile(r"^f([1-9]|1[0-9]|2[0-4])$")
 
 
 class DepartmentInfo(NamedTuple):
@@ -54,10 +53,6 @@ def departments() -> list[DepartmentInfo]:
 
 def _norm(text: str) -> str:
     return re.sub(r"[\s_-]+", " ", text.strip()).casefold()
-
-
-def _known() -> str:
-    return ", ".join(d.name for d in Department.select().order_by(Department.position, Department.id)) or "none"
 
 
 def department_row(name: str) -> Department:

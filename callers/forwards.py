@@ -25,12 +25,11 @@ from datetime import datetime, timedelta
 from peewee import JOIN, fn
 
 from callers import clock, phones
+from callers.departments import ACCOUNT_MANAGER, department_row
 from callers.errors import CallersError
 from models.db import connection, lock_key, write_transaction
 from models.tables import Contact, Customer, Department, Forward, ForwardEvent
 from models.vocabulary import FORWARD_FINISHED, FORWARD_OPEN
-
-from callers.departments import ACCOUNT_MANAGER, department_row
 
 # Statuses still waiting for the department.
 PENDING = FORWARD_OPEN

@@ -7,7 +7,6 @@ from models.driver import import_peewee
 
 import_peewee()  # before anything imports peewee: PostgreSQL's driver only when used (models.driver)
 
-
 from models.db import (
     DatabaseUnavailable,
     DatabaseURLError,

@@ -108,7 +108,7 @@ class DeskScreen(Screen):
 
     def __init__(self, caller: str, dialer: Any = None, session: DeskSession | None = None) -> None:
         """`dialer`: a callers.dialer.Dialer that places calls (F2), or None: the caller dials by hand.
-        `session`: the caller's session, made (and begun, `callers.app.desk_screen`) before this
+        `session`: the caller's session, made (and begun, `callers.app.Desk.prepare`) before this
         screen's modules were imported; by default a new one."""
         super().__init__()
         self.add_class(*self._breakpoint_class(), update=False)
@@ -211,9 +211,7 @@ class DeskScreen(Screen):
         # its first frame is the screen's first frame.
         opened = self.session.loaded_already()
         if opened is not None:
-            self._first_load = False
-            self._bind_departments(self.session.departments)
-            self._show(*opened)
+            self._opened(opened, first=True)
             return
         self._hold_paint(FIRST_PAINT_SECONDS)
         self.load()
@@ -311,15 +309,19 @@ class DeskScreen(Screen):
         first = self._first_load
 
         def done(opened: Opened) -> None:
-            if first:
-                self._first_load = False
-                self._bind_departments(self.session.departments)
             try:
-                self._show(*opened)
+                self._opened(opened, first)
             finally:
                 self._release_paint()
 
         self._run(lambda: self.session.load(restore), done, "loading the next customer")
+
+    def _opened(self, opened: Opened, first: bool) -> None:
+        """Show what a load opened; the first load also binds the departments' forward keys."""
+        if first:
+            self._first_load = False
+            self._bind_departments(self.session.departments)
+        self._show(*opened)
 
     def _bind_departments(self, departments: list) -> None:
         self.departments = {}
